@@ -1,0 +1,1 @@
+"""Plumbing shared by every service: one copy, used by all four."""

@@ -1,0 +1,126 @@
+"""``codi-admin``: operate a service from the command line.
+
+    codi-admin SERVICE migrate            create the service's database if needed, apply migrations
+    codi-admin SERVICE token issue --kind organisation --subject UUID [--label TEXT]
+    codi-admin SERVICE token revoke TOKEN
+    codi-admin SERVICE run                run the service (nameko) in the foreground
+    codi-admin SERVICE config-path        print the path of the service's config.yaml
+    codi-admin topology                   declare every exchange and durable queue
+"""
+import argparse
+import os
+import sys
+import uuid
+from importlib import resources
+from urllib.parse import urlsplit, urlunsplit
+
+from chassis import auth
+from chassis.broker import Publisher
+from chassis.config import load_config
+from chassis.db import Database, create_database, migrate
+
+SERVICES = ("marketplace", "funds", "centres", "notifications")
+
+
+def config_path(service):
+    return str(resources.files(service).joinpath("config.yaml"))
+
+
+def service_config(service, environ=None):
+    return load_config(config_path(service), environ)
+
+
+def admin_dsn(dsn):
+    """The same server, database ``postgres``: where CREATE DATABASE can run."""
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path="/postgres"))
+
+
+def database_name(dsn):
+    return urlsplit(dsn).path.lstrip("/")
+
+
+def migrate_service(service, environ=None):
+    """Create the service's database if needed and apply its migrations; returns the DSN."""
+    dsn = service_config(service, environ)["DATABASE_URL"]
+    create_database(admin_dsn(dsn), database_name(dsn))
+    migrate(dsn, resources.files(service).joinpath("migrations"))
+    return dsn
+
+
+def issue_token(service, kind, subject=None, label="", environ=None):
+    database = Database(service_config(service, environ)["DATABASE_URL"], pool_size=1)
+    try:
+        with database.transaction() as cursor:
+            return auth.issue(cursor, kind, subject, label)
+    finally:
+        database.close()
+
+
+def cmd_migrate(service):
+    dsn = migrate_service(service)
+    print(f"{service}: database {database_name(dsn)} is up to date")
+
+
+def cmd_token(service, args):
+    if args.action == "issue":
+        subject = uuid.UUID(args.subject) if args.subject else None
+        print(issue_token(service, args.kind, subject, args.label or ""))
+        return
+    database = Database(service_config(service)["DATABASE_URL"], pool_size=1)
+    try:
+        with database.transaction() as cursor:
+            revoked = auth.revoke(cursor, args.token)
+    finally:
+        database.close()
+    if not revoked:
+        sys.exit("no such active token")
+    print("revoked")
+
+
+def cmd_run(service):
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::Warning:nameko.cli.commands")
+    os.execvp(sys.executable, [sys.executable, "-m", "nameko", "run",
+                               "--config", config_path(service), f"{service}.service:{service.capitalize()}Service"])
+
+
+def cmd_topology():
+    publisher = Publisher(os.environ.get("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/"))
+    publisher.declare_topology()
+    publisher.close()
+    print("topology declared")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="codi-admin", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("target", choices=SERVICES + ("topology",))
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("migrate")
+    sub.add_parser("run")
+    sub.add_parser("config-path")
+    token = sub.add_parser("token")
+    token_sub = token.add_subparsers(dest="action", required=True)
+    issue = token_sub.add_parser("issue")
+    issue.add_argument("--kind", required=True, choices=auth.KINDS)
+    issue.add_argument("--subject")
+    issue.add_argument("--label")
+    revoke = token_sub.add_parser("revoke")
+    revoke.add_argument("token")
+    args = parser.parse_args(argv)
+
+    if args.target == "topology":
+        return cmd_topology()
+    if args.command == "migrate":
+        return cmd_migrate(args.target)
+    if args.command == "token":
+        return cmd_token(args.target, args)
+    if args.command == "run":
+        return cmd_run(args.target)
+    if args.command == "config-path":
+        return print(config_path(args.target))
+    parser.error("a command is required")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""nameko dependency providers, each a provider plus the thin wrapper a worker sees."""
+import logging
+import time
+from contextlib import contextmanager
+from weakref import WeakKeyDictionary
+
+import eventlet
+import psycogreen.eventlet
+from nameko.extensions import DependencyProvider
+
+from chassis import auth, inbox, metrics, outbox
+from chassis.broker import Publisher
+from chassis.db import Database as PooledDatabase
+from chassis.errors import TransientError
+
+log = logging.getLogger(__name__)
+
+
+class ServiceDatabase:
+    """What a worker sees: transactions, once-only event handling, authentication."""
+
+    def __init__(self, database, service_name):
+        self._database = database
+        self._service_name = service_name
+
+    def transaction(self, isolation=None):
+        return self._database.transaction(isolation)
+
+    @contextmanager
+    def unit_of_work(self, factory):
+        """``factory(cursor)`` → a UnitOfWork; its events are staged before commit."""
+        with self._database.transaction() as cursor:
+            uow = factory(cursor)
+            yield uow
+            uow.stage_events()
+
+    @contextmanager
+    def handling(self, event, consumer, factory):
+        """A unit of work that also records ``event`` as handled by ``consumer``.
+
+        Yields the unit of work the first time, None for a redelivery (nothing to do).
+        """
+        with self._database.transaction() as cursor:
+            if not inbox.first_delivery(cursor, consumer, event.event_id):
+                metrics.EVENTS_CONSUMED.labels(self._service_name, event.type.key, "duplicate").inc()
+                yield None
+                return
+            uow = factory(cursor)
+            yield uow
+            uow.stage_events()
+
+    def principal(self, request):
+        with self._database.transaction() as cursor:
+            return auth.authenticate(cursor, request.headers.get("Authorization"))
+
+    def ping(self):
+        return self._database.ping()
+
+
+class Database(DependencyProvider):
+    """Config: DATABASE_URL, DB_POOL_SIZE (default: the container's max_workers)."""
+
+    def setup(self):
+        psycogreen.eventlet.patch_psycopg()
+        config = self.container.config
+        size = int(config.get("DB_POOL_SIZE") or self.container.max_workers)
+        self.database = PooledDatabase(config["DATABASE_URL"], pool_size=size)
+
+    def stop(self):
+        self.database.close()
+
+    def kill(self):
+        self.database.close()
+
+    def get_dependency(self, worker_ctx):
+        return ServiceDatabase(self.database, self.container.service_name)
+
+
+class BackgroundWorker(DependencyProvider):
+    """Runs ``run_once()`` in a green thread for as long as the service runs.
+
+    ``run_once`` returns True when more work is waiting; otherwise the worker sleeps until a
+    NOTIFY on ``channel`` or ``POLL_SECONDS``, whichever comes first. Failures are logged
+    and retried with backoff: the loop never gives up while the service is up.
+    """
+
+    channel = None
+    poll_config_key = "POLL_SECONDS"
+
+    def setup(self):
+        psycogreen.eventlet.patch_psycopg()
+        config = self.container.config
+        self.poll_seconds = float(config.get(self.poll_config_key, 1.0))
+        self.database = PooledDatabase(config["DATABASE_URL"], pool_size=2)
+        self.wakeup = outbox.Wakeup(config["DATABASE_URL"], self.channel)
+        self.running = False
+
+    def start(self):
+        self.running = True
+        self.container.spawn_managed_thread(self.loop, identifier=type(self).__name__)
+
+    def loop(self):
+        failures = 0
+        while self.running:
+            try:
+                more = self.run_once()
+                failures = 0
+            except Exception as exc:  # database, broker or SMTP away: keep trying
+                failures += 1
+                delay = min(5.0, 0.1 * 2 ** failures)
+                log.warning("%s: %s: %s (retrying in %.1fs)", type(self).__name__,
+                            exc.__class__.__name__, exc, delay)
+                eventlet.sleep(delay)
+                continue
+            if not more:
+                self.wakeup.wait(self.poll_seconds)
+
+    def run_once(self):
+        raise NotImplementedError
+
+    def stop(self):
+        self.running = False
+        self.wakeup.close()
+        self.database.close()
+
+    def kill(self):
+        self.stop()
+
+
+class OutboxStatus:
+    def __init__(self, provider):
+        self._provider = provider
+
+    def refresh_gauges(self):
+        return self._provider.refresh_gauges()
+
+    def broker_ok(self):
+        return self._provider.publisher.ping()
+
+
+class OutboxRelay(BackgroundWorker):
+    """Publishes this service's outbox; on start it also declares the whole durable topology.
+
+    Config: DATABASE_URL, AMQP_URI, OUTBOX_POLL_SECONDS (default 1.0), OUTBOX_BATCH (200).
+    """
+
+    channel = outbox.NOTIFY_CHANNEL
+    poll_config_key = "OUTBOX_POLL_SECONDS"
+
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.publisher = Publisher(config["AMQP_URI"])
+        self.relay = outbox.Relay(
+            self.database, self.publisher, batch_size=int(config.get("OUTBOX_BATCH", 200)),
+            on_published=metrics.OUTBOX_PUBLISHED.labels(self.container.service_name).inc,
+        )
+
+    def start(self):
+        self.publisher.declare_topology()
+        super().start()
+
+    def run_once(self):
+        return self.relay.publish_batch() == self.relay.batch_size
+
+    def refresh_gauges(self):
+        service = self.container.service_name
+        try:
+            backlog, lag = self.relay.backlog()
+        except TransientError:
+            return
+        metrics.OUTBOX_BACKLOG.labels(service).set(backlog)
+        metrics.OUTBOX_LAG.labels(service).set(lag)
+
+    def stop(self):
+        super().stop()
+        self.publisher.close()
+
+    def get_dependency(self, worker_ctx):
+        return OutboxStatus(self)
+
+
+ENTRYPOINT_KINDS = {
+    "JsonHttpHandler": "http", "HttpRequestHandler": "http", "EventConsumer": "event",
+    "Rpc": "rpc", "Timer": "timer",
+}
+
+
+class Metrics(DependencyProvider):
+    """Times every entrypoint of the service and counts its outcomes."""
+
+    def setup(self):
+        self.started = WeakKeyDictionary()
+
+    def worker_setup(self, worker_ctx):
+        self.started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self.started.pop(worker_ctx, None)
+        if started is None:
+            return
+        entrypoint = worker_ctx.entrypoint
+        labels = (self.container.service_name, entrypoint.method_name,
+                  ENTRYPOINT_KINDS.get(type(entrypoint).__name__, type(entrypoint).__name__))
+        metrics.ENTRYPOINT_LATENCY.labels(*labels).observe(time.perf_counter() - started)
+        metrics.ENTRYPOINT_CALLS.labels(*labels, "error" if exc_info else "ok").inc()
+
+    def get_dependency(self, worker_ctx):
+        return None

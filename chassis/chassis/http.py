@@ -1,0 +1,100 @@
+"""JSON over HTTP for nameko: one entrypoint that turns results and errors into JSON.
+
+Bad input is a 400 with field messages, never a 500; business refusals carry their own
+status (404, 409, 422, 401, 403); a database outage is a 503 the client may retry.
+"""
+import json
+import logging
+import uuid
+
+from marshmallow import ValidationError
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from chassis.errors import DomainError, InvalidInput, TransientError
+
+log = logging.getLogger(__name__)
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+def json_response(status, payload, headers=None):
+    return Response(
+        json.dumps(payload, ensure_ascii=False, default=str),
+        status=status, headers=headers, content_type=JSON_TYPE,
+    )
+
+
+def error_body(code, message, fields=None):
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def read_json(request):
+    """The request's JSON body (an object), or InvalidInput."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput({"_body": ["ไม่ใช่ JSON ที่ถูกต้อง (body is not valid JSON)"]}) from None
+    if not isinstance(body, dict):
+        raise InvalidInput({"_body": ["ต้องเป็นออบเจกต์ JSON (body must be a JSON object)"]})
+    return body
+
+
+def load(schema, data):
+    """Validate with a marshmallow schema; field errors become a 400."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise InvalidInput(exc.normalized_messages()) from None
+
+
+def path_uuid(value, name="id"):
+    """A UUID taken from the URL path; anything else is a 400 naming the parameter."""
+    try:
+        return uuid.UUID(value)
+    except (TypeError, ValueError):
+        raise InvalidInput({name: ["ไม่ใช่ UUID (not a UUID)"]}) from None
+
+
+def load_body(request, schema):
+    return load(schema, read_json(request))
+
+
+class JsonHttpHandler(HttpRequestHandler):
+    def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
+        if isinstance(result, tuple):
+            status, payload = result[0], result[1]
+            headers = result[2] if len(result) == 3 else None
+        else:
+            status, payload, headers = 200, result, None
+        return json_response(status, payload, headers)
+
+    def response_from_exception(self, exc):
+        if isinstance(exc, InvalidInput):
+            return json_response(400, error_body(exc.code, exc.message, exc.fields))
+        if isinstance(exc, DomainError):
+            return json_response(exc.status, error_body(exc.code, exc.message, exc.details or None))
+        if isinstance(exc, ValidationError):
+            return json_response(400, error_body(
+                "invalid_input", "ข้อมูลไม่ถูกต้อง (invalid input)", exc.normalized_messages()))
+        if isinstance(exc, TransientError):
+            log.warning("temporarily unavailable: %s", exc)
+            return json_response(503, error_body(
+                "unavailable", "ระบบไม่พร้อมชั่วคราว ลองใหม่อีกครั้ง (temporarily unavailable)"),
+                headers={"Retry-After": "1"})
+        if isinstance(exc, HTTPException):
+            return json_response(exc.code or 400, error_body("http_error", exc.description or str(exc)))
+        log.exception("unexpected error in HTTP handler", exc_info=exc)
+        return json_response(500, error_body("internal", "เกิดข้อผิดพลาดภายใน (internal error)"))
+
+
+http = JsonHttpHandler.decorator

@@ -1,0 +1,36 @@
+"""The base every service class extends: database, outbox relay, metrics, health."""
+from nameko.dependency_providers import Config
+from werkzeug.wrappers import Response
+
+from chassis import metrics
+from chassis.dependencies import Database, Metrics, OutboxRelay
+from chassis.http import http
+
+
+class PlatformService:
+    db = Database()
+    outbox = OutboxRelay()
+    timing = Metrics()
+    config = Config()
+
+    @http("GET", "/metrics")
+    def prometheus_metrics(self, request):
+        self.outbox.refresh_gauges()
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
+
+    @http("GET", "/health/live")
+    def health_live(self, request):
+        return 200, {"status": "ok", "service": self.name}
+
+    @http("GET", "/health/ready")
+    def health_ready(self, request):
+        checks = {}
+        for check, probe in (("database", self.db.ping), ("broker", self.outbox.broker_ok)):
+            try:
+                checks[check] = "ok" if probe() else "down"
+            except Exception as exc:  # any failure means not ready; say why
+                checks[check] = f"down: {exc.__class__.__name__}"
+        ready = all(value == "ok" for value in checks.values())
+        return (200 if ready else 503), {"status": "ready" if ready else "not ready",
+                                         "service": self.name, "checks": checks}

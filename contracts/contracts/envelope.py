@@ -1,0 +1,98 @@
+"""The envelope every event travels in, and the encode/decode pair around it.
+
+Evolution rule: within a version, changes are additive only (new optional fields);
+consumers ignore fields they do not know. A breaking change is a new version.
+"""
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+
+class Payload(Schema):
+    """Base of every event payload: tolerant of fields added later."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+@dataclass(frozen=True)
+class EventType:
+    source: str          # the producing service
+    name: str            # also the routing key, e.g. "order.paid"
+    schema: type         # marshmallow schema of the payload
+    description: str
+    version: int = 1
+
+    @property
+    def exchange(self):
+        return f"{self.source}.events"
+
+    @property
+    def key(self):
+        return f"{self.source}/{self.name}"
+
+
+class EnvelopeSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.UUID(required=True)
+    event_type = fields.String(required=True)
+    source = fields.String(required=True)
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True)
+    data = fields.Dict(required=True)
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: uuid.UUID
+    type: EventType
+    occurred_at: dt.datetime
+    data: dict
+
+
+def encode(event_type, data, event_id=None, occurred_at=None):
+    """Validate ``data`` against the contract and return (event_id, JSON text)."""
+    schema = event_type.schema()
+    payload = schema.dump(data)
+    errors = schema.validate(payload)
+    if errors:
+        raise ValidationError(errors)
+    envelope = {
+        "event_id": str(event_id or uuid.uuid4()),
+        "event_type": event_type.name,
+        "source": event_type.source,
+        "version": event_type.version,
+        "occurred_at": (occurred_at or dt.datetime.now(dt.timezone.utc)).isoformat(),
+        "data": payload,
+    }
+    return uuid.UUID(envelope["event_id"]), json.dumps(envelope, ensure_ascii=False)
+
+
+def decode(event_type, body):
+    """Parse a received body (JSON text, bytes or an already-decoded dict) into an Event.
+
+    Raises ValidationError when the body does not satisfy the contract.
+    """
+    if isinstance(body, (bytes, str)):
+        try:
+            body = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ValidationError("body is not a JSON object")
+    envelope = EnvelopeSchema().load(body)
+    if envelope["event_type"] != event_type.name or envelope["source"] != event_type.source:
+        raise ValidationError(
+            f"expected {event_type.key}, got {envelope['source']}/{envelope['event_type']}"
+        )
+    if envelope["version"] > event_type.version:
+        raise ValidationError(
+            f"version {envelope['version']} is newer than the known {event_type.version}"
+        )
+    data = event_type.schema().load(envelope["data"])
+    return Event(envelope["event_id"], event_type, envelope["occurred_at"], data)

@@ -1,0 +1,61 @@
+"""Events produced by the funds service: officers and levy movements."""
+from marshmallow import fields, validate
+
+from contracts.common import Satang
+from contracts.envelope import EventType, Payload
+
+
+class Preferences(Payload):
+    per_credit = fields.Boolean(load_default=True)
+    daily_digest_at = fields.String(allow_none=True, load_default=None,
+                                    validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"))
+    monthly_statement = fields.Boolean(load_default=True)
+
+
+class Officer(Payload):
+    officer_id = fields.UUID(required=True)
+    fund_id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    email = fields.Email(required=True)
+    language = fields.String(load_default="th", validate=validate.OneOf(["th", "en"]))
+    preferences = fields.Nested(Preferences, load_default=lambda: Preferences().load({}))
+    active = fields.Boolean(load_default=True)
+
+
+class LevyLine(Payload):
+    line_no = fields.Integer(required=True, strict=True)
+    product_id = fields.UUID(required=True)
+    product_name = fields.String(required=True)
+    unit = fields.String(required=True)
+    quantity = fields.Integer(required=True, strict=True)
+    levy_satang = Satang(required=True)
+
+
+class Balance(Payload):
+    posted_satang = Satang(required=True)
+    pending_satang = Satang(required=True)
+
+
+class LevyMovement(Payload):
+    """A change to what a fund is owed from one order, with the fund's balance after it."""
+
+    credit_id = fields.UUID(required=True)
+    fund_id = fields.UUID(required=True)
+    fund_name_th = fields.String(required=True)
+    order_id = fields.UUID(required=True)
+    seller_org_id = fields.UUID(required=True)
+    buyer_org_id = fields.UUID(required=True)
+    agreement_id = fields.UUID(required=True)
+    agreement_version = fields.Integer(required=True, strict=True)
+    amount_satang = Satang(required=True)
+    lines = fields.List(fields.Nested(LevyLine), required=True)
+    balance = fields.Nested(Balance, required=True)
+    officer_ids = fields.List(fields.UUID(), load_default=list)  # who must be told, per the registry
+
+
+OFFICER_REGISTERED = EventType("funds", "officer.registered", Officer,
+                               "A fund officer was registered or changed (full snapshot).")
+LEVY_PENDING = EventType("funds", "levy.pending", LevyMovement,
+                         "A levy was frozen at payment and credited as pending to a fund.")
+
+EVENTS = [OFFICER_REGISTERED, LEVY_PENDING]

@@ -1,0 +1,64 @@
+"""Events produced by the marketplace: every change of an order."""
+from marshmallow import fields, validate
+
+from contracts.common import Satang
+from contracts.envelope import EventType, Payload
+
+
+class OrderLine(Payload):
+    line_no = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    product_id = fields.UUID(required=True)
+    product_name = fields.String(required=True)
+    category = fields.String(required=True)
+    unit = fields.String(required=True)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    unit_price_satang = Satang(required=True, validate=validate.Range(min=0))
+
+
+class OrderEvent(Payload):
+    order_id = fields.UUID(required=True)
+    seller_org_id = fields.UUID(required=True)
+    buyer_org_id = fields.UUID(required=True)
+    lines = fields.List(fields.Nested(OrderLine), required=True, validate=validate.Length(min=1))
+    total_satang = Satang(required=True, validate=validate.Range(min=0))
+
+
+class OrderPaid(OrderEvent):
+    payment_id = fields.UUID(required=True)
+    amount_satang = Satang(required=True, validate=validate.Range(min=0))
+    paid_at = fields.AwareDateTime(required=True)
+
+
+class OrderCancelled(OrderEvent):
+    reason = fields.String(allow_none=True, load_default=None)
+
+
+class RefundedLine(Payload):
+    line_no = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class OrderRefunded(OrderEvent):
+    refund_id = fields.UUID(required=True)
+    refunded_lines = fields.List(fields.Nested(RefundedLine), required=True,
+                                 validate=validate.Length(min=1))
+    amount_satang = Satang(required=True, validate=validate.Range(min=0))
+
+
+ORDER_PLACED = EventType("marketplace", "order.placed", OrderEvent,
+                         "An order was placed; its stock is reserved.")
+ORDER_PAID = EventType("marketplace", "order.paid", OrderPaid,
+                       "The buyer paid the order in full.")
+ORDER_SHIPPED = EventType("marketplace", "order.shipped", OrderEvent,
+                          "The seller shipped the order.")
+ORDER_DELIVERED = EventType("marketplace", "order.delivered", OrderEvent,
+                            "The order reached the buyer.")
+ORDER_CANCELLED = EventType("marketplace", "order.cancelled", OrderCancelled,
+                            "The order was cancelled before shipment.")
+ORDER_EXPIRED = EventType("marketplace", "order.expired", OrderEvent,
+                          "An unpaid order expired and its stock was released.")
+ORDER_REFUNDED = EventType("marketplace", "order.refunded", OrderRefunded,
+                           "Part or all of a paid order was refunded.")
+
+EVENTS = [ORDER_PLACED, ORDER_PAID, ORDER_SHIPPED, ORDER_DELIVERED,
+          ORDER_CANCELLED, ORDER_EXPIRED, ORDER_REFUNDED]

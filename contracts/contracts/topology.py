@@ -1,0 +1,34 @@
+"""Who consumes what. Queues are declared from this list before any service runs,
+so an event published before its consumer first started waits in a durable queue."""
+from contracts import centres, funds, marketplace
+
+SUBSCRIPTIONS = {
+    "marketplace": [
+        centres.ORGANISATION_REGISTERED,
+        centres.ORGANISATION_UPDATED,
+    ],
+    "funds": [
+        centres.ORGANISATION_REGISTERED,
+        centres.ORGANISATION_UPDATED,
+        centres.FUND_REGISTERED,
+        centres.FUND_UPDATED,
+        marketplace.ORDER_PAID,
+    ],
+    "notifications": [
+        funds.OFFICER_REGISTERED,
+        funds.LEVY_PENDING,
+    ],
+}
+
+ALL_EVENTS = centres.EVENTS + marketplace.EVENTS + funds.EVENTS
+
+
+def queue_name(consumer, event_type):
+    return f"{consumer}.{event_type.source}.{event_type.name}"
+
+
+def dead_letter_queue_name(consumer):
+    return f"{consumer}.dead-letters"
+
+
+DEAD_LETTER_EXCHANGE = "dead-letters"

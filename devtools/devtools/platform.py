@@ -1,0 +1,131 @@
+"""Run the four services as real processes, the way an operator would.
+
+    python -m devtools.platform up      all services in the foreground, logs to stdout; Ctrl-C stops
+
+Also used by the demo, the end-to-end tests, the benchmark and the fault tests.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from chassis.cli import SERVICES, config_path, migrate_service
+
+DEFAULT_PORTS = {"marketplace": 8001, "funds": 8002, "centres": 8003, "notifications": 8004}
+
+
+def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, extra=None):
+    """Environment variables that point every service at its database, port, broker and SMTP."""
+    ports = ports or DEFAULT_PORTS
+    env = {"SMTP_PORT": str(smtp_port), "PYTHONWARNINGS": "ignore::Warning:nameko.cli.commands"}
+    if amqp_uri:
+        env["AMQP_URI"] = amqp_uri
+    for service in SERVICES:
+        prefix = service.upper()
+        env[f"{prefix}_HTTP_ADDRESS"] = f"127.0.0.1:{ports[service]}"
+        env[f"{prefix}_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{db_prefix}_{service}"
+    env.update(extra or {})
+    return env
+
+
+class Platform:
+    def __init__(self, env, log_dir=None, services=SERVICES):
+        self.env = {**os.environ, **env}
+        self.log_dir = Path(log_dir) if log_dir else None
+        self.services = services
+        self.processes = {}
+
+    def url(self, service, path=""):
+        return f"http://{self.env[f'{service.upper()}_HTTP_ADDRESS']}{path}"
+
+    def migrate(self):
+        for service in self.services:
+            migrate_service(service, self.env)
+
+    def start(self, service):
+        command = [sys.executable, "-m", "nameko", "run", "--config", config_path(service),
+                   f"{service}.service:{service.capitalize()}Service"]
+        output = None
+        if self.log_dir:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_dir / f"{service}.log", "ab")
+        self.processes[service] = subprocess.Popen(
+            command, env=self.env, stdout=output, stderr=subprocess.STDOUT if output else None)
+        return self.processes[service]
+
+    def start_all(self):
+        for service in self.services:
+            self.start(service)
+        self.wait_ready()
+
+    def wait_ready(self, services=None, timeout=60):
+        deadline = time.monotonic() + timeout
+        for service in services or self.services:
+            while True:
+                process = self.processes[service]
+                if process.poll() is not None:
+                    raise RuntimeError(f"{service} exited with status {process.returncode}")
+                try:
+                    if requests.get(self.url(service, "/health/ready"), timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{service} did not become ready within {timeout}s")
+                time.sleep(0.2)
+
+    def stop(self, service, sig=signal.SIGTERM, timeout=15):
+        process = self.processes.pop(service, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self):
+        for service in list(self.processes):
+            self.stop(service)
+
+    def __enter__(self):
+        self.start_all()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_all()
+
+
+def up():
+    from devtools import infra, smtp_sink
+
+    if not infra.ensure_all():
+        sys.exit(1)
+    platform = Platform(platform_env())
+    platform.migrate()
+    sink = smtp_sink.start("var/mail", port=1025)
+    print("SMTP sink on 127.0.0.1:1025 → var/mail/", flush=True)
+    platform.start_all()
+    for service in SERVICES:
+        print(f"{service:14} {platform.url(service)}", flush=True)
+    print("all services ready; Ctrl-C stops", flush=True)
+    try:
+        while all(p.poll() is None for p in platform.processes.values()):
+            time.sleep(1)
+        print("a service exited; stopping the others", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+    finally:
+        platform.stop_all()
+        sink.stop()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["up"]:
+        sys.exit(__doc__)
+    up()

@@ -1,0 +1,125 @@
+"""The headline case, walked through the HTTP APIs: Phuket buys Chaiyaphum rice.
+
+A community welfare fund network in Phuket orders 25 bags of Chaiyaphum jasmine rice; when
+the order is paid, 4 baht per bag (400 satang) is credited to the Phuket welfare fund and
+its officer is emailed. All organisations, funds and people here are DEMO DATA.
+"""
+import datetime as dt
+import email
+import email.policy
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+from chassis.cli import issue_token
+
+BAGS = 25
+PRICE_SATANG = 25_000          # 250.00 บาท a 5 kg bag
+LEVY_PER_BAG_SATANG = 400      # 4 บาท
+
+
+class StepFailed(RuntimeError):
+    pass
+
+
+def call(method, url, token, body=None, expect=(200, 201), headers=None):
+    response = requests.request(method, url, json=body, timeout=10, headers={
+        "Authorization": f"Bearer {token}", **(headers or {})})
+    if response.status_code not in expect:
+        raise StepFailed(f"{method} {url} → {response.status_code}: {response.text[:500]}")
+    return response.json()
+
+
+def eventually(what, probe, timeout=30.0, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise StepFailed(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+def read_mail(mail_dir):
+    return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted(Path(mail_dir).glob("*.eml"))]
+
+
+def set_up_network(platform, officer_email="somsri.demo@example.org"):
+    """Register the demo fund, organisations, product, levy agreement and officer."""
+    env = platform.env
+    ops = {service: issue_token(service, "operator", label="demo", environ=env)
+           for service in ("centres", "marketplace", "funds", "notifications")}
+    tag = uuid.uuid4().hex[:6]  # lets the demo run again on the same databases
+    fund = call("POST", platform.url("centres", "/v1/funds"), ops["centres"], {
+        "name_th": f"กองทุนสวัสดิการชุมชนตำบลตลาดใหญ่ (ข้อมูลสาธิต {tag})",
+        "name_en": "Talat Yai community welfare fund (demo)",
+        "subdistrict_code": "830101", "demo": True})
+    seller = call("POST", platform.url("centres", "/v1/organisations"), ops["centres"], {
+        "name_th": f"วิสาหกิจชุมชนข้าวหอมมะลิบ้านในเมือง (ข้อมูลสาธิต {tag})",
+        "name_en": "Ban Nai Mueang jasmine rice community enterprise (demo)",
+        "kind": "community_enterprise", "subdistrict_code": "360101", "demo": True})
+    buyer = call("POST", platform.url("centres", "/v1/organisations"), ops["centres"], {
+        "name_th": f"เครือข่ายสวัสดิการชุมชนจังหวัดภูเก็ต (ข้อมูลสาธิต {tag})",
+        "name_en": "Phuket community welfare network (demo)",
+        "kind": "welfare_network", "subdistrict_code": "830101",
+        "home_fund_id": fund["fund_id"], "demo": True})
+
+    # The registry's events reach funds and marketplace asynchronously.
+    eventually("funds to learn of the fund", lambda: requests.get(
+        platform.url("funds", f"/v1/funds/{fund['fund_id']}"),
+        headers={"Authorization": f"Bearer {ops['funds']}"}, timeout=5).status_code == 200)
+    product = eventually("marketplace to learn of the seller", lambda: _try_create_product(
+        platform, ops["marketplace"], seller["organisation_id"]))
+    agreement = call("POST", platform.url("funds", "/v1/levy-agreements"), ops["funds"], {
+        "seller_org_id": seller["organisation_id"], "basis": "per_unit",
+        "rate": LEVY_PER_BAG_SATANG, "recipient": "fund", "fund_id": fund["fund_id"],
+        "effective_from": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).isoformat()})
+    officer = call("POST", platform.url("funds", f"/v1/funds/{fund['fund_id']}/officers"), ops["funds"], {
+        "name": "สมศรี ใจดี (ข้อมูลสาธิต)", "email": officer_email, "language": "th"})
+    buyer_token = issue_token("marketplace", "organisation", uuid.UUID(buyer["organisation_id"]),
+                              "demo buyer", environ=env)
+    return {"ops": ops, "fund": fund, "seller": seller, "buyer": buyer, "product": product,
+            "agreement": agreement, "officer": officer, "buyer_token": buyer_token}
+
+
+def _try_create_product(platform, token, seller_id):
+    response = requests.post(platform.url("marketplace", "/v1/products"), timeout=5, json={
+        "seller_id": seller_id, "name_th": "ข้าวหอมมะลิชัยภูมิ ถุง 5 กิโลกรัม",
+        "name_en": "Chaiyaphum jasmine rice, 5 kg bag", "unit": "ถุง",
+        "unit_price_satang": PRICE_SATANG, "stock": 500, "category": "rice",
+        "description": "ข้าวหอมมะลิจากกลุ่มวิสาหกิจชุมชน (ข้อมูลสาธิต)"},
+        headers={"Authorization": f"Bearer {token}"})
+    return response.json() if response.status_code == 201 else None
+
+
+def place_and_pay(platform, network, bags=BAGS, idempotency_key=None):
+    order = call("POST", platform.url("marketplace", "/v1/orders"), network["buyer_token"], {
+        "lines": [{"product_id": network["product"]["id"], "quantity": bags}],
+        "ship_to": {"name": "เครือข่ายสวัสดิการชุมชนจังหวัดภูเก็ต", "address_line": "ถนนถลาง",
+                    "subdistrict_code": "830101"}},
+        headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())})
+    paid = call("POST", platform.url("marketplace", f"/v1/orders/{order['id']}/payments"),
+                network["buyer_token"], {"amount_satang": order["total_satang"]},
+                headers={"Idempotency-Key": f"pay-{order['id']}"})
+    return order, paid
+
+
+def fund_balance(platform, network):
+    return call("GET", platform.url("funds", f"/v1/funds/{network['fund']['fund_id']}"),
+                network["ops"]["funds"])["balance"]
+
+
+def wait_for_pending(platform, network, satang, timeout=30):
+    return eventually(f"{satang} satang pending in the fund", lambda: (
+        lambda balance: balance if balance["pending_satang"] == satang else None)(
+        fund_balance(platform, network)), timeout)
+
+
+def wait_for_mail(mail_dir, recipient, count=1, timeout=30):
+    return eventually(f"{count} email(s) to {recipient}", lambda: (
+        lambda mails: mails if len(mails) >= count else None)(
+        [m for m in read_mail(mail_dir) if m["To"] == recipient]), timeout)

@@ -1,0 +1,74 @@
+"""Thai geography: real subdistricts from geothai, province groups and regions from data.
+
+Plain Python (no nameko, no database): a subdistrict code resolves to a place, or is refused.
+"""
+import os
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import geothai
+import yaml
+
+BANGKOK = "10"
+
+
+@dataclass(frozen=True)
+class ProvinceGroup:
+    number: int
+    name_th: str
+    name_en: str
+    region: str
+    provinces: tuple
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name_th: str
+    name_en: str
+
+
+class Geography:
+    def __init__(self, data, bangkok_region=None):
+        self.regions = {r["code"]: Region(r["code"], r["name_th"], r["name_en"]) for r in data["regions"]}
+        self.groups = {
+            g["number"]: ProvinceGroup(g["number"], g["name_th"], g["name_en"], g["region"],
+                                       tuple(g["provinces"]))
+            for g in data["groups"]
+        }
+        self.group_of_province = {code: g.number for g in self.groups.values() for code in g.provinces}
+        self.bangkok_region = bangkok_region or data.get("bangkok_region")
+
+    def region_of_province(self, province_code):
+        if province_code == BANGKOK:
+            return self.bangkok_region
+        group = self.group_of_province.get(province_code)
+        return self.groups[group].region if group else None
+
+    def place(self, subdistrict_code):
+        """The place of a real subdistrict code, or None if no such subdistrict exists."""
+        if not isinstance(subdistrict_code, str):
+            return None
+        subdistrict = geothai.subdistrict(subdistrict_code)
+        if subdistrict is None:
+            return None
+        district = geothai.district(subdistrict.district_code)
+        province = geothai.province(subdistrict.province_code)
+        return {
+            "subdistrict_code": subdistrict.code,
+            "subdistrict_name_th": subdistrict.name_th,
+            "district_code": district.code,
+            "district_name_th": district.name_th,
+            "province_code": province.code,
+            "province_name_th": province.name_th,
+            "province_name_en": province.name_en,
+            "province_group": self.group_of_province.get(province.code),
+            "region": self.region_of_province(province.code),
+        }
+
+
+@cache
+def default_geography():
+    text = resources.files("centres").joinpath("data/province_groups.yaml").read_text(encoding="utf-8")
+    return Geography(yaml.safe_load(text), bangkok_region=os.environ.get("CENTRES_BANGKOK_REGION"))

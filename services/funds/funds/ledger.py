@@ -1,0 +1,21 @@
+"""Double-entry bookkeeping of levies (pure domain logic).
+
+Each fund has an account ``fund:<id>``; the levy clearing account ``levy-clearing`` holds the
+other side (what sellers' sales owe the funds). A pending credit moves value in the pending
+phase; posting moves it to the posted phase. Every transaction's legs sum to zero, and the
+database refuses one that does not.
+"""
+CLEARING = "levy-clearing"
+
+
+def fund_account(fund_id):
+    return f"fund:{fund_id}"
+
+
+def pending_credit_legs(fund_id, amount):
+    return [(fund_account(fund_id), "pending", amount), (CLEARING, "pending", -amount)]
+
+
+def assert_balanced(legs):
+    if sum(amount for _, _, amount in legs) != 0:
+        raise ValueError("legs of a ledger transaction must sum to zero")

@@ -1,0 +1,86 @@
+"""Levy agreements and the levies they impose on a paid order (pure domain logic).
+
+Rounding rule: a levy is computed per order line, in whole satang. A percentage levy
+(basis points of the line value) rounds half up: 0.5 satang and above rounds to 1.
+A per-order levy is charged once per order, on the first line it applies to.
+"""
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+BASES = ("per_unit", "basis_points", "per_order")
+RECIPIENTS = ("fund", "buyer_home_fund", "seller_home_fund")
+
+
+@dataclass(frozen=True)
+class Agreement:
+    id: uuid.UUID
+    version: int
+    seller_org_id: uuid.UUID
+    basis: str
+    rate: int                      # satang per unit, basis points, or satang per order
+    recipient: str
+    fund_id: uuid.UUID = None      # for recipient "fund"
+    category: str = None           # narrow to one category …
+    product_ids: tuple = None      # … or to these products
+    effective_from: dt.datetime = None
+    effective_to: dt.datetime = None
+
+    def in_force(self, at):
+        return self.effective_from <= at and (self.effective_to is None or at < self.effective_to)
+
+    def applies_to(self, line):
+        if self.product_ids and line["product_id"] not in self.product_ids:
+            return False
+        return self.category is None or line["category"] == self.category
+
+
+def round_half_up(numerator, denominator):
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def line_levy(agreement, line):
+    value = line["quantity"] * line["unit_price_satang"]
+    if agreement.basis == "per_unit":
+        return line["quantity"] * agreement.rate
+    if agreement.basis == "basis_points":
+        return round_half_up(value * agreement.rate, 10_000)
+    return 0  # per_order is charged on the order, below
+
+
+def levy_lines(agreement, order_lines):
+    """The levy per applicable line; empty if the agreement touches no line of the order."""
+    lines = [line for line in order_lines if agreement.applies_to(line)]
+    levied = [{
+        "line_no": line["line_no"], "product_id": line["product_id"],
+        "product_name": line["product_name"], "unit": line["unit"],
+        "quantity": line["quantity"], "levy_satang": line_levy(agreement, line),
+    } for line in lines]
+    if agreement.basis == "per_order" and levied:
+        levied[0]["levy_satang"] = agreement.rate
+    return levied
+
+
+def recipient_fund(agreement, order, home_fund_of):
+    if agreement.recipient == "fund":
+        return agreement.fund_id
+    org = order["buyer_org_id"] if agreement.recipient == "buyer_home_fund" else order["seller_org_id"]
+    return home_fund_of(org)
+
+
+def credits_for_paid_order(agreements, order, home_fund_of):
+    """[(agreement, fund_id, levy lines, amount)] owed on a paid order, one per agreement in force.
+
+    An agreement whose recipient fund cannot be resolved yields nothing (fund_id None is skipped
+    by the caller's report, never credited to a guess).
+    """
+    owed = []
+    for agreement in agreements:
+        if agreement.seller_org_id != order["seller_org_id"] or not agreement.in_force(order["paid_at"]):
+            continue
+        lines = levy_lines(agreement, order["lines"])
+        amount = sum(line["levy_satang"] for line in lines)
+        fund_id = recipient_fund(agreement, order, home_fund_of)
+        if lines and amount > 0 and fund_id is not None:
+            owed.append((agreement, fund_id, lines, amount))
+    return owed
