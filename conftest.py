@@ -1,10 +1,9 @@
 # nameko's pytest plugin no longer monkey-patches: do it first, before anything else loads.
 import warnings
 
-warnings.filterwarnings("ignore", category=Warning, module="eventlet")
-warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
-
-import eventlet  # noqa: E402
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # eventlet announces its deprecation on import
+    import eventlet
 
 eventlet.monkey_patch()
 

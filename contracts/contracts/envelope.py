@@ -55,8 +55,24 @@ class Event:
     data: dict
 
 
+def _reject_floats(value, path="data"):
+    """No event carries a float: money is integer satang, quantities are integers.
+
+    (marshmallow's Integer would silently truncate 6250.5 to 6250 when dumping.)
+    """
+    if isinstance(value, float):
+        raise ValidationError(f"{path} is a float; money and quantities are integers")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _reject_floats(item, f"{path}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _reject_floats(item, f"{path}[{index}]")
+
+
 def encode(event_type, data, event_id=None, occurred_at=None):
     """Validate ``data`` against the contract and return (event_id, JSON text)."""
+    _reject_floats(data)
     schema = event_type.schema()
     payload = schema.dump(data)
     errors = schema.validate(payload)

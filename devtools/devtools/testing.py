@@ -68,3 +68,56 @@ def config_of(test_env):
 def broker(amqp_uri):
     with Connection(amqp_uri) as connection:
         yield connection
+
+
+def publish_event(amqp_uri, event_type, data, event_id=None):
+    """Publish a contract event the way the outbox relay does; returns (event_id, body)."""
+    from chassis.broker import Publisher
+    from contracts import encode
+
+    event_id, body = encode(event_type, data, event_id=event_id)
+    publisher = Publisher(amqp_uri)
+    try:
+        publisher.publish(body, event_type.exchange, event_type.name, message_id=str(event_id))
+    finally:
+        publisher.close()
+    return event_id, body
+
+
+def publish_raw(amqp_uri, body, exchange, routing_key, content_type="application/json"):
+    """Publish arbitrary bytes (malformed or poison messages)."""
+    with Connection(amqp_uri) as connection:
+        connection.Producer().publish(body, exchange=exchange, routing_key=routing_key,
+                                      content_type=content_type, content_encoding="binary",
+                                      delivery_mode=2)
+
+
+def query(dsn, sql, params=()):
+    import psycopg2
+    import psycopg2.extras
+
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def run_container():
+    """Start nameko service containers in this process; all are stopped after the test."""
+    from nameko.containers import ServiceContainer
+
+    containers = []
+
+    def run(service_class, config):
+        container = ServiceContainer(service_class, config)
+        container.start()
+        containers.append(container)
+        return container
+
+    yield run
+    for container in containers:
+        container.stop()

@@ -1,0 +1,53 @@
+import datetime as dt
+
+import pytest
+
+from chassis import thai
+from chassis.auth import Principal
+from chassis.config import substitute_env
+from chassis.errors import Forbidden
+from chassis.messaging import MAX_BACKOFF_SECONDS, backoff_seconds
+
+
+@pytest.mark.parametrize("satang, text", [
+    (0, "0.00 บาท"), (10000, "100.00 บาท"), (123450, "1,234.50 บาท"), (-500, "-5.00 บาท"),
+    (100000000, "1,000,000.00 บาท"),
+])
+def test_amounts_read_as_thai_readers_expect(satang, text):
+    assert thai.format_baht(satang) == text
+
+
+def test_amounts_in_thai_words_are_exact_to_the_satang():
+    assert thai.baht_in_words(123450) == "หนึ่งพันสองร้อยสามสิบสี่บาทห้าสิบสตางค์"
+    assert thai.baht_in_words(10000) == "หนึ่งร้อยบาทถ้วน"
+
+
+def test_money_must_be_integer_satang():
+    with pytest.raises(TypeError):
+        thai.baht_in_words(100.0)
+
+
+def test_dates_are_in_the_buddhist_era_and_bangkok_time():
+    assert thai.thai_date(dt.date(2023, 5, 30)) == "30 พฤษภาคม 2566"
+    # 20:00 UTC on 29 May is already 30 May in Bangkok
+    assert thai.thai_date(dt.datetime(2023, 5, 29, 20, 0, tzinfo=dt.timezone.utc)) == "30 พฤษภาคม 2566"
+    assert thai.thai_month(2023, 5) == "พฤษภาคม 2566"
+
+
+def test_config_substitutes_environment_variables_with_defaults():
+    text = "a: ${A:1}\nb: ${B:pyamqp://g:g@h:5672/}\nc: ${C}"
+    assert substitute_env(text, {"C": "x"}) == "a: 1\nb: pyamqp://g:g@h:5672/\nc: x"
+    with pytest.raises(KeyError):
+        substitute_env("${MISSING}", {})
+
+
+def test_backoff_grows_and_is_capped():
+    assert all(0 <= backoff_seconds(1) <= 0.2 for _ in range(50))
+    assert all(0 <= backoff_seconds(30) <= MAX_BACKOFF_SECONDS for _ in range(50))
+
+
+def test_principal_refuses_kinds_it_is_not():
+    officer = Principal("officer", "x")
+    assert officer.require("officer", "operator") is officer
+    with pytest.raises(Forbidden):
+        officer.require("operator")

@@ -1,0 +1,122 @@
+"""The funds service against the real broker and database: redelivery, poison, outages."""
+import datetime as dt
+import json
+import uuid
+
+import pytest
+import requests
+from kombu import Connection
+
+from chassis.cli import issue_token
+from contracts import centres, marketplace, topology
+from devtools.scenario import eventually
+from devtools.testing import publish_event, publish_raw, query
+from funds.service import FundsService
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def funds(run_container, config_of, test_env, amqp_uri):
+    """A running funds service that knows one fund and a 400-satang-per-bag agreement."""
+    config = config_of("funds")
+    run_container(FundsService, config)
+    fund_id, seller_id = uuid.uuid4(), uuid.uuid4()
+    publish_event(amqp_uri, centres.FUND_REGISTERED, {
+        "fund_id": fund_id, "name_th": "กองทุนสวัสดิการชุมชนทดสอบ", "demo": True,
+        "place": {"subdistrict_code": "830101", "district_code": "8301", "province_code": "83",
+                  "province_group": 17, "region": "south"}})
+    token = issue_token("funds", "operator", environ=test_env)
+    base = f"http://{config['WEB_SERVER_ADDRESS']}"
+    headers = {"Authorization": f"Bearer {token}"}
+    eventually("the fund to reach the read model", lambda: requests.get(
+        f"{base}/v1/funds/{fund_id}", headers=headers, timeout=5).status_code == 200)
+    response = requests.post(f"{base}/v1/levy-agreements", headers=headers, timeout=5, json={
+        "seller_org_id": str(seller_id), "basis": "per_unit", "rate": 400, "recipient": "fund",
+        "fund_id": str(fund_id), "effective_from": "2020-01-01T00:00:00+07:00"})
+    assert response.status_code == 201, response.text
+    return {"config": config, "fund_id": fund_id, "seller_id": seller_id, "base": base,
+            "headers": headers}
+
+
+def paid_order(seller_id, bags=25):
+    return {
+        "order_id": uuid.uuid4(), "seller_org_id": seller_id, "buyer_org_id": uuid.uuid4(),
+        "lines": [{"line_no": 1, "product_id": uuid.uuid4(), "product_name": "ข้าวหอมมะลิ",
+                   "category": "rice", "unit": "ถุง", "quantity": bags, "unit_price_satang": 25000}],
+        "total_satang": bags * 25000, "payment_id": uuid.uuid4(), "amount_satang": bags * 25000,
+        "paid_at": dt.datetime.now(dt.timezone.utc)}
+
+
+def pending_of(funds):
+    return requests.get(f"{funds['base']}/v1/funds/{funds['fund_id']}", headers=funds["headers"],
+                        timeout=5).json()["balance"]["pending_satang"]
+
+
+def credits_of(funds):
+    return query(funds["config"]["DATABASE_URL"],
+                 "SELECT order_id, amount_satang FROM credits WHERE fund_id = %s", (funds["fund_id"],))
+
+
+def test_the_same_event_delivered_twice_credits_once(funds, amqp_uri):
+    order = paid_order(funds["seller_id"])
+    event_id, _ = publish_event(amqp_uri, marketplace.ORDER_PAID, order)
+    publish_event(amqp_uri, marketplace.ORDER_PAID, order, event_id=event_id)
+    eventually("the credit", lambda: pending_of(funds) == 10000)
+    # a later, different order proves the duplicate was consumed before it, not still queued
+    publish_event(amqp_uri, marketplace.ORDER_PAID, paid_order(funds["seller_id"], bags=1))
+    eventually("the second credit", lambda: pending_of(funds) == 10400)
+    assert sorted(c["amount_satang"] for c in credits_of(funds)) == [400, 10000]
+    entries = query(funds["config"]["DATABASE_URL"], "SELECT sum(amount_satang) AS total FROM ledger_entries")
+    assert entries[0]["total"] == 0
+
+
+def dead_letters(amqp_uri, consumer="funds"):
+    """Drain the consumer's dead-letter queue: [(headers, body)]."""
+    found = []
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        while (message := channel.basic_get(topology.dead_letter_queue_name(consumer))) is not None:
+            found.append((message.headers, message.body))
+            channel.basic_ack(message.delivery_tag)
+    return found
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b"\x00\x01 not json at all", "undecodable"),
+    (json.dumps({"event_id": "not-a-uuid", "data": {}}).encode(), "contract violation"),
+])
+def test_a_malformed_event_is_dead_lettered_and_the_next_good_one_processed(funds, amqp_uri, body, reason):
+    dead_letters(amqp_uri)  # start from an empty dead-letter queue
+    publish_raw(amqp_uri, body, marketplace.ORDER_PAID.exchange, marketplace.ORDER_PAID.name)
+    publish_event(amqp_uri, marketplace.ORDER_PAID, paid_order(funds["seller_id"], bags=2))
+    eventually("the good event's credit", lambda: pending_of(funds) == 800)
+    letters = eventually("the dead letter", lambda: dead_letters(amqp_uri))
+    assert len(letters) == 1
+    headers, dead_body = letters[0]
+    assert reason in headers["x-dead-letter-reason"]
+    assert headers["x-original-queue"] == topology.queue_name("funds", marketplace.ORDER_PAID)
+    assert dead_body == body
+
+
+def test_a_database_outage_in_a_handler_is_retried_not_dropped(funds, amqp_uri, test_env):
+    """Block the credits table so the handler's transaction fails, then release it."""
+    import psycopg2
+
+    blocker = psycopg2.connect(funds["config"]["DATABASE_URL"])
+    blocker.autocommit = False
+    with blocker.cursor() as cursor:
+        cursor.execute("LOCK TABLE credits IN ACCESS EXCLUSIVE MODE")
+        # terminate whatever the handler is doing while it waits: a transient failure
+        publish_event(amqp_uri, marketplace.ORDER_PAID, paid_order(funds["seller_id"], bags=3))
+        eventually("the handler to wait on the lock", lambda: query(
+            funds["config"]["DATABASE_URL"],
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"))
+        for row in query(funds["config"]["DATABASE_URL"],
+                         "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity"
+                         " WHERE wait_event_type = 'Lock' AND datname = current_database()"):
+            assert row["done"]
+    blocker.rollback()
+    blocker.close()
+    eventually("the retried credit", lambda: pending_of(funds) == 1200, timeout=30)
+    assert len(credits_of(funds)) == 1
