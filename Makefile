@@ -9,9 +9,9 @@ export PYTHONWARNINGS := ignore::Warning:nameko.cli.commands
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q -c constraints.txt pip
-	# compat mode puts each package's folder on sys.path, so running from the repository root
-	# (where contracts/ and chassis/ are plain folders) still imports the real packages
-	$(PIP) install -q -c constraints.txt --config-settings editable_mode=compat -r requirements-dev.txt
+	# requirements-dev.txt installs in compat mode: each package folder goes on sys.path, so
+	# running from the repository root (where contracts/ is a plain folder) imports the package
+	$(PIP) install -q -c constraints.txt -r requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
