@@ -32,12 +32,24 @@ def run_id():
     return uuid.uuid4().hex[:10]
 
 
+def make_vhost(name):
+    rabbitmqctl("add_vhost", name)
+    rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    return f"pyamqp://guest:guest@127.0.0.1:5672/{name}"
+
+
 @pytest.fixture(scope="session")
 def amqp_uri(run_id):
     vhost = f"test-{run_id}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    yield f"pyamqp://guest:guest@127.0.0.1:5672/{vhost}"
+    yield make_vhost(vhost)
+    rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture
+def empty_vhost(run_id):
+    """A broker virtual host on which no queue has been declared yet."""
+    vhost = f"test-{run_id}-{uuid.uuid4().hex[:6]}"
+    yield make_vhost(vhost)
     rabbitmqctl("delete_vhost", vhost)
 
 

@@ -120,3 +120,28 @@ def test_a_database_outage_in_a_handler_is_retried_not_dropped(funds, amqp_uri, 
     blocker.close()
     eventually("the retried credit", lambda: pending_of(funds) == 1200, timeout=30)
     assert len(credits_of(funds)) == 1
+
+
+def test_events_published_before_their_consumer_first_ran_are_not_lost(
+        run_container, config_of, test_env, empty_vhost):
+    """Centres starts alone (its relay declares every durable queue) and registers a fund;
+    funds starts only afterwards and still learns of it."""
+    from centres.service import CentresService
+
+    centres_config = config_of("centres", AMQP_URI=empty_vhost)
+    run_container(CentresService, centres_config)
+    token = issue_token("centres", "operator", environ=test_env)
+    response = requests.post(
+        f"http://{centres_config['WEB_SERVER_ADDRESS']}/v1/funds", timeout=5,
+        headers={"Authorization": f"Bearer {token}"},
+        json={"name_th": f"กองทุนทดสอบ {uuid.uuid4().hex[:6]}", "subdistrict_code": "360101"})
+    assert response.status_code == 201, response.text
+    fund_id = response.json()["fund_id"]
+    eventually("the event to leave the outbox", lambda: query(
+        centres_config["DATABASE_URL"],
+        "SELECT 1 FROM outbox WHERE published_at IS NOT NULL AND body LIKE %s", (f"%{fund_id}%",)))
+
+    funds_config = config_of("funds", AMQP_URI=empty_vhost)
+    run_container(FundsService, funds_config)
+    eventually("funds to learn of the fund", lambda: query(
+        funds_config["DATABASE_URL"], "SELECT 1 FROM funds WHERE id = %s", (fund_id,)))
