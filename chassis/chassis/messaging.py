@@ -20,7 +20,7 @@ from marshmallow import ValidationError
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer, QueueConsumer
 
-from chassis import metrics
+from chassis import failpoints, metrics
 from chassis.broker import dead_letter_exchange, event_queue
 from chassis.errors import TransientError
 from contracts import decode, topology
@@ -87,6 +87,7 @@ class EventConsumer(Consumer):
     def handle_result(self, message, event, attempt, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
             metrics.EVENTS_CONSUMED.labels(self.service_name, self.event_type.key, "handled").inc()
+            failpoints.hit("consumer.after_commit")  # handled, not yet acked: redelivered later
             self.queue_consumer.ack_message(message)
         elif issubclass(exc_info[0], TransientError):
             delay = backoff_seconds(attempt)

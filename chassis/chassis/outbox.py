@@ -12,6 +12,7 @@ import time
 
 import psycopg2
 
+from chassis import failpoints
 from contracts import encode
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Relay:
                     message_id=str(row["event_id"]),
                 )
             if rows:
+                failpoints.hit("relay.after_publish")  # published, not yet marked: republished later
                 cursor.execute(
                     "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY(%s)",
                     ([row["id"] for row in rows],),

@@ -6,9 +6,11 @@ Also used by the demo, the end-to-end tests, the benchmark and the fault tests.
 """
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -16,6 +18,23 @@ import requests
 from chassis.cli import SERVICES, config_path, migrate_service
 
 DEFAULT_PORTS = {"marketplace": 8001, "funds": 8002, "centres": 8003, "notifications": 8004}
+
+
+@dataclass
+class Instance:
+    service: str
+    process: subprocess.Popen
+    address: str
+
+
+def instance_name(service, instance=1):
+    return service if instance == 1 else f"{service}#{instance}"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, extra=None):
@@ -46,52 +65,59 @@ class Platform:
         for service in self.services:
             migrate_service(service, self.env)
 
-    def start(self, service):
+    def start(self, service, instance=1):
+        """Start one process of ``service``; instances after the first get their own HTTP port."""
+        name = instance_name(service, instance)
+        env = dict(self.env)
+        if instance > 1:
+            env[f"{service.upper()}_HTTP_ADDRESS"] = f"127.0.0.1:{free_port()}"
         command = [sys.executable, "-m", "nameko", "run", "--config", config_path(service),
                    f"{service}.service:{service.capitalize()}Service"]
         output = None
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            output = open(self.log_dir / f"{service}.log", "ab")
-        self.processes[service] = subprocess.Popen(
-            command, env=self.env, stdout=output, stderr=subprocess.STDOUT if output else None)
-        return self.processes[service]
+            output = open(self.log_dir / f"{name}.log", "ab")
+        process = subprocess.Popen(command, env=env, stdout=output,
+                                   stderr=subprocess.STDOUT if output else None)
+        self.processes[name] = Instance(service, process, env[f"{service.upper()}_HTTP_ADDRESS"])
+        return process
 
     def start_all(self):
         for service in self.services:
             self.start(service)
         self.wait_ready()
 
-    def wait_ready(self, services=None, timeout=60):
+    def wait_ready(self, names=None, timeout=60):
         deadline = time.monotonic() + timeout
-        for service in services or self.services:
+        for name in names or list(self.processes):
+            instance = self.processes[name]
             while True:
-                process = self.processes[service]
-                if process.poll() is not None:
-                    raise RuntimeError(f"{service} exited with status {process.returncode}")
+                if instance.process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with status {instance.process.returncode}")
                 try:
-                    if requests.get(self.url(service, "/health/ready"), timeout=2).status_code == 200:
+                    ready = requests.get(f"http://{instance.address}/health/ready", timeout=2)
+                    if ready.status_code == 200:
                         break
                 except requests.RequestException:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{service} did not become ready within {timeout}s")
+                    raise RuntimeError(f"{name} did not become ready within {timeout}s")
                 time.sleep(0.2)
 
-    def stop(self, service, sig=signal.SIGTERM, timeout=15):
-        process = self.processes.pop(service, None)
-        if process is None or process.poll() is not None:
+    def stop(self, name, sig=signal.SIGTERM, timeout=15):
+        instance = self.processes.pop(name, None)
+        if instance is None or instance.process.poll() is not None:
             return
-        process.send_signal(sig)
+        instance.process.send_signal(sig)
         try:
-            process.wait(timeout)
+            instance.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            instance.process.kill()
+            instance.process.wait()
 
     def stop_all(self):
-        for service in list(self.processes):
-            self.stop(service)
+        for name in list(self.processes):
+            self.stop(name)
 
     def __enter__(self):
         self.start_all()
@@ -115,7 +141,7 @@ def up():
         print(f"{service:14} {platform.url(service)}", flush=True)
     print("all services ready; Ctrl-C stops", flush=True)
     try:
-        while all(p.poll() is None for p in platform.processes.values()):
+        while all(i.process.poll() is None for i in platform.processes.values()):
             time.sleep(1)
         print("a service exited; stopping the others", file=sys.stderr)
     except KeyboardInterrupt:

@@ -5,7 +5,6 @@ suites can run at once on one machine against the same servers. Nothing here ski
 PostgreSQL or RabbitMQ is missing, the fixtures fail and so does the run.
 """
 import os
-import socket
 import subprocess
 import uuid
 
@@ -14,13 +13,7 @@ from kombu import Connection
 
 from chassis.cli import SERVICES, admin_dsn, database_name, service_config
 from chassis.db import drop_database
-from devtools.platform import Platform, platform_env
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from devtools.platform import Platform, free_port, platform_env
 
 
 def rabbitmqctl(*args):
