@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 export PYTHONWARNINGS := ignore::Warning:nameko.cli.commands
 
-.PHONY: venv demo test up unit clean
+.PHONY: venv demo test up unit chaos clean
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,12 +22,18 @@ demo: venv
 up: venv
 	$(PY) -m devtools.platform up
 
+# The fault run restarts the machine's RabbitMQ and PostgreSQL, so it runs alone, after the rest.
 test: venv
 	$(PY) -m devtools.infra
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not chaos"
+	$(PY) -m pytest -m chaos
+
+chaos: venv
+	$(PY) -m devtools.infra
+	$(PY) -m chaos.run
 
 unit: venv
-	$(PY) -m pytest -m "not integration and not e2e"
+	$(PY) -m pytest -m "not integration and not e2e and not chaos"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

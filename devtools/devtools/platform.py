@@ -37,7 +37,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, extra=None):
+def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg_port=5432, extra=None):
     """Environment variables that point every service at its database, port, broker and SMTP."""
     ports = ports or DEFAULT_PORTS
     env = {"SMTP_PORT": str(smtp_port), "PYTHONWARNINGS": "ignore::Warning:nameko.cli.commands"}
@@ -46,7 +46,7 @@ def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, ex
     for service in SERVICES:
         prefix = service.upper()
         env[f"{prefix}_HTTP_ADDRESS"] = f"127.0.0.1:{ports[service]}"
-        env[f"{prefix}_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{db_prefix}_{service}"
+        env[f"{prefix}_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{pg_port}/{db_prefix}_{service}"
     env.update(extra or {})
     return env
 

@@ -1,0 +1,1 @@
+"""Fault injection and reconciliation: proof that no credit is lost or doubled (``make chaos``)."""

@@ -1,0 +1,305 @@
+"""``make chaos``: the platform as real processes, a mixed workload, seeded faults, then the checks.
+
+    python -m chaos.run [--seed N] [--orders N] [--faults N] [--no-infra]
+
+The seed is printed first; the same seed replays the same workload and the same sequence of fault
+kinds (the moments they strike depend on timing). Results go to chaos/results/latest.json.
+"""
+import argparse
+import json
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from kombu import Connection
+
+from chassis.cli import SERVICES
+from chassis.db import drop_database
+from chaos import checker, faults
+from chaos.proxy import Proxy
+from chaos.workload import Client, plan_order, run_order
+from contracts import topology
+from devtools import scenario, smtp_sink
+from devtools.platform import Platform, free_port, instance_name, platform_env
+from devtools.testing import make_vhost, query, rabbitmqctl
+
+RESULTS = Path(__file__).parent / "results"
+FAILPOINTS = "relay.after_publish=0.02,consumer.after_commit=0.02,mail.after_send=0.02"
+HEARTBEAT_SECONDS = 2
+MESSAGE_ID_DOMAIN = "notifications.codi.or.th"
+
+
+def log(text):
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+class Harness:
+    def __init__(self, seed, allow_infra, supports_lifecycle, work_dir):
+        self.seed = seed
+        self.allow_infra = allow_infra
+        self.supports_lifecycle = supports_lifecycle
+        self.heartbeat = HEARTBEAT_SECONDS
+        token = uuid.uuid4().hex[:6]
+        self.vhost = f"chaos-{seed}-{token}"
+        self.db_prefix = f"chaos{token}"
+        self.admin_dsn = "postgresql://postgres@127.0.0.1:5432/postgres"
+        self.work_dir = Path(work_dir)
+        self.mail_dir = self.work_dir / "mail"
+        self.direct_amqp_uri = make_vhost(self.vhost)
+        self.broker_proxy = Proxy("127.0.0.1", 5672)
+        self.pg_proxy = Proxy("127.0.0.1", 5432)
+        smtp_port = free_port()
+        env = platform_env(
+            {service: free_port() for service in SERVICES},
+            amqp_uri=f"pyamqp://guest:guest@127.0.0.1:{self.broker_proxy.port}/{self.vhost}",
+            db_prefix=self.db_prefix, smtp_port=smtp_port, pg_port=self.pg_proxy.port,
+            extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2", "LOG_LEVEL": "WARNING",
+                   "AMQP_HEARTBEAT": str(HEARTBEAT_SECONDS), "MESSAGE_ID_DOMAIN": MESSAGE_ID_DOMAIN})
+        self.sink = smtp_sink.start(self.mail_dir, port=smtp_port)
+        self.platform = Platform(env, log_dir=self.work_dir / "logs")
+        self.lock = threading.RLock()
+        self.supervising = False
+        self.restarts = Counter()
+        self.duplicates_published = 0
+        self.poison_published = 0
+        self.poison_bodies = set()
+
+    # -- processes -------------------------------------------------------------------
+    def start_platform(self):
+        self.platform.migrate()
+        self.platform.start_all()
+        self.platform.start("funds", instance=2)  # a second consumer to take over a paused one
+        self.platform.wait_ready()
+
+    def restart_everything(self, failpoints):
+        """Restart every instance, with or without fail points armed."""
+        with self.lock:
+            if failpoints:
+                self.platform.env["CODI_FAILPOINTS"] = failpoints
+            else:
+                self.platform.env.pop("CODI_FAILPOINTS", None)
+            for name in list(self.platform.processes):
+                service, _, number = name.partition("#")
+                self.platform.stop(name)
+                self.platform.start(service, int(number or 1))
+            self.platform.wait_ready(timeout=120)
+
+    def signal_instance(self, name, sig):
+        with self.lock:
+            instance = self.platform.processes.get(name)
+            if instance and instance.process.poll() is None:
+                instance.process.send_signal(sig)
+
+    def supervise(self):
+        """Restart any instance that died (SIGKILL by a fault or a fail point), like an orchestrator."""
+        while self.supervising:
+            with self.lock:
+                for name, instance in list(self.platform.processes.items()):
+                    if instance.process.poll() is not None:
+                        service, _, number = name.partition("#")
+                        self.restarts[name] += 1
+                        self.platform.processes.pop(name)
+                        self.platform.start(service, int(number or 1))
+            time.sleep(0.5)
+
+    # -- databases -------------------------------------------------------------------
+    def dsn(self, service):
+        return f"postgresql://postgres@127.0.0.1:5432/{self.db_prefix}_{service}"
+
+    def query(self, service, sql, params=()):
+        return query(self.dsn(service), sql, params)
+
+    def drained(self):
+        unpublished = sum(self.query(s, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")[0]["n"]
+                          for s in SERVICES)
+        queued_mail = self.query("notifications",
+                                 "SELECT count(*) AS n FROM deliveries WHERE status = 'queued'")[0]["n"]
+        listing = subprocess.run(["rabbitmqctl", "list_queues", "-q", "-p", self.vhost, "name", "messages"],
+                                 capture_output=True, text=True, check=True).stdout.split("\n")
+        in_queues = sum(int(parts[1]) for parts in (line.split() for line in listing)
+                        if len(parts) == 2 and parts[1].isdigit() and not parts[0].endswith("dead-letters"))
+        return unpublished == 0 and queued_mail == 0 and in_queues == 0
+
+    def close(self):
+        self.supervising = False
+        self.platform.stop_all()
+        self.sink.stop()
+        self.broker_proxy.close()
+        self.pg_proxy.close()
+        rabbitmqctl("delete_vhost", self.vhost)
+        for service in SERVICES:
+            drop_database(self.admin_dsn, f"{self.db_prefix}_{service}")
+
+
+def inject_faults(harness, rng, count, workload_done, injected):
+    kinds = dict(faults.PROCESS_FAULTS)
+    if harness.allow_infra:
+        kinds.update(faults.INFRA_FAULTS)
+    names = sorted(kinds)
+    rng.shuffle(names)  # every kind at least once, in a seeded order, then seeded random picks
+    schedule = names + [rng.choice(sorted(kinds)) for _ in range(max(0, count - len(names)))]
+    for kind in schedule:
+        time.sleep(rng.uniform(0.2, 1.5))
+        try:
+            detail = kinds[kind](harness, rng)
+        except Exception as exc:  # a fault that could not be injected is reported, not fatal
+            detail = f"could not inject: {exc}"
+        injected[kind] += 1
+        log(f"fault {sum(injected.values())}/{len(schedule)}: {kind}: {detail}")
+        if workload_done.is_set() and sum(injected.values()) >= count:
+            break
+
+
+def drive(harness, network, plans, rng_seed, concurrency=4):
+    client = Client(harness.platform)
+    outcomes = {}
+
+    def one(index):
+        order_id, outcome = run_order(client, network, plans[index], random.Random(rng_seed + index))
+        outcomes[index] = (order_id, outcome)
+        if (len(outcomes)) % 25 == 0:
+            log(f"workload: {len(outcomes)}/{len(plans)} orders driven")
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, range(len(plans))))
+    return outcomes, client.retries
+
+
+def events_of(harness, service, routing_keys):
+    rows = harness.query(service, "SELECT routing_key, body FROM outbox WHERE routing_key = ANY(%s) ORDER BY id",
+                         (list(routing_keys),))
+    return [(row["routing_key"], json.loads(row["body"])["data"]) for row in rows]
+
+
+def check(harness, network, rate):
+    """Compare the marketplace's truth with the funds ledger, the dead letters and the mail."""
+    orders, refunded = {}, Counter()
+    for kind, data in events_of(harness, "marketplace", ["order.placed", "order.paid", "order.cancelled",
+                                                          "order.expired", "order.refunded"]):
+        order = orders.setdefault(data["order_id"], {"id": data["order_id"], "paid_at": None,
+                                                     "status": "placed", "quantity": 0})
+        order["quantity"] = sum(line["quantity"] for line in data["lines"])
+        if kind == "order.paid":
+            order["paid_at"] = data["paid_at"]
+        elif kind in ("order.cancelled", "order.expired"):
+            order["status"] = kind.split(".")[1]
+        elif kind == "order.refunded":
+            refunded[data["order_id"]] += sum(line["quantity"] for line in data["refunded_lines"])
+    expected = checker.expected_levies(orders.values(), refunded, rate)
+    actual = {str(row["order_id"]): row["held"] for row in harness.query("funds", (
+        "SELECT c.order_id, sum(e.amount_satang)::bigint AS held FROM ledger_entries e"
+        " JOIN ledger_transactions t ON t.id = e.transaction_id JOIN credits c ON c.id = t.credit_id"
+        " WHERE e.account = 'fund:' || c.fund_id GROUP BY c.order_id"))}
+    lost, duplicated, unexpected = checker.compare(expected, actual)
+    unbalanced = harness.query("funds", "SELECT count(*) AS n FROM (SELECT transaction_id FROM ledger_entries"
+                                        " GROUP BY transaction_id HAVING sum(amount_satang) <> 0) AS t")[0]["n"]
+    undrained = {s: harness.query(s, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")[0]["n"]
+                 for s in SERVICES}
+
+    dead_expected = dead_unexpected = 0
+    with Connection(harness.direct_amqp_uri) as connection:
+        channel = connection.channel()
+        for consumer in topology.SUBSCRIPTIONS:
+            while (message := channel.basic_get(topology.dead_letter_queue_name(consumer))) is not None:
+                has_reason = bool((message.headers or {}).get("x-dead-letter-reason"))
+                if has_reason and message.body in harness.poison_bodies:
+                    dead_expected += 1
+                else:
+                    dead_unexpected += 1
+                channel.basic_ack(message.delivery_tag)
+
+    levy_events, doubled_announcements = checker.levy_pending_events(
+        harness.query("funds", "SELECT body FROM outbox WHERE routing_key = 'levy.pending'"))
+    missing, duplicated_mail, resent = checker.check_emails(
+        harness.mail_dir, levy_events, [network["officer"]["officer_id"]], MESSAGE_ID_DOMAIN)
+    return {
+        "orders": len(orders),
+        "orders_paid": sum(1 for o in orders.values() if o["paid_at"]),
+        "levy_expected_satang": sum(expected.values()),
+        "levy_held_satang": sum(actual.values()),
+        "lost": lost, "duplicated": duplicated, "unexpected": unexpected, "unbalanced": unbalanced,
+        "outbox_undrained": undrained,
+        "dead_letters": {"poison_expected": harness.poison_published, "poison_found": dead_expected,
+                         "unexpected": dead_unexpected},
+        "emails_missing": missing, "emails_duplicated": duplicated_mail + doubled_announcements,
+        "emails_resent_same_message_id": resent,
+    }
+
+
+def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, drain_timeout=180):
+    log(f"chaos run: seed {seed}, {orders} orders, {fault_count} faults, infrastructure faults "
+        f"{'on' if allow_infra else 'off'}")
+    started = time.monotonic()
+    work_dir = Path("var/chaos") / f"{seed}-{uuid.uuid4().hex[:6]}"
+    shutil.rmtree(work_dir, ignore_errors=True)
+    harness = Harness(seed, allow_infra, supports_lifecycle, work_dir)
+    try:
+        harness.start_platform()
+        network = scenario.set_up_network(harness.platform)
+        rate = network["agreement"]["rate"]
+        plan_rng = random.Random(seed)
+        plans = [plan_order(plan_rng, supports_lifecycle) for _ in range(orders)]
+        harness.restart_everything(FAILPOINTS)
+        harness.supervising = True
+        threading.Thread(target=harness.supervise, daemon=True).start()
+
+        workload_done, injected = threading.Event(), Counter()
+        fault_thread = threading.Thread(target=inject_faults, args=(
+            harness, random.Random(seed + 1), fault_count, workload_done, injected))
+        fault_thread.start()
+        outcomes, retries = drive(harness, network, plans, seed)
+        workload_done.set()
+        fault_thread.join()
+        log("faults over; restarting every service without fail points and draining")
+        harness.supervising = False
+        harness.restart_everything(failpoints=None)
+        scenario.eventually("the system to drain", harness.drained, timeout=drain_timeout, interval=1.0)
+        time.sleep(1)
+        results = check(harness, network, rate)
+    finally:
+        harness.close()
+    results.update({
+        "seed": seed, "faults_injected": dict(injected), "faults_total": sum(injected.values()),
+        "process_restarts": dict(harness.restarts), "http_retries": retries,
+        "duplicates_published": harness.duplicates_published,
+        "orders_driven": sum(1 for order_id, _ in outcomes.values() if order_id),
+        "duration_s": round(time.monotonic() - started, 1),
+    })
+    results["passed"] = (
+        results["lost"] == results["duplicated"] == results["unexpected"] == results["unbalanced"] == 0
+        and not any(results["outbox_undrained"].values())
+        and results["dead_letters"]["unexpected"] == 0
+        and results["dead_letters"]["poison_found"] == results["dead_letters"]["poison_expected"]
+        and results["emails_missing"] == results["emails_duplicated"] == 0)
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=random.SystemRandom().randrange(10**6))
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--faults", type=int, default=100)
+    parser.add_argument("--no-infra", action="store_true",
+                        help="no broker or database restarts (they affect the whole machine)")
+    parser.add_argument("--pay-only", action="store_true",
+                        help="orders are only placed and paid (no delivery, cancellation or refund)")
+    args = parser.parse_args(argv)
+    results = run(args.seed, args.orders, args.faults, allow_infra=not args.no_infra,
+                  supports_lifecycle=not args.pay_only)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    log(f"{'PASSED' if results['passed'] else 'FAILED'} (seed {args.seed}); chaos/results/latest.json")
+    return 0 if results["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
