@@ -22,7 +22,8 @@ demo: venv
 up: venv
 	$(PY) -m devtools.platform up
 
-# The fault run restarts the machine's RabbitMQ and PostgreSQL, so it runs alone, after the rest.
+# The fault run restarts the machine's RabbitMQ and PostgreSQL: plain pytest leaves it out (pytest.ini);
+# make test runs it alone, after the rest.
 test: venv
 	$(PY) -m devtools.infra
 	$(PY) -m pytest -m "not chaos"
