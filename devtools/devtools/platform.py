@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 
 from chassis.cli import SERVICES, config_path, migrate_service
+from devtools.isolation import free_port
 
 DEFAULT_PORTS = {"marketplace": 8001, "funds": 8002, "centres": 8003, "notifications": 8004}
 
@@ -33,29 +34,56 @@ def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, ex
 
 
 class Platform:
-    def __init__(self, env, log_dir=None, services=SERVICES):
+    """The services as processes; ``instances`` runs N processes of a service (default 1).
+
+    Instance 1 of a service is named after it and serves on its configured address; instance
+    k is named ``<service>.<k>`` and serves on a free port. All instances share the database
+    and compete for the same queues.
+    """
+
+    def __init__(self, env, log_dir=None, services=SERVICES, instances=None):
         self.env = {**os.environ, **env}
         self.log_dir = Path(log_dir) if log_dir else None
         self.services = services
         self.processes = {}
+        self.addresses = {}
+        for service in services:
+            self.addresses[service] = self.env[f"{service.upper()}_HTTP_ADDRESS"]
+            for number in range(2, (instances or {}).get(service, 1) + 1):
+                self.addresses[f"{service}.{number}"] = f"127.0.0.1:{free_port()}"
+
+    def instance_names(self, service):
+        return [name for name in self.addresses if name.split(".")[0] == service]
 
     def url(self, service, path=""):
-        return f"http://{self.env[f'{service.upper()}_HTTP_ADDRESS']}{path}"
+        """The URL of ``path`` on ``service`` (its first instance) or on one named instance."""
+        address = self.addresses.get(service) or self.env[f"{service.upper()}_HTTP_ADDRESS"]
+        return f"http://{address}{path}"
+
+    def urls(self, service, path=""):
+        """The URL of ``path`` on every instance of ``service``."""
+        return [self.url(name, path) for name in self.instance_names(service)]
 
     def migrate(self):
         for service in self.services:
             migrate_service(service, self.env)
 
     def start(self, service):
+        """Start every instance of ``service``; returns the first one's process."""
+        for name in self.instance_names(service):
+            self._start_instance(service, name)
+        return self.processes[service]
+
+    def _start_instance(self, service, name):
         command = [sys.executable, "-m", "nameko", "run", "--config", config_path(service),
                    f"{service}.service:{service.capitalize()}Service"]
         output = None
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            output = open(self.log_dir / f"{service}.log", "ab")
-        self.processes[service] = subprocess.Popen(
-            command, env=self.env, stdout=output, stderr=subprocess.STDOUT if output else None)
-        return self.processes[service]
+            output = open(self.log_dir / f"{name}.log", "ab")
+        env = {**self.env, f"{service.upper()}_HTTP_ADDRESS": self.addresses[name]}
+        self.processes[name] = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT if output else None)
 
     def start_all(self):
         for service in self.services:
@@ -64,22 +92,29 @@ class Platform:
 
     def wait_ready(self, services=None, timeout=60):
         deadline = time.monotonic() + timeout
-        for service in services or self.services:
+        names = [name for service in services or self.services for name in self.instance_names(service)]
+        for name in names:
             while True:
-                process = self.processes[service]
+                process = self.processes[name]
                 if process.poll() is not None:
-                    raise RuntimeError(f"{service} exited with status {process.returncode}")
+                    raise RuntimeError(f"{name} exited with status {process.returncode}")
                 try:
-                    if requests.get(self.url(service, "/health/ready"), timeout=2).status_code == 200:
+                    if requests.get(self.url(name, "/health/ready"), timeout=2).status_code == 200:
                         break
                 except requests.RequestException:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{service} did not become ready within {timeout}s")
+                    raise RuntimeError(f"{name} did not become ready within {timeout}s")
                 time.sleep(0.2)
 
     def stop(self, service, sig=signal.SIGTERM, timeout=15):
-        process = self.processes.pop(service, None)
+        """Stop ``service`` (every instance), or one instance by its name."""
+        names = [service] if "." in service else self.instance_names(service)
+        for name in names:
+            self._stop_instance(name, sig, timeout)
+
+    def _stop_instance(self, name, sig, timeout):
+        process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:
             return
         process.send_signal(sig)

@@ -5,26 +5,14 @@ suites can run at once on one machine against the same servers. Nothing here ski
 PostgreSQL or RabbitMQ is missing, the fixtures fail and so does the run.
 """
 import os
-import socket
-import subprocess
 import uuid
 
 import pytest
 from kombu import Connection
 
-from chassis.cli import SERVICES, admin_dsn, database_name, service_config
-from chassis.db import drop_database
+from chassis.cli import SERVICES, service_config
+from devtools.isolation import drop_service_databases, free_port, isolated_vhost
 from devtools.platform import Platform, platform_env
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True)
 
 
 @pytest.fixture(scope="session")
@@ -34,11 +22,8 @@ def run_id():
 
 @pytest.fixture(scope="session")
 def amqp_uri(run_id):
-    vhost = f"test-{run_id}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    yield f"pyamqp://guest:guest@127.0.0.1:5672/{vhost}"
-    rabbitmqctl("delete_vhost", vhost)
+    with isolated_vhost(f"test-{run_id}") as uri:
+        yield uri
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +36,7 @@ def test_env(run_id, amqp_uri):
     environ = {**os.environ, **env}
     Platform(env).migrate()
     yield environ
-    for service in SERVICES:
-        dsn = service_config(service, environ)["DATABASE_URL"]
-        drop_database(admin_dsn(dsn), database_name(dsn))
+    drop_service_databases(environ)
 
 
 @pytest.fixture(scope="session")
