@@ -52,14 +52,16 @@ class OrderClient:
         return self._run(threads, lambda: 0.0 if time.monotonic() < deadline else None)
 
     def offered_rate(self, per_second, seconds, threads):
-        """Order ``i`` is due at start + i / rate; late threads catch up (never skip orders)."""
+        """Order ``i`` is due at start + i / rate; late threads catch up, and orders still
+        unsent when the ``seconds`` are over are not sent (an overloaded platform gets
+        fewer orders, never a longer run)."""
         start = time.monotonic()
-        total = int(per_second * seconds)
+        end = start + seconds
         counter = itertools.count()
         lock = threading.Lock()
 
         def next_due():
             with lock:
-                index = next(counter)
-            return start + index / per_second if index < total else None
+                due = start + next(counter) / per_second
+            return due if due < end and time.monotonic() < end else None
         return self._run(threads, next_due)
