@@ -4,6 +4,7 @@ Writes bench/results/latest.json, latest.md and latency.png. Uses its own Rabbit
 its own databases (prefix ``bench<run id>``) and free ports; removes them at the end.
 """
 import argparse
+import importlib.metadata
 import os
 import platform as python_platform
 import subprocess
@@ -21,6 +22,7 @@ from devtools.isolation import isolated_vhost
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+PACKAGES = ("nameko", "eventlet", "kombu", "amqp", "psycopg2-binary", "marshmallow", "requests")
 
 # Per mode: how long and how hard each part runs. Quick mode is a smoke run (< 2 minutes).
 SETTINGS = {
@@ -62,6 +64,7 @@ def machine_facts():
         "cores": os.cpu_count(), "python": python_platform.python_version(),
         "postgresql": postgresql, "rabbitmq": command_output("rabbitmqctl", "version"),
         "kernel": python_platform.release(), "load_average_at_start": list(os.getloadavg()),
+        "packages": {name: importlib.metadata.version(name) for name in PACKAGES},
         "git_commit": command_output("git", "rev-parse", "--short", "HEAD"),
         "git_dirty": bool(command_output("git", "status", "--porcelain", "--untracked-files=no")),
     }
