@@ -43,15 +43,6 @@ def cpu_ms_by_group(before, after, ticks_per_second=CLOCK_TICKS_PER_SECOND):
     return totals
 
 
-def per_unit(cpu_ms, units):
-    """CPU ms per unit of work for each group, plus the total; None when no work was done."""
-    if not units:
-        return None
-    result = {group: round(ms / units, 3) for group, ms in sorted(cpu_ms.items())}
-    result["total"] = round(sum(cpu_ms.values()) / units, 3)
-    return result
-
-
 def _read(path):
     try:
         return Path(path).read_text(errors="replace")

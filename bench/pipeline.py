@@ -8,7 +8,7 @@ import psycopg2
 
 from bench import cpu
 from bench.load import OrderClient
-from bench.stats import latency_summary, rate
+from bench.stats import latency_summary, per_unit, rate
 from chassis.cli import SERVICES, service_config
 from devtools import scenario, smtp_sink
 from devtools.isolation import drop_service_databases, free_port
@@ -26,6 +26,19 @@ def credit_times(funds_dsn, order_ids):
             cursor.execute("SELECT order_id::text, extract(epoch FROM created_at) FROM credits"
                            " WHERE order_id = ANY(%s::uuid[])", (list(order_ids),))
             return {order_id: float(at) for order_id, at in cursor.fetchall()}
+    finally:
+        conn.close()
+
+
+def transactions_by_database(any_dsn, database_prefix):
+    """{service: transactions committed or rolled back so far in its bench database}."""
+    conn = psycopg2.connect(any_dsn)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute("SELECT datname, xact_commit + xact_rollback FROM pg_stat_database"
+                           " WHERE datname LIKE %s", (f"{database_prefix}\\_%",))
+            counts = {name[len(database_prefix) + 1:]: count for name, count in cursor.fetchall()}
+            return {service: counts.get(service, 0) for service in SERVICES}
     finally:
         conn.close()
 
@@ -107,11 +120,13 @@ class PlatformBench:
         threads, seconds = self.settings["saturation_threads"], self.settings["saturation_s"]
         self.progress(f"platform: saturation, {threads} client threads for {seconds}s")
         before = cpu.snapshot(self.processes())
+        transactions_before = transactions_by_database(self.funds_dsn, self.database_prefix)
         started = time.time()
         paid = client.closed_loop(threads, seconds)
         credited, _ = self.measure(paid)
         wait_for_mail(self.mail_dir, self.credited_total, self.settings["drain_timeout_s"])
         after = cpu.snapshot(self.processes())
+        transactions = transactions_by_database(self.funds_dsn, self.database_prefix)
         elapsed = (max(credited.values()) - started) if credited else 0
         orders_per_s = rate(len(credited), elapsed)
         self.progress(f"platform: {len(paid)} paid, {len(credited)} credited, {orders_per_s} credited orders/s")
@@ -119,8 +134,11 @@ class PlatformBench:
         client_ms = cpu_ms.pop(CLIENT, 0.0)
         return {"platform_orders_per_s": orders_per_s,
                 "platform_paid_per_s": rate(len(paid), seconds),
-                "cpu_ms_per_order": cpu.per_unit(cpu_ms, len(credited)),
-                "client_cpu_ms_per_order": cpu.per_unit({CLIENT: client_ms}, len(credited))}
+                "cpu_ms_per_order": per_unit(cpu_ms, len(credited)),
+                "client_cpu_ms_per_order": per_unit({CLIENT: client_ms}, len(credited)),
+                "db_transactions_per_order": per_unit(
+                    {name: count - transactions_before.get(name, 0) for name, count in transactions.items()},
+                    len(credited))}
 
     def at_offered_rate(self, client, offered):
         seconds = self.settings["rate_s"]

@@ -73,6 +73,9 @@ def render_markdown(results):
     lines += [f"| {group} | {ms} |" for group, ms in (results.get("cpu_ms_per_order") or {}).items()]
     lines += [f"| {group} | {ms} |" for group, ms in (results.get("client_cpu_ms_per_order") or {}).items()
               if group != "total"]
+    lines += ["", "## Database transactions per credited order (saturation run)", "",
+              "| database | transactions |", "|---|---|"]
+    lines += [f"| {name} | {count} |" for name, count in (results.get("db_transactions_per_order") or {}).items()]
     lines += ["", "## Notes", ""] + [f"- {note}" for note in results.get("notes", [])]
     return "\n".join(lines) + "\n"
 

@@ -25,3 +25,12 @@ def latency_summary(latencies_ms):
 
 def rate(count, seconds):
     return round(count / seconds, 1) if seconds > 0 else 0.0
+
+
+def per_unit(amounts, units):
+    """Each group's amount per unit of work, plus the total; None when no work was done."""
+    if not units:
+        return None
+    result = {group: round(amount / units, 3) for group, amount in sorted(amounts.items())}
+    result["total"] = round(sum(amounts.values()) / units, 3)
+    return result

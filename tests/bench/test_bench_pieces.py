@@ -4,7 +4,7 @@ import json
 import pytest
 
 from bench import cpu, report
-from bench.stats import latency_summary, percentile, rate
+from bench.stats import latency_summary, per_unit, percentile, rate
 
 STAT = ("4242 (nameko run (x) y) S 1 4242 4242 0 -1 4194560 9000 0 12 0 "
         "1500 250 3 4 20 0 5 0 100 200000000 3000 18446744073709551615")
@@ -55,10 +55,10 @@ def test_cpu_ms_by_group_sums_deltas_and_counts_new_processes_from_zero():
     assert cpu.cpu_ms_by_group(before, after, ticks_per_second=100) == {"funds": 500.0, "postgres": 150.0}
 
 
-def test_cpu_per_unit_adds_a_total_and_refuses_zero_units():
-    assert cpu.per_unit({"funds": 300.0, "marketplace": 700.0}, 500) == {
+def test_per_unit_adds_a_total_and_refuses_zero_units():
+    assert per_unit({"funds": 300.0, "marketplace": 700.0}, 500) == {
         "funds": 0.6, "marketplace": 1.4, "total": 2.0}
-    assert cpu.per_unit({"funds": 1.0}, 0) is None
+    assert per_unit({"funds": 1.0}, 0) is None
 
 
 def test_json_writer_writes_readable_utf8_and_leaves_no_partial_file(tmp_path):
