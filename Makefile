@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 export PYTHONWARNINGS := ignore::Warning:nameko.cli.commands
 
-.PHONY: venv demo test up unit chaos clean
+.PHONY: venv demo test up unit chaos bench clean
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,14 @@ chaos: venv
 
 unit: venv
 	$(PY) -m pytest -m "not integration and not e2e and not chaos"
+
+# The benchmark (bench/README.md): make bench, or make bench BENCH_ARGS=--quick for a smoke run.
+$(VENV)/.bench-installed: $(VENV)/.installed bench/requirements.txt
+	$(PIP) install -q -c constraints.txt -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

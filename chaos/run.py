@@ -28,8 +28,9 @@ from chaos.proxy import Proxy
 from chaos.workload import Client, plan_order, run_order
 from contracts import topology
 from devtools import scenario, smtp_sink
-from devtools.platform import Platform, free_port, instance_name, platform_env
-from devtools.testing import make_vhost, query, rabbitmqctl
+from devtools.isolation import free_port, rabbitmqctl
+from devtools.platform import Platform, platform_env
+from devtools.testing import query
 
 RESULTS = Path(__file__).parent / "results"
 FAILPOINTS = "relay.after_publish=0.02,consumer.after_commit=0.02,mail.after_send=0.02"
@@ -53,7 +54,9 @@ class Harness:
         self.admin_dsn = "postgresql://postgres@127.0.0.1:5432/postgres"
         self.work_dir = Path(work_dir)
         self.mail_dir = self.work_dir / "mail"
-        self.direct_amqp_uri = make_vhost(self.vhost)
+        rabbitmqctl("add_vhost", self.vhost)
+        rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
+        self.direct_amqp_uri = f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}"
         self.broker_proxy = Proxy("127.0.0.1", 5672)
         self.pg_proxy = Proxy("127.0.0.1", 5432)
         smtp_port = free_port()
@@ -64,7 +67,8 @@ class Harness:
             extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2", "LOG_LEVEL": "WARNING",
                    "AMQP_HEARTBEAT": str(HEARTBEAT_SECONDS), "MESSAGE_ID_DOMAIN": MESSAGE_ID_DOMAIN})
         self.sink = smtp_sink.start(self.mail_dir, port=smtp_port)
-        self.platform = Platform(env, log_dir=self.work_dir / "logs")
+        # a second funds consumer takes over the messages of a paused one
+        self.platform = Platform(env, log_dir=self.work_dir / "logs", instances={"funds": 2})
         self.lock = threading.RLock()
         self.supervising = False
         self.restarts = Counter()
@@ -76,8 +80,6 @@ class Harness:
     def start_platform(self):
         self.platform.migrate()
         self.platform.start_all()
-        self.platform.start("funds", instance=2)  # a second consumer to take over a paused one
-        self.platform.wait_ready()
 
     def restart_everything(self, failpoints):
         """Restart every instance, with or without fail points armed."""
@@ -87,27 +89,24 @@ class Harness:
             else:
                 self.platform.env.pop("CODI_FAILPOINTS", None)
             for name in list(self.platform.processes):
-                service, _, number = name.partition("#")
-                self.platform.stop(name)
-                self.platform.start(service, int(number or 1))
+                self.platform.stop_instance(name)
+                self.platform.start_instance(name)
             self.platform.wait_ready(timeout=120)
 
     def signal_instance(self, name, sig):
         with self.lock:
-            instance = self.platform.processes.get(name)
-            if instance and instance.process.poll() is None:
-                instance.process.send_signal(sig)
+            process = self.platform.processes.get(name)
+            if process and process.poll() is None:
+                process.send_signal(sig)
 
     def supervise(self):
         """Restart any instance that died (SIGKILL by a fault or a fail point), like an orchestrator."""
         while self.supervising:
             with self.lock:
-                for name, instance in list(self.platform.processes.items()):
-                    if instance.process.poll() is not None:
-                        service, _, number = name.partition("#")
+                for name, process in list(self.platform.processes.items()):
+                    if process.poll() is not None:
                         self.restarts[name] += 1
-                        self.platform.processes.pop(name)
-                        self.platform.start(service, int(number or 1))
+                        self.platform.start_instance(name)
             time.sleep(0.5)
 
     # -- databases -------------------------------------------------------------------

@@ -5,7 +5,9 @@ events flow, so nothing published early is dropped as unroutable.
 """
 import logging
 import threading
+import time
 
+from amqp.exceptions import MessageNacked
 from kombu import Connection, Exchange, Producer, Queue
 
 from contracts import topology
@@ -66,16 +68,49 @@ def declare_topology(connection):
         channel.close()
 
 
+class ConfirmWindow:
+    """Publisher confirms of one channel in confirm mode, tracked by delivery tag."""
+
+    def __init__(self, channel):
+        self.channel = channel
+        self.last_tag = 0
+        self.unconfirmed = set()
+        self.nacked = set()
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+
+    def sent(self):
+        self.last_tag += 1
+        self.unconfirmed.add(self.last_tag)
+
+    def _settled(self, delivery_tag, multiple):
+        tags = {tag for tag in self.unconfirmed if tag <= delivery_tag} if multiple else {delivery_tag}
+        self.unconfirmed -= tags
+        return tags
+
+    def _on_ack(self, delivery_tag, multiple):
+        self._settled(delivery_tag, multiple)
+
+    def _on_nack(self, delivery_tag, multiple):
+        self.nacked |= self._settled(delivery_tag, multiple)
+
+
 class Publisher:
-    """One confirmed channel per process; each publish returns once the broker has it on disk."""
+    """Publishes with publisher confirms: ``publish`` one message at a time, ``publish_batch``
+    many with all their confirms in flight. Either returns only once the broker has every
+    message on disk, and raises otherwise."""
 
     def __init__(self, amqp_uri, heartbeat=60):
         self.amqp_uri = amqp_uri
+        self.heartbeat = heartbeat
         self._connection = Connection(
             amqp_uri, heartbeat=heartbeat, transport_options={"confirm_publish": True}
         )
         self._lock = threading.Lock()
         self._producer = None
+        self._batch_connection = None  # its own connection: confirms awaited per batch, not per message
+        self._batch_window = None
 
     def publish(self, body, exchange, routing_key, headers=None, message_id=None):
         with self._lock:
@@ -97,6 +132,63 @@ class Publisher:
                 retry=False,
             )
 
+    def publish_batch(self, messages, confirm_timeout=30.0):
+        """Publish ``messages`` [(body, exchange, routing_key, message_id)] with every confirm in
+        flight at once; return when the broker has confirmed them all.
+
+        Raises MessageNacked if the broker refused any, or the connection error or TimeoutError
+        if it went away or did not confirm in time: then none counts as published (the caller
+        publishes them all again; consumers drop duplicates). A connection found dead before
+        the batch is reopened once.
+        """
+        with self._lock:
+            for attempt in (1, 2):
+                connection = self._open_batch_connection()
+                try:
+                    return self._publish_and_confirm(connection, messages, confirm_timeout)
+                except (MessageNacked, TimeoutError):
+                    self._close_batch_connection()
+                    raise
+                except connection.connection_errors as exc:
+                    self._close_batch_connection()
+                    if attempt == 2:
+                        raise
+                    log.info("batch publisher reconnecting: %s", exc)
+
+    def _open_batch_connection(self):
+        if self._batch_connection is None:
+            self._batch_connection = Connection(self.amqp_uri, heartbeat=self.heartbeat)
+            self._batch_connection.ensure_connection(max_retries=1)
+            self._batch_window = ConfirmWindow(self._batch_connection.default_channel)
+        return self._batch_connection
+
+    def _publish_and_confirm(self, connection, messages, confirm_timeout):
+        # Every earlier batch was confirmed in full or its connection closed: the window
+        # holds only this batch's tags.
+        window = self._batch_window
+        producer = Producer(window.channel)
+        for body, exchange, routing_key, message_id in messages:
+            producer.publish(body, exchange=exchange, routing_key=routing_key, headers={},
+                             message_id=message_id, content_type="application/json",
+                             content_encoding="utf-8", delivery_mode=2, retry=False)
+            window.sent()
+        deadline = time.monotonic() + confirm_timeout
+        while window.unconfirmed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"the broker did not confirm {len(window.unconfirmed)} messages in time")
+            try:
+                connection.drain_events(timeout=remaining)
+            except TimeoutError:
+                continue  # the deadline check above decides
+        if window.nacked:
+            raise MessageNacked(f"the broker refused {len(window.nacked)} of {len(messages)} messages")
+
+    def _close_batch_connection(self):
+        if self._batch_connection is not None:
+            self._batch_connection.release()
+        self._batch_connection = self._batch_window = None
+
     def declare_topology(self):
         with self._lock:
             self._connection.ensure_connection(max_retries=3)
@@ -111,3 +203,4 @@ class Publisher:
         with self._lock:
             self._producer = None
             self._connection.release()
+            self._close_batch_connection()

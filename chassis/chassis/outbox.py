@@ -2,8 +2,9 @@
 
 ``stage`` runs inside the business transaction. The relay claims unpublished rows
 with ``FOR UPDATE SKIP LOCKED`` (several relays never publish the same row at once),
-publishes each with a broker confirm, and marks them published in the same claim
-transaction. A crash between publish and mark republishes: consumers are idempotent.
+publishes the batch with all its broker confirms in flight, and marks the rows published
+in the same claim transaction only once every one is confirmed; a nack, a timeout or a
+lost connection rolls the claim back. A crash between publish and mark republishes: consumers are idempotent.
 LISTEN/NOTIFY only wakes the relay early; polling is the guarantee.
 """
 import logging
@@ -23,11 +24,12 @@ NOTIFY_CHANNEL = "outbox"
 def stage(cursor, event_type, data, event_id=None, occurred_at=None):
     """Validate ``data`` against its contract and stage it; returns the event id."""
     event_id, body = encode(event_type, data, event_id=event_id, occurred_at=occurred_at)
+    # One round trip: the row and the wake-up (delivered at commit, once per transaction).
     cursor.execute(
-        "INSERT INTO outbox (event_id, exchange, routing_key, body) VALUES (%s, %s, %s, %s)",
+        "INSERT INTO outbox (event_id, exchange, routing_key, body) VALUES (%s, %s, %s, %s);"
+        f" NOTIFY {NOTIFY_CHANNEL}",
         (event_id, event_type.exchange, event_type.name, body),
     )
-    cursor.execute("SELECT pg_notify(%s, '')", (NOTIFY_CHANNEL,))
     return event_id
 
 
@@ -47,12 +49,11 @@ class Relay:
                 (self.batch_size,),
             )
             rows = cursor.fetchall()
-            for row in rows:
-                self.publisher.publish(
-                    row["body"], row["exchange"], row["routing_key"],
-                    message_id=str(row["event_id"]),
-                )
             if rows:
+                self.publisher.publish_batch([
+                    (row["body"], row["exchange"], row["routing_key"], str(row["event_id"]))
+                    for row in rows
+                ])
                 failpoints.hit("relay.after_publish")  # published, not yet marked: republished later
                 cursor.execute(
                     "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY(%s)",

@@ -80,8 +80,8 @@ def test_a_relay_that_dies_before_marking_republishes(database, amqp_uri, listen
         event_id = outbox.stage(cursor, centres.FUND_REGISTERED, fund_snapshot())
 
     class DiesAfterPublishing(Publisher):
-        def publish(self, *args, **kwargs):
-            super().publish(*args, **kwargs)
+        def publish_batch(self, *args, **kwargs):
+            super().publish_batch(*args, **kwargs)
             raise ConnectionError("process died before marking")
 
     dying = DiesAfterPublishing(amqp_uri)

@@ -6,35 +6,17 @@ Also used by the demo, the end-to-end tests, the benchmark and the fault tests.
 """
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
 from chassis.cli import SERVICES, config_path, migrate_service
+from devtools.isolation import free_port
 
 DEFAULT_PORTS = {"marketplace": 8001, "funds": 8002, "centres": 8003, "notifications": 8004}
-
-
-@dataclass
-class Instance:
-    service: str
-    process: subprocess.Popen
-    address: str
-
-
-def instance_name(service, instance=1):
-    return service if instance == 1 else f"{service}#{instance}"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg_port=5432, extra=None):
@@ -52,51 +34,73 @@ def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg
 
 
 class Platform:
-    def __init__(self, env, log_dir=None, services=SERVICES):
+    """The services as processes; ``instances`` runs N processes of a service (default 1).
+
+    Instance 1 of a service is named after it and serves on its configured address; instance
+    k is named ``<service>.<k>`` and serves on a free port. All instances share the database
+    and compete for the same queues.
+    """
+
+    def __init__(self, env, log_dir=None, services=SERVICES, instances=None):
         self.env = {**os.environ, **env}
         self.log_dir = Path(log_dir) if log_dir else None
         self.services = services
         self.processes = {}
+        self.addresses = {}
+        for service in services:
+            self.addresses[service] = self.env[f"{service.upper()}_HTTP_ADDRESS"]
+            for number in range(2, (instances or {}).get(service, 1) + 1):
+                self.addresses[f"{service}.{number}"] = f"127.0.0.1:{free_port()}"
+
+    def instance_names(self, service):
+        return [name for name in self.addresses if name.split(".")[0] == service]
 
     def url(self, service, path=""):
-        return f"http://{self.env[f'{service.upper()}_HTTP_ADDRESS']}{path}"
+        """The URL of ``path`` on ``service`` (its first instance) or on one named instance."""
+        address = self.addresses.get(service) or self.env[f"{service.upper()}_HTTP_ADDRESS"]
+        return f"http://{address}{path}"
+
+    def urls(self, service, path=""):
+        """The URL of ``path`` on every instance of ``service``."""
+        return [self.url(name, path) for name in self.instance_names(service)]
 
     def migrate(self):
         for service in self.services:
             migrate_service(service, self.env)
 
-    def start(self, service, instance=1):
-        """Start one process of ``service``; instances after the first get their own HTTP port."""
-        name = instance_name(service, instance)
-        env = dict(self.env)
-        if instance > 1:
-            env[f"{service.upper()}_HTTP_ADDRESS"] = f"127.0.0.1:{free_port()}"
+    def start(self, service):
+        """Start every instance of ``service``; returns the first one's process."""
+        for name in self.instance_names(service):
+            self.start_instance(name)
+        return self.processes[service]
+
+    def start_instance(self, name):
+        service = name.split(".")[0]
         command = [sys.executable, "-m", "nameko", "run", "--config", config_path(service),
                    f"{service}.service:{service.capitalize()}Service"]
         output = None
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             output = open(self.log_dir / f"{name}.log", "ab")
-        process = subprocess.Popen(command, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT if output else None)
-        self.processes[name] = Instance(service, process, env[f"{service.upper()}_HTTP_ADDRESS"])
-        return process
+        env = {**self.env, f"{service.upper()}_HTTP_ADDRESS": self.addresses[name]}
+        self.processes[name] = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT if output else None)
 
     def start_all(self):
         for service in self.services:
             self.start(service)
         self.wait_ready()
 
-    def wait_ready(self, names=None, timeout=60):
+    def wait_ready(self, services=None, timeout=60):
         deadline = time.monotonic() + timeout
-        for name in names or list(self.processes):
-            instance = self.processes[name]
+        names = [name for service in services or self.services for name in self.instance_names(service)]
+        for name in names:
             while True:
-                if instance.process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with status {instance.process.returncode}")
+                process = self.processes[name]
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with status {process.returncode}")
                 try:
-                    ready = requests.get(f"http://{instance.address}/health/ready", timeout=2)
-                    if ready.status_code == 200:
+                    if requests.get(self.url(name, "/health/ready"), timeout=2).status_code == 200:
                         break
                 except requests.RequestException:
                     pass
@@ -104,20 +108,26 @@ class Platform:
                     raise RuntimeError(f"{name} did not become ready within {timeout}s")
                 time.sleep(0.2)
 
-    def stop(self, name, sig=signal.SIGTERM, timeout=15):
-        instance = self.processes.pop(name, None)
-        if instance is None or instance.process.poll() is not None:
+    def stop(self, service, sig=signal.SIGTERM, timeout=15):
+        """Stop ``service`` (every instance), or one instance by its name."""
+        names = [service] if "." in service else self.instance_names(service)
+        for name in names:
+            self.stop_instance(name, sig, timeout)
+
+    def stop_instance(self, name, sig=signal.SIGTERM, timeout=15):
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
             return
-        instance.process.send_signal(sig)
+        process.send_signal(sig)
         try:
-            instance.process.wait(timeout)
+            process.wait(timeout)
         except subprocess.TimeoutExpired:
-            instance.process.kill()
-            instance.process.wait()
+            process.kill()
+            process.wait()
 
     def stop_all(self):
-        for name in list(self.processes):
-            self.stop(name)
+        for service in list(self.processes):
+            self.stop(service)
 
     def __enter__(self):
         self.start_all()
@@ -141,7 +151,7 @@ def up():
         print(f"{service:14} {platform.url(service)}", flush=True)
     print("all services ready; Ctrl-C stops", flush=True)
     try:
-        while all(i.process.poll() is None for i in platform.processes.values()):
+        while all(p.poll() is None for p in platform.processes.values()):
             time.sleep(1)
         print("a service exited; stopping the others", file=sys.stderr)
     except KeyboardInterrupt:

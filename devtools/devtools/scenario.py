@@ -24,8 +24,8 @@ class StepFailed(RuntimeError):
     pass
 
 
-def call(method, url, token, body=None, expect=(200, 201), headers=None):
-    response = requests.request(method, url, json=body, timeout=10, headers={
+def call(method, url, token, body=None, expect=(200, 201), headers=None, session=requests):
+    response = session.request(method, url, json=body, timeout=10, headers={
         "Authorization": f"Bearer {token}", **(headers or {})})
     if response.status_code not in expect:
         raise StepFailed(f"{method} {url} → {response.status_code}: {response.text[:500]}")
@@ -48,7 +48,7 @@ def read_mail(mail_dir):
             for path in sorted(Path(mail_dir).glob("*.eml"))]
 
 
-def set_up_network(platform, officer_email="somsri.demo@example.org"):
+def set_up_network(platform, officer_email="somsri.demo@example.org", stock=500):
     """Register the demo fund, organisations, product, levy agreement and officer."""
     env = platform.env
     ops = {service: issue_token(service, "operator", label="demo", environ=env)
@@ -73,7 +73,7 @@ def set_up_network(platform, officer_email="somsri.demo@example.org"):
         platform.url("funds", f"/v1/funds/{fund['fund_id']}"),
         headers={"Authorization": f"Bearer {ops['funds']}"}, timeout=5).status_code == 200)
     product = eventually("marketplace to learn of the seller", lambda: _try_create_product(
-        platform, ops["marketplace"], seller["organisation_id"]))
+        platform, ops["marketplace"], seller["organisation_id"], stock))
     agreement = call("POST", platform.url("funds", "/v1/levy-agreements"), ops["funds"], {
         "seller_org_id": seller["organisation_id"], "basis": "per_unit",
         "rate": LEVY_PER_BAG_SATANG, "recipient": "fund", "fund_id": fund["fund_id"],
@@ -86,25 +86,28 @@ def set_up_network(platform, officer_email="somsri.demo@example.org"):
             "agreement": agreement, "officer": officer, "buyer_token": buyer_token}
 
 
-def _try_create_product(platform, token, seller_id):
+def _try_create_product(platform, token, seller_id, stock):
     response = requests.post(platform.url("marketplace", "/v1/products"), timeout=5, json={
         "seller_id": seller_id, "name_th": "ข้าวหอมมะลิชัยภูมิ ถุง 5 กิโลกรัม",
         "name_en": "Chaiyaphum jasmine rice, 5 kg bag", "unit": "ถุง",
-        "unit_price_satang": PRICE_SATANG, "stock": 500, "category": "rice",
+        "unit_price_satang": PRICE_SATANG, "stock": stock, "category": "rice",
         "description": "ข้าวหอมมะลิจากกลุ่มวิสาหกิจชุมชน (ข้อมูลสาธิต)"},
         headers={"Authorization": f"Bearer {token}"})
     return response.json() if response.status_code == 201 else None
 
 
-def place_and_pay(platform, network, bags=BAGS, idempotency_key=None):
-    order = call("POST", platform.url("marketplace", "/v1/orders"), network["buyer_token"], {
+def place_and_pay(platform, network, bags=BAGS, idempotency_key=None, session=requests,
+                  marketplace_url=None):
+    """Order ``bags`` bags as the buyer and pay; ``marketplace_url`` picks an instance."""
+    base = marketplace_url or platform.url("marketplace")
+    order = call("POST", f"{base}/v1/orders", network["buyer_token"], {
         "lines": [{"product_id": network["product"]["id"], "quantity": bags}],
         "ship_to": {"name": "เครือข่ายสวัสดิการชุมชนจังหวัดภูเก็ต", "address_line": "ถนนถลาง",
                     "subdistrict_code": "830101"}},
-        headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())})
-    paid = call("POST", platform.url("marketplace", f"/v1/orders/{order['id']}/payments"),
+        headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())}, session=session)
+    paid = call("POST", f"{base}/v1/orders/{order['id']}/payments",
                 network["buyer_token"], {"amount_satang": order["total_satang"]},
-                headers={"Idempotency-Key": f"pay-{order['id']}"})
+                headers={"Idempotency-Key": f"pay-{order['id']}"}, session=session)
     return order, paid
 
 

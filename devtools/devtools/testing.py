@@ -5,19 +5,14 @@ suites can run at once on one machine against the same servers. Nothing here ski
 PostgreSQL or RabbitMQ is missing, the fixtures fail and so does the run.
 """
 import os
-import subprocess
 import uuid
 
 import pytest
 from kombu import Connection
 
-from chassis.cli import SERVICES, admin_dsn, database_name, service_config
-from chassis.db import drop_database
-from devtools.platform import Platform, free_port, platform_env
-
-
-def rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True)
+from chassis.cli import SERVICES, service_config
+from devtools.isolation import drop_service_databases, free_port, isolated_vhost
+from devtools.platform import Platform, platform_env
 
 
 @pytest.fixture(scope="session")
@@ -25,25 +20,17 @@ def run_id():
     return uuid.uuid4().hex[:10]
 
 
-def make_vhost(name):
-    rabbitmqctl("add_vhost", name)
-    rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
-    return f"pyamqp://guest:guest@127.0.0.1:5672/{name}"
-
-
 @pytest.fixture(scope="session")
 def amqp_uri(run_id):
-    vhost = f"test-{run_id}"
-    yield make_vhost(vhost)
-    rabbitmqctl("delete_vhost", vhost)
+    with isolated_vhost(f"test-{run_id}") as uri:
+        yield uri
 
 
 @pytest.fixture
 def empty_vhost(run_id):
     """A broker virtual host on which no queue has been declared yet."""
-    vhost = f"test-{run_id}-{uuid.uuid4().hex[:6]}"
-    yield make_vhost(vhost)
-    rabbitmqctl("delete_vhost", vhost)
+    with isolated_vhost(f"test-{run_id}-{uuid.uuid4().hex[:6]}") as uri:
+        yield uri
 
 
 @pytest.fixture(scope="session")
@@ -56,9 +43,7 @@ def test_env(run_id, amqp_uri):
     environ = {**os.environ, **env}
     Platform(env).migrate()
     yield environ
-    for service in SERVICES:
-        dsn = service_config(service, environ)["DATABASE_URL"]
-        drop_database(admin_dsn(dsn), database_name(dsn))
+    drop_service_databases(environ)
 
 
 @pytest.fixture(scope="session")

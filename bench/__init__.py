@@ -1,0 +1,1 @@
+"""The platform benchmark: ``python -m bench [--quick]`` (see bench/README.md)."""

@@ -1,0 +1,99 @@
+"""What the infrastructure alone can do: RabbitMQ with confirms in flight, PostgreSQL commits."""
+import threading
+import time
+import uuid
+
+import psycopg2
+from kombu import Connection, Queue
+
+from bench.stats import rate
+
+BODY = b'{"order_id": "00000000-0000-0000-0000-000000000000", "amount_satang": 10000}' * 6
+
+
+def broker_throughput(amqp_uri, messages, window=500):
+    """Persistent messages through one durable quorum queue: publisher confirms kept ``window``
+    in flight, a consumer acking in batches. Returns (publish msg/s, publish+consume msg/s)."""
+    queue_name = f"bench-baseline-{uuid.uuid4().hex[:8]}"
+    with Connection(amqp_uri) as connection:
+        Queue(queue_name, durable=True, queue_arguments={"x-queue-type": "quorum"})(
+            connection.default_channel).declare()
+    started = time.monotonic()
+    consumed = {}
+    consumer = threading.Thread(target=_consume, args=(amqp_uri, queue_name, messages, window, consumed))
+    consumer.start()
+    published_at = _publish_confirmed(amqp_uri, queue_name, messages, window)
+    consumer.join()
+    with Connection(amqp_uri) as connection:
+        connection.default_channel.queue_delete(queue_name)
+    return rate(messages, published_at - started), rate(messages, consumed["at"] - started)
+
+
+def _publish_confirmed(amqp_uri, queue_name, messages, window):
+    with Connection(amqp_uri) as connection:
+        channel = connection.default_channel
+        channel.confirm_select()
+        confirmed = [0]
+
+        def on_confirm(delivery_tag, multiple, nacked=False):
+            if nacked:
+                raise RuntimeError(f"broker nacked message {delivery_tag}")
+            confirmed[0] = max(confirmed[0], delivery_tag) if multiple else confirmed[0] + 1
+
+        channel.events["basic_ack"].add(on_confirm)
+        channel.events["basic_nack"].add(lambda tag, multiple: on_confirm(tag, multiple, nacked=True))
+        for sent in range(1, messages + 1):
+            channel.basic_publish(channel.prepare_message(BODY, properties={"delivery_mode": 2}),
+                                  exchange="", routing_key=queue_name)
+            while sent - confirmed[0] >= window:
+                connection.drain_events(timeout=30)
+        while confirmed[0] < messages:
+            connection.drain_events(timeout=30)
+        return time.monotonic()
+
+
+def _consume(amqp_uri, queue_name, messages, prefetch, result, ack_every=100):
+    with Connection(amqp_uri) as connection:
+        channel = connection.default_channel
+        channel.basic_qos(0, prefetch, False)
+        received = [0]
+
+        def on_message(message):
+            received[0] += 1
+            if received[0] % ack_every == 0 or received[0] == messages:
+                channel.basic_ack(message.delivery_tag, multiple=True)
+
+        channel.basic_consume(queue_name, callback=on_message)
+        while received[0] < messages:
+            connection.drain_events(timeout=30)
+        result["at"] = time.monotonic()
+
+
+def postgres_tps(dsn, connections, seconds):
+    """Single-row INSERT + COMMIT per transaction from ``connections`` threads; transactions/s."""
+    setup = psycopg2.connect(dsn)
+    with setup, setup.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commits (id bigserial PRIMARY KEY,"
+                       " payload text NOT NULL, at timestamptz NOT NULL DEFAULT now())")
+    setup.close()
+    counts = [0] * connections
+    deadline = time.monotonic() + seconds
+
+    def insert_until_deadline(slot):
+        conn = psycopg2.connect(dsn)
+        try:
+            with conn.cursor() as cursor:
+                while time.monotonic() < deadline:
+                    cursor.execute("INSERT INTO bench_commits (payload) VALUES (%s)", ("levy credited",))
+                    conn.commit()
+                    counts[slot] += 1
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=insert_until_deadline, args=(slot,)) for slot in range(connections)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return rate(sum(counts), time.monotonic() - started)

@@ -1,0 +1,152 @@
+"""The platform end to end: all four services as processes, paid orders over HTTP, the levy
+credited in the funds ledger, the officer's email accepted by an SMTP sink."""
+import os
+import time
+from pathlib import Path
+
+import psycopg2
+
+from bench import cpu
+from bench.load import OrderClient
+from bench.stats import latency_summary, per_unit, rate
+from chassis.cli import SERVICES, service_config
+from devtools import scenario, smtp_sink
+from devtools.isolation import drop_service_databases, free_port
+from devtools.platform import Platform, platform_env
+
+STOCK = 10**9  # the most a product may have
+CLIENT = "bench client (HTTP load, SMTP sink)"  # measured, but not part of the platform's cost
+
+
+def credit_times(funds_dsn, order_ids):
+    """{order id: epoch seconds of the credit's ledger transaction} for the credited ones."""
+    conn = psycopg2.connect(funds_dsn)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute("SELECT order_id::text, extract(epoch FROM created_at) FROM credits"
+                           " WHERE order_id = ANY(%s::uuid[])", (list(order_ids),))
+            return {order_id: float(at) for order_id, at in cursor.fetchall()}
+    finally:
+        conn.close()
+
+
+def transactions_by_database(any_dsn, database_prefix):
+    """{service: transactions committed or rolled back so far in its bench database}."""
+    conn = psycopg2.connect(any_dsn)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute("SELECT datname, xact_commit + xact_rollback FROM pg_stat_database"
+                           " WHERE datname LIKE %s", (f"{database_prefix}\\_%",))
+            counts = {name[len(database_prefix) + 1:]: count for name, count in cursor.fetchall()}
+            return {service: counts.get(service, 0) for service in SERVICES}
+    finally:
+        conn.close()
+
+
+def wait_for_credits(funds_dsn, order_ids, timeout):
+    """Credit times of ``order_ids`` once all are credited or ``timeout`` has passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        credited = credit_times(funds_dsn, order_ids)
+        if len(credited) == len(order_ids) or time.monotonic() > deadline:
+            return credited
+        time.sleep(0.25)
+
+
+def wait_for_mail(mail_dir, count, timeout):
+    deadline = time.monotonic() + timeout
+    while (accepted := sum(1 for _ in Path(mail_dir).glob("*.eml"))) < count and time.monotonic() < deadline:
+        time.sleep(0.25)
+    return accepted
+
+
+class PlatformBench:
+    def __init__(self, settings, amqp_uri, database_prefix, work_dir, progress):
+        self.settings = settings
+        self.database_prefix = database_prefix
+        self.mail_dir = Path(work_dir) / "mail"
+        self.progress = progress
+        self.smtp_port = free_port()
+        extra = {"OUTBOX_POLL_SECONDS": "1.0", "DELIVERY_POLL_SECONDS": "0.2",
+                 "SMTP_MAX_PER_SECOND": "100000", "LOG_LEVEL": "WARNING",
+                 **{f"{service.upper()}_MAX_WORKERS": str(settings["max_workers"]) for service in SERVICES}}
+        env = platform_env({service: free_port() for service in SERVICES}, amqp_uri=amqp_uri,
+                           db_prefix=database_prefix, smtp_port=self.smtp_port, extra=extra)
+        self.platform = Platform(env, log_dir=Path(work_dir) / "logs", instances=settings["instances"])
+        self.funds_dsn = service_config("funds", self.platform.env)["DATABASE_URL"]
+        self.credited_total = 0
+
+    def run(self):
+        results = {}
+        self.platform.migrate()
+        sink = smtp_sink.start(self.mail_dir, port=self.smtp_port)
+        try:
+            self.progress("platform: starting the services")
+            self.platform.start_all()
+            network = scenario.set_up_network(self.platform, officer_email="bench.officer@example.org",
+                                              stock=STOCK)
+            client = OrderClient(self.platform, network)
+            self.progress("platform: warming up")
+            self.measure(client.closed_loop(4, self.settings["warmup_s"]))
+            results.update(self.saturation(client))
+            results["latency_ms"] = {str(offered): self.at_offered_rate(client, offered)
+                                     for offered in self.settings["rates"]}
+            self.progress("platform: waiting for every officer email")
+            results["emails_accepted"] = wait_for_mail(self.mail_dir, self.credited_total,
+                                                       self.settings["drain_timeout_s"])
+            results["orders_credited"] = self.credited_total
+            results["http_errors"] = client.errors
+        finally:
+            self.platform.stop_all()
+            sink.stop()
+            drop_service_databases(self.platform.env)
+        return results
+
+    def measure(self, paid):
+        """Wait for the credits of ``paid`` [(order id, response time)]; their latencies in ms."""
+        credited = wait_for_credits(self.funds_dsn, [order_id for order_id, _ in paid],
+                                    self.settings["drain_timeout_s"])
+        self.credited_total += len(credited)
+        latencies = [(credited[order_id] - responded) * 1000 for order_id, responded in paid
+                     if order_id in credited]
+        return credited, latencies
+
+    def processes(self):
+        groups = {process.pid: name for name, process in self.platform.processes.items()}
+        groups[os.getpid()] = CLIENT
+        return {**cpu.find_processes(self.database_prefix), **groups}
+
+    def saturation(self, client):
+        threads, seconds = self.settings["saturation_threads"], self.settings["saturation_s"]
+        self.progress(f"platform: saturation, {threads} client threads for {seconds}s")
+        before = cpu.snapshot(self.processes())
+        transactions_before = transactions_by_database(self.funds_dsn, self.database_prefix)
+        started = time.time()
+        paid = client.closed_loop(threads, seconds)
+        credited, _ = self.measure(paid)
+        wait_for_mail(self.mail_dir, self.credited_total, self.settings["drain_timeout_s"])
+        after = cpu.snapshot(self.processes())
+        transactions = transactions_by_database(self.funds_dsn, self.database_prefix)
+        elapsed = (max(credited.values()) - started) if credited else 0
+        orders_per_s = rate(len(credited), elapsed)
+        self.progress(f"platform: {len(paid)} paid, {len(credited)} credited, {orders_per_s} credited orders/s")
+        cpu_ms = cpu.cpu_ms_by_group(before, after)
+        client_ms = cpu_ms.pop(CLIENT, 0.0)
+        return {"platform_orders_per_s": orders_per_s,
+                "platform_paid_per_s": rate(len(paid), seconds),
+                "cpu_ms_per_order": per_unit(cpu_ms, len(credited)),
+                "client_cpu_ms_per_order": per_unit({CLIENT: client_ms}, len(credited)),
+                "db_transactions_per_order": per_unit(
+                    {name: count - transactions_before.get(name, 0) for name, count in transactions.items()},
+                    len(credited))}
+
+    def at_offered_rate(self, client, offered):
+        seconds = self.settings["rate_s"]
+        self.progress(f"platform: offering {offered} orders/s for {seconds}s")
+        started = time.monotonic()
+        paid = client.offered_rate(offered, seconds, self.settings["rate_threads"])
+        achieved = rate(len(paid), time.monotonic() - started)
+        credited, latencies = self.measure(paid)
+        summary = latency_summary(latencies) or {}
+        self.progress(f"platform: {offered}/s offered, {achieved}/s achieved, latency {summary}")
+        return {**summary, "achieved_per_s": achieved, "uncredited": len(paid) - len(credited)}

@@ -1,0 +1,102 @@
+"""Writing the results: JSON, a Markdown summary and a plot of latency against offered load."""
+import json
+import os
+from pathlib import Path
+
+CAVEAT = ("Figures taken on a shared 2-core machine while other developers' builds and tests ran: "
+          "they are not representative and must not be compared with a quiet machine's.")
+
+
+def write_json(path, results):
+    """Write ``results`` as indented UTF-8 JSON, atomically (a reader never sees half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_text(json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                       encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _figure(value, unit=""):
+    return "—" if value is None else f"{value:,}{unit}"
+
+
+def headline_rows(results):
+    """(what, measured, target) rows of the summary's first table."""
+    latency_500 = (results.get("latency_ms") or {}).get("500") or {}
+    cpu = results.get("cpu_ms_per_order") or {}
+    return [
+        ("credited orders/s at saturation", _figure(results.get("platform_orders_per_s")), "≥ 1,000"),
+        ("p99 payment → ledger at 500/s (ms)", _figure(latency_500.get("p99")), "≤ 50"),
+        ("CPU-ms per credited order, all processes", _figure(cpu.get("total")), "≤ 2"),
+        ("balance read (ms, p50)", _figure(results.get("balance_read_ms")), "< 2"),
+        ("RabbitMQ publish+consume, confirms in flight (msg/s)", _figure(results.get("broker_msgs_per_s")), ""),
+        ("platform / broker ratio", _figure(results.get("ratio_platform_to_broker")), ""),
+        ("PostgreSQL INSERT+COMMIT, 1 connection (tps)", _figure(results.get("pg_tps_1")), ""),
+        ("PostgreSQL INSERT+COMMIT, 8 connections (tps)", _figure(results.get("pg_tps_8")), ""),
+        (f"monthly statements, {results.get('statement_funds', 0):,} funds (s)",
+         _figure(results.get("statements_s")), ""),
+        (f"reconciliation, {results.get('reconcile_order_lines', 0):,} order lines (s)",
+         _figure(results.get("reconcile_s")), ""),
+    ]
+
+
+def render_markdown(results):
+    machine = results.get("machine", {})
+    lines = [
+        f"# Benchmark results ({results.get('mode', '?')} run)",
+        "",
+        f"> {CAVEAT}" if results.get("under_contention", True) else "> Quiet machine.",
+        "",
+        f"Commit `{machine.get('git_commit', '?')}`, {machine.get('cores', '?')} cores, "
+        f"load average at start {machine.get('load_average_at_start', '?')}, "
+        f"PostgreSQL {machine.get('postgresql', '?')}, RabbitMQ {machine.get('rabbitmq', '?')}, "
+        f"Python {machine.get('python', '?')}; started {results.get('started_at', '?')}, "
+        f"took {results.get('duration_s', '?')} s.",
+        f"Platform: {results.get('platform_config', {})}",
+        "",
+        "| what | measured | target |",
+        "|---|---|---|",
+        *[f"| {what} | {measured} | {target} |" for what, measured, target in headline_rows(results)],
+        "",
+        "## Latency from the payment's HTTP response to the ledger credit",
+        "",
+        "| offered orders/s | achieved orders/s | credited | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for offered, row in sorted((results.get("latency_ms") or {}).items(), key=lambda kv: float(kv[0])):
+        lines.append(f"| {offered} | {row.get('achieved_per_s')} | {row.get('samples')} | {row.get('p50')} | "
+                     f"{row.get('p95')} | {row.get('p99')} | {row.get('max')} |")
+    lines += ["", "## CPU-milliseconds per credited order (saturation run)", "",
+              "Shared servers also did other developers' work meanwhile; the bench client is not in the total.",
+              "", "| process | CPU-ms |", "|---|---|"]
+    lines += [f"| {group} | {ms} |" for group, ms in (results.get("cpu_ms_per_order") or {}).items()]
+    lines += [f"| {group} | {ms} |" for group, ms in (results.get("client_cpu_ms_per_order") or {}).items()
+              if group != "total"]
+    lines += ["", "## Database transactions per credited order (saturation run)", "",
+              "| database | transactions |", "|---|---|"]
+    lines += [f"| {name} | {count} |" for name, count in (results.get("db_transactions_per_order") or {}).items()]
+    lines += ["", "## Notes", ""] + [f"- {note}" for note in results.get("notes", [])]
+    return "\n".join(lines) + "\n"
+
+
+def plot_latency(results, path):
+    """PNG of p50/p95/p99 latency against offered load."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = sorted((float(rate), row) for rate, row in (results.get("latency_ms") or {}).items() if row)
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for key in ("p50", "p95", "p99"):
+        axes.plot([rate for rate, _ in rows], [row[key] for _, row in rows], marker="o", label=key)
+    axes.axhline(50, color="grey", linestyle=":", label="p99 target 50 ms")
+    axes.set_xlabel("offered load (paid orders/s)")
+    axes.set_ylabel("payment response → ledger credit (ms)")
+    axes.set_yscale("symlog", linthresh=10)
+    axes.set_title(f"Latency against offered load ({results.get('mode')} run, machine under contention)")
+    axes.grid(True, alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
