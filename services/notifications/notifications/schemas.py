@@ -1,0 +1,34 @@
+"""What crosses HTTP: query parameters in, delivery log entries and previews out."""
+from marshmallow import Schema, fields, validate
+
+
+class RecipientQuery(Schema):
+    recipient = fields.Email(required=True)
+
+
+class PreviewQuery(Schema):
+    language = fields.String(load_default="th", validate=validate.OneOf(["th", "en"]))
+
+
+class DeliveryLogEntry(Schema):
+    delivery_id = fields.UUID(attribute="id")
+    event_id = fields.UUID()
+    officer_id = fields.UUID()
+    fund_id = fields.UUID()
+    kind = fields.String()
+    recipient = fields.String()
+    subject = fields.String()
+    message_id = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+
+
+class Preview(Schema):
+    kind = fields.String()
+    critical = fields.Boolean()
+    subject = fields.String()
+    text = fields.String()
+    html = fields.String()
