@@ -144,21 +144,26 @@ class NotificationsUnitOfWork(UnitOfWork):
 class SmtpMailer:
     """Sends one message over SMTP (plain, STARTTLS or implicit TLS, optional login)."""
 
-    def __init__(self, host, port, security="none", username=None, password=None, timeout=10):
+    def __init__(self, host, port, security="none", username=None, password=None, timeout=10,
+                 ca_file=None):
         if security not in ("none", "starttls", "tls"):
             raise ValueError(f"SMTP_SECURITY must be none, starttls or tls, not {security!r}")
         self.host, self.port, self.security = host, int(port), security
         self.username, self.password, self.timeout = username, password, timeout
+        self.ca_file = ca_file  # None: the system's trusted CAs
+
+    def tls_context(self):
+        return ssl.create_default_context(cafile=self.ca_file)
 
     def send(self, message):
         if self.security == "tls":
             client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                      context=ssl.create_default_context())
+                                      context=self.tls_context())
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         with client:
             if self.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=self.tls_context())
             if self.username:
                 client.login(self.username, self.password or "")
             client.send_message(message)

@@ -25,7 +25,7 @@ class DeliveryWorker(BackgroundWorker):
     """Sends queued emails over SMTP, retrying temporary failures, within the server's rate.
 
     Config: SMTP_HOST, SMTP_PORT, SMTP_SECURITY (none, starttls, tls), SMTP_USERNAME,
-    SMTP_PASSWORD, SMTP_FROM, SMTP_FROM_NAME, SMTP_MAX_PER_SECOND, SMTP_BURST.
+    SMTP_PASSWORD, SMTP_CA_FILE, SMTP_FROM, SMTP_FROM_NAME, SMTP_MAX_PER_SECOND, SMTP_BURST.
     The token bucket is per process, for its one SMTP server: N instances may send N times
     the rate. Each email's row stays locked while it is sent and its outcome is recorded in
     the same transaction (see ``handlers.deliver`` for what a crash in between means).
@@ -41,7 +41,7 @@ class DeliveryWorker(BackgroundWorker):
         self.mailer = SmtpMailer(
             config.get("SMTP_HOST", "127.0.0.1"), config.get("SMTP_PORT", 1025),
             config.get("SMTP_SECURITY", "none"), config.get("SMTP_USERNAME") or None,
-            config.get("SMTP_PASSWORD") or None)
+            config.get("SMTP_PASSWORD") or None, ca_file=config.get("SMTP_CA_FILE") or None)
         self.sender_address = config.get("SMTP_FROM", "no-reply@codi.or.th")
         self.sender_name = config.get("SMTP_FROM_NAME", "ตลาดนัดองค์กรชุมชน")
         self.bucket = TokenBucket(float(config.get("SMTP_MAX_PER_SECOND", 20)),

@@ -202,6 +202,7 @@ def test_token_bucket_refuses_a_useless_configuration(rate, capacity):
     (smtplib.SMTPResponseException(550, b"no such user"), "permanent"),
     (smtplib.SMTPRecipientsRefused({"a@b.org": (450, b"busy")}), "temporary"),
     (smtplib.SMTPRecipientsRefused({"a@b.org": (550, b"unknown")}), "permanent"),
+    (smtplib.SMTPAuthenticationError(535, b"bad credentials"), "permanent"),
     (ConnectionRefusedError(), "temporary"),
     (compose.UnsafeRecipient("x"), "permanent"),
 ])
@@ -237,3 +238,20 @@ def test_resend_of_an_email_that_did_not_fail_is_a_conflict():
     uow.deliveries.status_of.return_value = None
     with pytest.raises(NotFound):
         handlers.resend(uow, uuid.uuid4())
+
+
+# -- entrypoints (nameko's worker_factory: dependencies replaced) -------------------
+
+def test_the_digest_timer_asks_with_the_current_time():
+    from nameko.testing.services import worker_factory
+
+    from notifications.service import NotificationsService
+
+    service = worker_factory(NotificationsService, config={"MESSAGE_ID_DOMAIN": "d"})
+    uow = service.db.unit_of_work.return_value.__enter__.return_value
+    before = dt.datetime.now(dt.timezone.utc)
+    with mock.patch.object(handlers, "queue_due_digests") as queue_due_digests:
+        service.queue_due_digests()
+    [(called_uow, now, domain)] = [call.args for call in queue_due_digests.call_args_list]
+    assert called_uow is uow and domain == "d"
+    assert before <= now <= dt.datetime.now(dt.timezone.utc) and now.tzinfo is not None

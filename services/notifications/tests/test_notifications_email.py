@@ -10,6 +10,7 @@ import requests
 from aiosmtpd.controller import Controller
 from kombu import Connection, Producer
 from nameko.containers import ServiceContainer
+from prometheus_client import REGISTRY
 
 from chassis.broker import event_exchange
 from chassis.cli import issue_token
@@ -114,6 +115,16 @@ def text_and_html(message):
             message.get_body(preferencelist=("html",)).get_content())
 
 
+def emails_counted():
+    """emails_total by outcome, as this process's /metrics would show it."""
+    return {outcome: REGISTRY.get_sample_value("emails_total", {"outcome": outcome}) or 0
+            for outcome in ("sent", "retried", "failed")}
+
+
+def counted_since(before):
+    return {outcome: count - before[outcome] for outcome, count in emails_counted().items()}
+
+
 def log_of(service, **params):
     path = f"/v1/funds/{params.pop('fund_id')}/deliveries" if "fund_id" in params else "/v1/deliveries"
     response = requests.get(service["base"] + path, params=params, headers=service["headers"], timeout=5)
@@ -158,20 +169,26 @@ def test_a_redelivered_levy_event_sends_once(service, mail, amqp_uri):
 
 def test_a_temporary_failure_is_retried_and_sent_once(service, mail, amqp_uri):
     officer = register_officer(amqp_uri, email=f"tempfail-{uuid.uuid4().hex[:8]}@example.org")
+    before = emails_counted()
     publish(amqp_uri, funds.LEVY_PENDING, levy_pending(officer))
     [entry] = eventually("the email sent", lambda: [
         e for e in log_of(service, recipient=officer["email"]) if e["status"] == "sent"])
     assert officer["email"] in mail.tempfailed
     assert len(mail.mails_to(officer["email"])) == 1
     assert entry["attempts"] == 2 and entry["last_error"] is None
+    eventually("the metrics to count both attempts", lambda: counted_since(before) == {
+        "sent": 1, "retried": 1, "failed": 0})
 
 
 def test_a_permanent_failure_is_recorded_then_resent_with_the_same_message_id(service, mail, amqp_uri):
     officer = register_officer(amqp_uri)
     mail.rejected.add(officer["email"])
+    before = emails_counted()
     publish(amqp_uri, funds.LEVY_PENDING, levy_pending(officer))
     [failed] = eventually("the failure recorded", lambda: [
         e for e in log_of(service, fund_id=officer["fund_id"]) if e["status"] == "failed"])
+    eventually("the metrics to count the failure", lambda: counted_since(before) == {
+        "sent": 0, "retried": 0, "failed": 1})
     assert "550" in failed["last_error"] and failed["attempts"] == 1
     assert failed["recipient"] == officer["email"] and failed["kind"] == "levy_pending"
     assert mail.mails_to(officer["email"]) == []
