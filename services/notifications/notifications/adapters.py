@@ -32,15 +32,14 @@ class Officers:
         return self.cursor.fetchall()
 
     def awaiting_digest(self):
-        """Active officers who chose a digest time and have credits waiting, with the oldest
-        one's arrival; locked, so two instances never build the same officer's digest."""
+        """Active officers with credits waiting for a digest, with the oldest one's arrival;
+        locked, so two instances never build the same officer's digest."""
         self.cursor.execute(
             "SELECT o.id, o.fund_id, o.name, o.email, o.language, o.preferences,"
             " w.oldest_waiting FROM officers o JOIN (SELECT officer_id,"
             " min(received_at) AS oldest_waiting FROM digest_items"
             " WHERE digest_delivery_id IS NULL GROUP BY officer_id) w ON w.officer_id = o.id"
-            " WHERE o.active AND o.preferences ->> 'daily_digest_at' IS NOT NULL"
-            " ORDER BY o.id FOR UPDATE OF o SKIP LOCKED")
+            " WHERE o.active ORDER BY o.id FOR UPDATE OF o SKIP LOCKED")
         return self.cursor.fetchall()
 
 
@@ -59,6 +58,11 @@ class DigestItems:
             " AND digest_delivery_id IS NULL AND received_at <= %s ORDER BY received_at, event_id",
             (officer_id, until))
         return self.cursor.fetchall()
+
+    def discard_waiting(self, officer_id):
+        self.cursor.execute(
+            "DELETE FROM digest_items WHERE officer_id = %s AND digest_delivery_id IS NULL",
+            (officer_id,))
 
     def mark_digested(self, officer_id, event_ids, delivery_id):
         self.cursor.execute(

@@ -142,14 +142,22 @@ _SAMPLE_LEVY = {
 }
 
 
-def preview(kind, language="th"):
-    """(subject, text, HTML) of ``kind`` rendered with sample data."""
-    officer = {**_SAMPLE_OFFICER, "language": language}
-    if kind is LEVY_PENDING:
-        return render_levy_pending(_SAMPLE_LEVY, officer, _SAMPLE_AT)
+def _preview_levy_pending(officer):
+    return render_levy_pending(_SAMPLE_LEVY, officer, _SAMPLE_AT)
+
+
+def _preview_daily_digest(officer):
     items = [digest_item(_SAMPLE_LEVY, _SAMPLE_AT), digest_item(
         {**_SAMPLE_LEVY, "order_id": uuid.UUID(int=3), "amount_satang": 2550}, _SAMPLE_AT)]
     return render_daily_digest(items, officer, _SAMPLE_AT)
+
+
+_PREVIEWS = {LEVY_PENDING: _preview_levy_pending, DAILY_DIGEST: _preview_daily_digest}
+
+
+def preview(kind, language="th"):
+    """(subject, text, HTML) of ``kind`` rendered with sample data."""
+    return _PREVIEWS[kind]({**_SAMPLE_OFFICER, "language": language})
 
 
 def build_message(delivery, sender_address, sender_name):

@@ -53,11 +53,18 @@ def queue_levy_pending(uow, event, domain):
 
 
 def queue_due_digests(uow, now, domain):
-    """Queue one digest email for every officer whose chosen time has come; returns how many."""
+    """Queue one digest email for every officer whose chosen time has come; returns how many.
+
+    Credits left waiting when an officer changed preferences are sent now, or dropped if
+    the officer opted out of non-critical mail.
+    """
     queued = 0
     for officer in uow.officers.awaiting_digest():
+        if preferences.delivery_mode(officer["preferences"], compose.DAILY_DIGEST) is None:
+            uow.digest_items.discard_waiting(officer["id"])
+            continue
         slot = preferences.due_digest_slot(
-            now, officer["preferences"]["daily_digest_at"], officer["oldest_waiting"])
+            now, officer["preferences"].get("daily_digest_at"), officer["oldest_waiting"])
         if slot is None:
             continue
         waiting = uow.digest_items.waiting_until(officer["id"], slot)

@@ -37,7 +37,8 @@ def due_digest_slot(now, digest_at, oldest_waiting):
     """The slot whose digest is due now, or None.
 
     A digest is due once the officer's chosen time has passed since the oldest credit
-    started waiting; the digest holds every credit that was waiting at that time.
+    started waiting; the digest holds every credit that was waiting at that time. An officer
+    who no longer has a digest time (``digest_at`` None) gets what was waiting at once.
     """
-    slot = latest_slot(now, digest_at)
+    slot = latest_slot(now, digest_at) if digest_at else now
     return slot if oldest_waiting <= slot else None

@@ -154,6 +154,10 @@ def test_due_digest_slot(oldest_waiting, now, due):
     assert preferences.due_digest_slot(now, "18:00", oldest_waiting) == due
 
 
+def test_an_officer_who_left_the_digest_gets_what_was_waiting_at_once():
+    assert preferences.due_digest_slot(bangkok(31, 9, 30), None, bangkok(31, 9)) == bangkok(31, 9, 30)
+
+
 def test_digest_at_midnight_crosses_the_day_in_bangkok():
     now = dt.datetime(2024, 5, 31, 17, 30, tzinfo=dt.timezone.utc)  # 1 June 00:30 in Bangkok
     assert preferences.due_digest_slot(now, "00:00", bangkok(31, 20)) == dt.datetime(

@@ -308,32 +308,55 @@ def test_a_bad_template_dead_letters_the_event_and_consumption_goes_on(service, 
                  "SELECT 1 FROM inbox WHERE event_id = %s", (bad,)) == []
 
 
-def test_a_daily_digest_groups_credits_into_one_email(service, mail, amqp_uri):
-    """An officer who chose a digest time an hour ago: credits now wait for tomorrow's digest.
-    The timer's handler is called with tomorrow's 'now'."""
+def tick(service, now):
+    """What the digest timer does, at ``now``."""
+    database = Database(service["config"]["DATABASE_URL"], pool_size=1)
+    try:
+        with database.transaction() as cursor:
+            return handlers.queue_due_digests(NotificationsUnitOfWork(cursor), now,
+                                              service["config"]["MESSAGE_ID_DOMAIN"])
+    finally:
+        database.close()
+
+
+def waiting_credits(service, officer):
+    return query(service["config"]["DATABASE_URL"], "SELECT 1 FROM digest_items WHERE officer_id = %s"
+                 " AND digest_delivery_id IS NULL", (officer["officer_id"],))
+
+
+def a_digest_officer_with_waiting_credits(service, amqp_uri, amounts):
+    """An officer who chose a digest time an hour ago: credits arriving now wait for tomorrow."""
     from chassis.thai import BANGKOK
 
     digest_at = (dt.datetime.now(BANGKOK) - dt.timedelta(hours=1)).strftime("%H:%M")
     officer = register_officer(amqp_uri, preferences={"per_credit": True, "daily_digest_at": digest_at})
-    credits = [levy_pending(officer, amount) for amount in (10000, 2550)]
+    credits = [levy_pending(officer, amount) for amount in amounts]
     for data in credits:
         publish(amqp_uri, funds.LEVY_PENDING, data)
-    dsn = service["config"]["DATABASE_URL"]
-    eventually("both credits waiting", lambda: len(query(
-        dsn, "SELECT 1 FROM digest_items WHERE officer_id = %s", (officer["officer_id"],))) == 2)
-    database = Database(dsn, pool_size=1)
-    domain = service["config"]["MESSAGE_ID_DOMAIN"]
-    try:
-        def tick(now):
-            with database.transaction() as cursor:
-                return handlers.queue_due_digests(NotificationsUnitOfWork(cursor), now, domain)
+    eventually("the credits waiting", lambda: len(waiting_credits(service, officer)) == len(amounts))
+    return officer, credits
 
-        today = dt.datetime.now(dt.timezone.utc)
-        assert tick(today) == 0  # today's time passed before the credits came
-        assert tick(today + dt.timedelta(days=1)) == 1
-        assert tick(today + dt.timedelta(days=1)) == 0  # nothing is digested twice
-    finally:
-        database.close()
+
+@pytest.mark.parametrize("per_credit, emails", [(True, 1), (False, 0)])
+def test_credits_waiting_when_an_officer_leaves_the_digest_go_now_or_not_at_all(
+        service, mail, amqp_uri, per_credit, emails):
+    officer, _ = a_digest_officer_with_waiting_credits(service, amqp_uri, [400])
+    changed = publish(amqp_uri, funds.OFFICER_REGISTERED, {
+        **officer, "preferences": {"per_credit": per_credit, "daily_digest_at": None}})
+    eventually("the change", lambda: query(service["config"]["DATABASE_URL"],
+                                           "SELECT 1 FROM inbox WHERE event_id = %s", (changed,)))
+    tick(service, dt.datetime.now(dt.timezone.utc))
+    assert waiting_credits(service, officer) == []
+    assert len(log_of(service, recipient=officer["email"])) == emails
+
+
+def test_a_daily_digest_groups_credits_into_one_email(service, mail, amqp_uri):
+    """The timer's handler is called with today's, then tomorrow's 'now'."""
+    officer, credits = a_digest_officer_with_waiting_credits(service, amqp_uri, [10000, 2550])
+    today = dt.datetime.now(dt.timezone.utc)
+    assert tick(service, today) == 0  # today's time passed before the credits came
+    assert tick(service, today + dt.timedelta(days=1)) == 1
+    assert tick(service, today + dt.timedelta(days=1)) == 0  # nothing is digested twice
     [message] = eventually("the digest", lambda: mail.mails_to(officer["email"]))
     text, html = text_and_html(message)
     assert "2 รายการ" in message["Subject"] and "125.50 บาท" in message["Subject"]
