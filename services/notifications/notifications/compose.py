@@ -82,7 +82,8 @@ def render(kind, context):
     return subject, text, html
 
 
-def levy_pending_context(data, officer, occurred_at):
+def levy_context(data, officer, occurred_at):
+    """What every email about one levy movement (a ``funds.LevyMovement``) can show."""
     return {
         "language": officer["language"],
         "officer_name": officer["name"],
@@ -99,8 +100,8 @@ def levy_pending_context(data, officer, occurred_at):
     }
 
 
-def render_levy_pending(data, officer, occurred_at):
-    return render(LEVY_PENDING, levy_pending_context(data, officer, occurred_at))
+def render_levy(kind, data, officer, occurred_at):
+    return render(kind, levy_context(data, officer, occurred_at))
 
 
 def digest_item(data, occurred_at):
@@ -143,7 +144,7 @@ _SAMPLE_LEVY = {
 
 
 def _preview_levy_pending(officer):
-    return render_levy_pending(_SAMPLE_LEVY, officer, _SAMPLE_AT)
+    return render_levy(LEVY_PENDING, _SAMPLE_LEVY, officer, _SAMPLE_AT)
 
 
 def _preview_daily_digest(officer):

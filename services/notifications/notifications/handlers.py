@@ -28,8 +28,9 @@ def queue_email(uow, kind, event_id, officer, rendered, domain):
     return delivery_id if queued else None
 
 
-def queue_levy_pending(uow, event, domain):
-    """Email each active officer of the fund now, or keep the credit for their digest.
+def queue_levy_movement(uow, event, kind, domain):
+    """Email each active officer of the fund about a levy movement now, or keep it for
+    their digest, as their preferences and the kind's criticality say.
 
     The event names the officers the funds registry knew; if one has not reached this
     service yet (events travel on separate queues), wait for it rather than skip them.
@@ -41,14 +42,13 @@ def queue_levy_pending(uow, event, domain):
         raise TransientError(f"officers not known yet: {sorted(map(str, missing))}")
     queued = 0
     for officer in officers:
-        mode = preferences.delivery_mode(officer["preferences"], compose.LEVY_PENDING)
+        mode = preferences.delivery_mode(officer["preferences"], kind)
         if mode == preferences.DIGEST:
             uow.digest_items.add(event.event_id, officer["id"],
                                  compose.digest_item(event.data, event.occurred_at))
         elif mode == preferences.IMMEDIATE:
-            rendered = compose.render_levy_pending(event.data, officer, event.occurred_at)
-            queued += queue_email(uow, compose.LEVY_PENDING, event.event_id, officer, rendered,
-                                  domain) is not None
+            rendered = compose.render_levy(kind, event.data, officer, event.occurred_at)
+            queued += queue_email(uow, kind, event.event_id, officer, rendered, domain) is not None
     return queued
 
 

@@ -80,7 +80,7 @@ class NotificationsService(PlatformService):
     def on_levy_pending(self, event):
         with self.db.handling(event, "on_levy_pending", NotificationsUnitOfWork) as uow:
             if uow is not None:
-                handlers.queue_levy_pending(uow, event, self.message_id_domain)
+                handlers.queue_levy_movement(uow, event, compose.LEVY_PENDING, self.message_id_domain)
 
     @timer(interval=DIGEST_CHECK_SECONDS)
     def queue_due_digests(self):

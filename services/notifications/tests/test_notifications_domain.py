@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 
-from chassis.errors import NotFound
+from chassis.errors import NotFound, TransientError
 from chassis.thai import BANGKOK
 from notifications import compose, handlers, preferences
 from notifications.ratelimit import TokenBucket
@@ -31,7 +31,7 @@ OCCURRED = dt.datetime(2024, 5, 30, 20, 0, tzinfo=dt.timezone.utc)  # 31 May 03:
 
 def test_levy_email_is_thai_with_amount_words_and_buddhist_era_date():
     data = levy_data()
-    subject, text, html = compose.render_levy_pending(data, THAI_OFFICER, OCCURRED)
+    subject, text, html = compose.render_levy(compose.LEVY_PENDING, data, THAI_OFFICER, OCCURRED)
     assert subject == "เงินสมทบเข้ากองทุนสวัสดิการชุมชนตำบลตลาดใหญ่ จำนวน 100.00 บาท"
     for body in (text, html):
         assert "100.00 บาท" in body and "หนึ่งร้อยบาทถ้วน" in body
@@ -39,12 +39,14 @@ def test_levy_email_is_thai_with_amount_words_and_buddhist_era_date():
 
 
 def test_levy_email_in_english_for_an_english_speaking_officer():
-    subject, text, _ = compose.render_levy_pending(levy_data(), {**THAI_OFFICER, "language": "en"}, OCCURRED)
+    english = {**THAI_OFFICER, "language": "en"}
+    subject, text, _ = compose.render_levy(compose.LEVY_PENDING, levy_data(), english, OCCURRED)
     assert subject.startswith("Levy credited to") and text.startswith("Dear สมศรี ใจดี,")
 
 
 def test_html_escapes_names():
-    _, _, html = compose.render_levy_pending(levy_data("<script>x</script>"), THAI_OFFICER, OCCURRED)
+    data = levy_data("<script>x</script>")
+    _, _, html = compose.render_levy(compose.LEVY_PENDING, data, THAI_OFFICER, OCCURRED)
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
@@ -52,7 +54,7 @@ def test_a_missing_field_raises_instead_of_leaving_a_blank():
     data = levy_data()
     del data["balance"]
     with pytest.raises(KeyError):
-        compose.render_levy_pending(data, THAI_OFFICER, OCCURRED)
+        compose.render_levy(compose.LEVY_PENDING, data, THAI_OFFICER, OCCURRED)
     with pytest.raises(Exception, match="undefined"):
         compose.render(compose.LEVY_PENDING, {"language": "th"})
 
@@ -259,3 +261,32 @@ def test_the_digest_timer_asks_with_the_current_time():
     [(called_uow, now, domain)] = [call.args for call in queue_due_digests.call_args_list]
     assert called_uow is uow and domain == "d"
     assert before <= now <= dt.datetime.now(dt.timezone.utc) and now.tzinfo is not None
+
+
+def officer_row(per_credit, digest_at):
+    return {"id": uuid.uuid4(), "fund_id": uuid.uuid4(), "name": "สมศรี", "language": "th",
+            "email": f"o-{uuid.uuid4().hex[:6]}@example.org",
+            "preferences": {"per_credit": per_credit, "daily_digest_at": digest_at}}
+
+
+@pytest.mark.parametrize("critical, emailed, digested", [(False, 1, 1), (True, 3, 0)])
+def test_a_levy_movement_follows_preferences_unless_critical(critical, emailed, digested):
+    officers = [officer_row(True, None), officer_row(True, "18:00"), officer_row(False, None)]
+    uow = mock.Mock()
+    uow.officers.of_fund.return_value = officers
+    uow.deliveries.queue.return_value = True
+    data = {**levy_data(), "fund_id": uuid.uuid4(), "officer_ids": [o["id"] for o in officers]}
+    event = mock.Mock(event_id=uuid.uuid4(), occurred_at=OCCURRED, data=data)
+    kind = compose.TemplateKind("levy_pending", critical=critical)  # same templates, other criticality
+    assert handlers.queue_levy_movement(uow, event, kind, "d") == emailed
+    assert uow.deliveries.queue.call_count == emailed
+    assert uow.digest_items.add.call_count == digested
+
+
+def test_a_levy_movement_for_an_officer_not_known_yet_is_retried():
+    uow = mock.Mock()
+    uow.officers.of_fund.return_value = []
+    event = mock.Mock(data={"fund_id": uuid.uuid4(), "officer_ids": [uuid.uuid4()]})
+    with pytest.raises(TransientError):
+        handlers.queue_levy_movement(uow, event, compose.LEVY_PENDING, "d")
+    uow.deliveries.queue.assert_not_called()

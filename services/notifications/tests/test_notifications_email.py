@@ -72,7 +72,8 @@ def service(smtp, config_of, test_env):
     container = ServiceContainer(NotificationsService, config)
     container.start()
     yield {"config": config, "base": f"http://{config['WEB_SERVER_ADDRESS']}",
-           "headers": {"Authorization": f"Bearer {issue_token('notifications', 'operator', environ=test_env)}"}}
+           "headers": {"Authorization": "Bearer " + issue_token("notifications", "operator",
+                                                                environ=test_env)}}
     container.stop()
 
 
