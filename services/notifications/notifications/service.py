@@ -3,6 +3,7 @@ import datetime as dt
 import logging
 
 import eventlet
+from chassis import failpoints
 from chassis.dependencies import BackgroundWorker
 from chassis.http import http, load, path_uuid
 from chassis.messaging import event_consumer
@@ -58,6 +59,7 @@ class DeliveryWorker(BackgroundWorker):
                 eventlet.sleep(self.bucket.reserve())
                 outcome = handlers.deliver(deliveries, due[0], self.mailer,
                                            self.sender_address, self.sender_name)
+                failpoints.hit("mail.after_send")  # sent, not yet recorded: sent again later
             EMAILS.labels(outcome).inc()
         return True
 
