@@ -124,16 +124,18 @@ class Deliveries:
         row = self.cursor.fetchone()
         return row and row["status"]
 
-    def for_fund(self, fund_id, limit=100):
-        self.cursor.execute(
-            f"SELECT {_LOG_COLUMNS} FROM deliveries WHERE fund_id = %s"
-            " ORDER BY created_at DESC LIMIT %s", (fund_id, limit))
-        return self.cursor.fetchall()
+    def for_fund(self, fund_id, status=None, limit=100):
+        return self._log("fund_id = %s", fund_id, status, limit)
 
-    def for_recipient(self, recipient, limit=100):
+    def for_recipient(self, recipient, status=None, limit=100):
+        return self._log("lower(recipient) = lower(%s)", recipient, status, limit)
+
+    def _log(self, where, value, status, limit):
+        """Newest first; ``status`` None means any."""
         self.cursor.execute(
-            f"SELECT {_LOG_COLUMNS} FROM deliveries WHERE lower(recipient) = lower(%s)"
-            " ORDER BY created_at DESC LIMIT %s", (recipient, limit))
+            f"SELECT {_LOG_COLUMNS} FROM deliveries WHERE {where}"
+            " AND (%s::text IS NULL OR status = %s) ORDER BY created_at DESC LIMIT %s",
+            (value, status, status, limit))
         return self.cursor.fetchall()
 
 

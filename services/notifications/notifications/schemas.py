@@ -2,7 +2,12 @@
 from marshmallow import Schema, fields, validate
 
 
-class RecipientQuery(Schema):
+class LogQuery(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(["queued", "sent", "failed"]))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class RecipientLogQuery(LogQuery):
     recipient = fields.Email(required=True)
 
 

@@ -92,16 +92,18 @@ class NotificationsService(PlatformService):
     @http("GET", "/v1/funds/<fund_id>/deliveries")
     def deliveries_of_fund(self, request, fund_id):
         self.db.principal(request).require("operator")
+        fund_id = path_uuid(fund_id, "fund_id")
+        query = load(schemas.LogQuery(), request.args.to_dict())
         with self.db.unit_of_work(NotificationsUnitOfWork) as uow:
-            rows = uow.deliveries.for_fund(path_uuid(fund_id, "fund_id"))
+            rows = uow.deliveries.for_fund(fund_id, **query)
         return 200, {"deliveries": schemas.DeliveryLogEntry(many=True).dump(rows)}
 
     @http("GET", "/v1/deliveries")
     def deliveries_of_recipient(self, request):
         self.db.principal(request).require("operator")
-        query = load(schemas.RecipientQuery(), request.args.to_dict())
+        query = load(schemas.RecipientLogQuery(), request.args.to_dict())
         with self.db.unit_of_work(NotificationsUnitOfWork) as uow:
-            rows = uow.deliveries.for_recipient(query["recipient"])
+            rows = uow.deliveries.for_recipient(query.pop("recipient"), **query)
         return 200, {"deliveries": schemas.DeliveryLogEntry(many=True).dump(rows)}
 
     @http("POST", "/v1/deliveries/<delivery_id>/resend")
