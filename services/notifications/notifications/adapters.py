@@ -7,6 +7,9 @@ from chassis.uow import UnitOfWork
 
 DELIVERY_CHANNEL = "deliveries"
 
+_LOG_COLUMNS = ("id, event_id, officer_id, fund_id, kind, recipient, subject, message_id, status,"
+                " attempts, last_error, created_at, sent_at")
+
 
 class Officers:
     def __init__(self, cursor):
@@ -28,6 +31,44 @@ class Officers:
             " WHERE fund_id = %s AND active ORDER BY id", (fund_id,))
         return self.cursor.fetchall()
 
+    def awaiting_digest(self):
+        """Active officers with credits waiting for a digest, with the oldest one's arrival;
+        locked, so two instances never build the same officer's digest."""
+        self.cursor.execute(
+            "SELECT o.id, o.fund_id, o.name, o.email, o.language, o.preferences,"
+            " w.oldest_waiting FROM officers o JOIN (SELECT officer_id,"
+            " min(received_at) AS oldest_waiting FROM digest_items"
+            " WHERE digest_delivery_id IS NULL GROUP BY officer_id) w ON w.officer_id = o.id"
+            " WHERE o.active ORDER BY o.id FOR UPDATE OF o SKIP LOCKED")
+        return self.cursor.fetchall()
+
+
+class DigestItems:
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def add(self, event_id, officer_id, item):
+        self.cursor.execute(
+            "INSERT INTO digest_items (event_id, officer_id, item) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING", (event_id, officer_id, json.dumps(item)))
+
+    def waiting_until(self, officer_id, until):
+        self.cursor.execute(
+            "SELECT event_id, item FROM digest_items WHERE officer_id = %s"
+            " AND digest_delivery_id IS NULL AND received_at <= %s ORDER BY received_at, event_id",
+            (officer_id, until))
+        return self.cursor.fetchall()
+
+    def discard_waiting(self, officer_id):
+        self.cursor.execute(
+            "DELETE FROM digest_items WHERE officer_id = %s AND digest_delivery_id IS NULL",
+            (officer_id,))
+
+    def mark_digested(self, officer_id, event_ids, delivery_id):
+        self.cursor.execute(
+            "UPDATE digest_items SET digest_delivery_id = %s WHERE officer_id = %s"
+            " AND event_id = ANY(%s)", (delivery_id, officer_id, list(event_ids)))
+
 
 class Deliveries:
     def __init__(self, cursor):
@@ -36,14 +77,17 @@ class Deliveries:
     def queue(self, delivery):
         """Queue an email unless this (event, officer) already has one; True if queued."""
         self.cursor.execute(
-            "INSERT INTO deliveries (id, event_id, officer_id, fund_id, recipient, subject,"
+            "INSERT INTO deliveries (id, event_id, officer_id, fund_id, kind, recipient, subject,"
             " text_body, html_body, message_id) VALUES (%(id)s, %(event_id)s, %(officer_id)s,"
-            " %(fund_id)s, %(recipient)s, %(subject)s, %(text_body)s, %(html_body)s, %(message_id)s)"
-            " ON CONFLICT (event_id, officer_id) DO NOTHING RETURNING id", delivery)
+            " %(fund_id)s, %(kind)s, %(recipient)s, %(subject)s, %(text_body)s, %(html_body)s,"
+            " %(message_id)s) ON CONFLICT (event_id, officer_id) DO NOTHING RETURNING id", delivery)
         queued = self.cursor.fetchone() is not None
         if queued:
-            self.cursor.execute("SELECT pg_notify(%s, '')", (DELIVERY_CHANNEL,))
+            self.wake_sender()
         return queued
+
+    def wake_sender(self):
+        self.cursor.execute("SELECT pg_notify(%s, '')", (DELIVERY_CHANNEL,))
 
     def claim_due(self, limit):
         self.cursor.execute(
@@ -68,11 +112,30 @@ class Deliveries:
             "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = %s"
             " WHERE id = %s", (error[:1000], delivery_id))
 
-    def for_fund(self, fund_id, limit=100):
+    def requeue_failed(self, delivery_id):
+        """Queue a failed email again, attempts counted afresh; the log entry, None if not failed."""
         self.cursor.execute(
-            "SELECT id, event_id, officer_id, fund_id, recipient, subject, message_id, status,"
-            " attempts, last_error, created_at, sent_at FROM deliveries WHERE fund_id = %s"
-            " ORDER BY created_at DESC LIMIT %s", (fund_id, limit))
+            f"UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = now()"
+            f" WHERE id = %s AND status = 'failed' RETURNING {_LOG_COLUMNS}", (delivery_id,))
+        return self.cursor.fetchone()
+
+    def status_of(self, delivery_id):
+        self.cursor.execute("SELECT status FROM deliveries WHERE id = %s", (delivery_id,))
+        row = self.cursor.fetchone()
+        return row and row["status"]
+
+    def for_fund(self, fund_id, status=None, limit=100):
+        return self._log("fund_id = %s", fund_id, status, limit)
+
+    def for_recipient(self, recipient, status=None, limit=100):
+        return self._log("lower(recipient) = lower(%s)", recipient, status, limit)
+
+    def _log(self, where, value, status, limit):
+        """Newest first; ``status`` None means any."""
+        self.cursor.execute(
+            f"SELECT {_LOG_COLUMNS} FROM deliveries WHERE {where}"
+            " AND (%s::text IS NULL OR status = %s) ORDER BY created_at DESC LIMIT %s",
+            (value, status, status, limit))
         return self.cursor.fetchall()
 
 
@@ -81,24 +144,32 @@ class NotificationsUnitOfWork(UnitOfWork):
         super().__init__(cursor)
         self.officers = Officers(cursor)
         self.deliveries = Deliveries(cursor)
+        self.digest_items = DigestItems(cursor)
 
 
 class SmtpMailer:
     """Sends one message over SMTP (plain, STARTTLS or implicit TLS, optional login)."""
 
-    def __init__(self, host, port, security="none", username=None, password=None, timeout=10):
+    def __init__(self, host, port, security="none", username=None, password=None, timeout=10,
+                 ca_file=None):
+        if security not in ("none", "starttls", "tls"):
+            raise ValueError(f"SMTP_SECURITY must be none, starttls or tls, not {security!r}")
         self.host, self.port, self.security = host, int(port), security
         self.username, self.password, self.timeout = username, password, timeout
+        self.ca_file = ca_file  # None: the system's trusted CAs
+
+    def tls_context(self):
+        return ssl.create_default_context(cafile=self.ca_file)
 
     def send(self, message):
         if self.security == "tls":
             client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                      context=ssl.create_default_context())
+                                      context=self.tls_context())
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         with client:
             if self.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=self.tls_context())
             if self.username:
                 client.login(self.username, self.password or "")
             client.send_message(message)

@@ -4,14 +4,18 @@ Pure domain logic (templates are files, rendered with Jinja2). No user-supplied 
 reaches a header unchecked: CR, LF, other control characters and encoded-word openers
 (``=?``, the CVE-2024-6923 class) are removed from anything placed in a header.
 """
+import datetime as dt
 import hashlib
 import re
+import uuid
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from chassis.thai import baht_in_words, format_baht, thai_date
+from chassis.errors import NotFound
+from chassis.thai import baht_in_words, format_baht, thai_date, thai_datetime
 
 _templates = Environment(
     loader=PackageLoader("notifications", "templates"),
@@ -22,6 +26,27 @@ _templates = Environment(
 
 _HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f]|=\?")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+@dataclass(frozen=True)
+class TemplateKind:
+    """One kind of email. Critical mail (reversals, voids) ignores an officer's opt-out:
+    a fund must learn that money it was told about is gone."""
+
+    name: str
+    critical: bool
+
+
+LEVY_PENDING = TemplateKind("levy_pending", critical=False)
+DAILY_DIGEST = TemplateKind("daily_digest", critical=False)
+KINDS = {kind.name: kind for kind in (LEVY_PENDING, DAILY_DIGEST)}
+
+
+def template_kind(name):
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise NotFound(f"ไม่มีแม่แบบอีเมล {name!r} (no such template)") from None
 
 
 class UnsafeRecipient(ValueError):
@@ -48,9 +73,18 @@ def message_id(event_id, officer_id, domain):
     return f"<{digest}@{domain}>"
 
 
-def render_levy_pending(data, officer, occurred_at):
-    """(subject, text body, HTML body) of the email telling an officer about a pending levy."""
-    context = {
+def render(kind, context):
+    """(subject, text body, HTML body) of an email of ``kind``; a missing field raises."""
+    subject = header_safe(_templates.get_template(f"{kind.name}.subject.txt").render(context))
+    context = {**context, "subject": subject}
+    text = _templates.get_template(f"{kind.name}.txt").render(context)
+    html = _templates.get_template(f"{kind.name}.html").render(context)
+    return subject, text, html
+
+
+def levy_context(data, officer, occurred_at):
+    """What every email about one levy movement (a ``funds.LevyMovement``) can show."""
+    return {
         "language": officer["language"],
         "officer_name": officer["name"],
         "fund_name": data["fund_name_th"],
@@ -64,11 +98,67 @@ def render_levy_pending(data, officer, occurred_at):
         "pending": format_baht(data["balance"]["pending_satang"]),
         "date": thai_date(occurred_at),
     }
-    subject = header_safe(_templates.get_template("levy_pending.subject.txt").render(context))
-    context["subject"] = subject
-    text = _templates.get_template("levy_pending.txt").render(context)
-    html = _templates.get_template("levy_pending.html").render(context)
-    return subject, text, html
+
+
+def render_levy(kind, data, officer, occurred_at):
+    return render(kind, levy_context(data, officer, occurred_at))
+
+
+def digest_item(data, occurred_at):
+    """What a daily digest keeps of one credit (JSON-ready)."""
+    return {"order_id": str(data["order_id"]), "fund_name_th": data["fund_name_th"],
+            "amount_satang": data["amount_satang"], "occurred_at": occurred_at.isoformat()}
+
+
+def daily_digest_context(items, officer, slot):
+    """``items`` are ``digest_item`` dicts, oldest first; ``slot`` the digest's scheduled time."""
+    total = sum(item["amount_satang"] for item in items)
+    return {
+        "language": officer["language"],
+        "officer_name": officer["name"],
+        "fund_name": items[0]["fund_name_th"],
+        "count": len(items),
+        "total": format_baht(total),
+        "total_words": baht_in_words(total),
+        "credits": [{"order_id": item["order_id"], "amount": format_baht(item["amount_satang"]),
+                     "when": thai_datetime(dt.datetime.fromisoformat(item["occurred_at"]))}
+                    for item in items],
+        "date": thai_date(slot),
+    }
+
+
+def render_daily_digest(items, officer, slot):
+    return render(DAILY_DIGEST, daily_digest_context(items, officer, slot))
+
+
+# Sample data for previews: clearly marked demo values, rendered through the real templates.
+_SAMPLE_AT = dt.datetime(2024, 5, 30, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+_SAMPLE_OFFICER = {"name": "สมศรี ใจดี (ตัวอย่าง)", "language": "th"}
+_SAMPLE_LEVY = {
+    "fund_name_th": "กองทุนสวัสดิการชุมชนตำบลตัวอย่าง", "amount_satang": 10000,
+    "order_id": uuid.UUID(int=1), "agreement_id": uuid.UUID(int=2), "agreement_version": 1,
+    "lines": [{"product_name": "ข้าวหอมมะลิ ถุง 5 กิโลกรัม", "quantity": 25, "unit": "ถุง",
+               "levy_satang": 10000}],
+    "balance": {"posted_satang": 0, "pending_satang": 10000},
+}
+
+
+def _preview_levy_pending(officer):
+    return render_levy(LEVY_PENDING, _SAMPLE_LEVY, officer, _SAMPLE_AT)
+
+
+def _preview_daily_digest(officer):
+    items = [digest_item(_SAMPLE_LEVY, _SAMPLE_AT), digest_item(
+        {**_SAMPLE_LEVY, "order_id": uuid.UUID(int=3), "amount_satang": 2550}, _SAMPLE_AT)]
+    return render_daily_digest(items, officer, _SAMPLE_AT)
+
+
+_PREVIEWS = {LEVY_PENDING: _preview_levy_pending, DAILY_DIGEST: _preview_daily_digest}
+
+
+def preview(kind, language="th"):
+    """(subject, text, HTML) of ``kind`` rendered with sample data."""
+    return _PREVIEWS[kind]({**_SAMPLE_OFFICER, "language": language})
 
 
 def build_message(delivery, sender_address, sender_name):

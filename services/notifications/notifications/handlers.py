@@ -1,18 +1,40 @@
-"""What the notifications service does with each event (no I/O of its own)."""
+"""What the notifications service does with each event, tick and request (no I/O of its own:
+repositories and the mailer are passed in)."""
+import logging
 import smtplib
 import uuid
 
-from chassis.errors import TransientError
-from notifications import compose
+from chassis.errors import Conflict, NotFound, TransientError
+from notifications import compose, preferences
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Digest deliveries are keyed by (officer, slot) through a name-based UUID, so the
+# same digest built twice is queued once and keeps its Message-ID.
+DIGEST_NAMESPACE = uuid.UUID("4d1b6a52-7f0e-4f4e-9d53-6c2f2b0a9e11")
 
 
-def queue_levy_pending(uow, event, domain):
-    """Queue one email per active officer of the fund who wants an email per credit.
+def queue_email(uow, kind, event_id, officer, rendered, domain):
+    """The new delivery's id, or None if this (event, officer) already has one."""
+    subject, text, html = rendered
+    delivery_id = uuid.uuid4()
+    queued = uow.deliveries.queue({
+        "id": delivery_id, "event_id": event_id, "officer_id": officer["id"],
+        "fund_id": officer["fund_id"], "kind": kind.name, "recipient": officer["email"],
+        "subject": subject, "text_body": text, "html_body": html,
+        "message_id": compose.message_id(event_id, officer["id"], domain),
+    })
+    return delivery_id if queued else None
+
+
+def queue_levy_movement(uow, event, kind, domain):
+    """Email each active officer of the fund about a levy movement now, or keep it for
+    their digest, as their preferences and the kind's criticality say.
 
     The event names the officers the funds registry knew; if one has not reached this
     service yet (events travel on separate queues), wait for it rather than skip them.
+    Returns the number of emails queued.
     """
     officers = uow.officers.of_fund(event.data["fund_id"])
     missing = set(event.data["officer_ids"]) - {officer["id"] for officer in officers}
@@ -20,15 +42,41 @@ def queue_levy_pending(uow, event, domain):
         raise TransientError(f"officers not known yet: {sorted(map(str, missing))}")
     queued = 0
     for officer in officers:
-        if not officer["preferences"].get("per_credit", True):
+        mode = preferences.delivery_mode(officer["preferences"], kind)
+        if mode == preferences.DIGEST:
+            uow.digest_items.add(event.event_id, officer["id"],
+                                 compose.digest_item(event.data, event.occurred_at))
+        elif mode == preferences.IMMEDIATE:
+            rendered = compose.render_levy(kind, event.data, officer, event.occurred_at)
+            queued += queue_email(uow, kind, event.event_id, officer, rendered, domain) is not None
+    return queued
+
+
+def queue_due_digests(uow, now, domain):
+    """Queue one digest email for every officer whose chosen time has come; returns how many.
+
+    Credits left waiting when an officer changed preferences are sent now, or dropped if
+    the officer opted out of non-critical mail.
+    """
+    queued = 0
+    for officer in uow.officers.awaiting_digest():
+        if preferences.delivery_mode(officer["preferences"], compose.DAILY_DIGEST) is None:
+            uow.digest_items.discard_waiting(officer["id"])
             continue
-        subject, text, html = compose.render_levy_pending(event.data, officer, event.occurred_at)
-        queued += uow.deliveries.queue({
-            "id": uuid.uuid4(), "event_id": event.event_id, "officer_id": officer["id"],
-            "fund_id": event.data["fund_id"], "recipient": officer["email"], "subject": subject,
-            "text_body": text, "html_body": html,
-            "message_id": compose.message_id(event.event_id, officer["id"], domain),
-        })
+        slot = preferences.due_digest_slot(
+            now, officer["preferences"].get("daily_digest_at"), officer["oldest_waiting"])
+        if slot is None:
+            continue
+        waiting = uow.digest_items.waiting_until(officer["id"], slot)
+        digest_id = uuid.uuid5(DIGEST_NAMESPACE, f"{officer['id']}:{slot.isoformat()}")
+        rendered = compose.render_daily_digest([row["item"] for row in waiting], officer, slot)
+        delivery_id = queue_email(uow, compose.DAILY_DIGEST, digest_id, officer, rendered, domain)
+        if delivery_id is None:
+            # this slot's digest went already; a credit that committed just after it was
+            # built waits for the next slot's digest
+            continue
+        uow.digest_items.mark_digested(officer["id"], [row["event_id"] for row in waiting], delivery_id)
+        queued += 1
     return queued
 
 
@@ -46,3 +94,39 @@ def classify_smtp_failure(exc):
 
 def retry_delay_seconds(attempts):
     return min(3600, 2 ** attempts)
+
+
+def deliver(deliveries, delivery, mailer, sender_address, sender_name):
+    """Send one claimed email and record the outcome: 'sent', 'retried' or 'failed'.
+
+    The caller commits the record after this returns. If the process dies after the server
+    accepted the message but before that commit, the row is still queued and is sent
+    again later with the same Message-ID: at-least-once, never silently lost.
+    """
+    try:
+        mailer.send(compose.build_message(delivery, sender_address, sender_name))
+    except Exception as exc:  # classified below: every failure is recorded
+        error = f"{exc.__class__.__name__}: {exc}"
+        attempts = delivery["attempts"] + 1
+        if classify_smtp_failure(exc) == "permanent" or attempts >= MAX_ATTEMPTS:
+            log.error("email %s failed for good: %s", delivery["message_id"], error)
+            deliveries.mark_failed(delivery["id"], error)
+            return "failed"
+        log.warning("email %s failed, will retry: %s", delivery["message_id"], error)
+        deliveries.mark_retry(delivery["id"], error, retry_delay_seconds(attempts))
+        return "retried"
+    deliveries.mark_sent(delivery["id"])
+    return "sent"
+
+
+def resend(uow, delivery_id):
+    """Queue a failed email again; it keeps its Message-ID. Returns its log entry."""
+    entry = uow.deliveries.requeue_failed(delivery_id)
+    if entry is not None:
+        uow.deliveries.wake_sender()
+        return entry
+    status = uow.deliveries.status_of(delivery_id)
+    if status is None:
+        raise NotFound("ไม่พบอีเมลนี้ (no such delivery)")
+    raise Conflict(f"ส่งซ้ำได้เฉพาะอีเมลที่ส่งไม่สำเร็จ (only a failed email can be resent; "
+                   f"this one is {status})", status=status)

@@ -1,33 +1,40 @@
 """nameko entrypoints of the notifications service, and the worker that sends the mail."""
+import datetime as dt
 import logging
-import time
 
 import eventlet
+from chassis import failpoints
 from chassis.dependencies import BackgroundWorker
-from chassis.http import http, path_uuid
+from chassis.http import http, load, path_uuid
 from chassis.messaging import event_consumer
 from chassis.service import PlatformService
 from contracts import funds
+from nameko.timer import timer
 from prometheus_client import Counter
 
-from notifications import compose, handlers
+from notifications import compose, handlers, schemas
 from notifications.adapters import DELIVERY_CHANNEL, NotificationsUnitOfWork, SmtpMailer
+from notifications.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
 EMAILS = Counter("emails_total", "Officer emails by outcome: sent, retried, failed.", ["outcome"])
+DIGEST_CHECK_SECONDS = 60  # digest times are to the minute
 
 
 class DeliveryWorker(BackgroundWorker):
-    """Sends queued emails over SMTP, at most SMTP_MAX_PER_SECOND, retrying temporary failures.
+    """Sends queued emails over SMTP, retrying temporary failures, within the server's rate.
 
-    The row stays locked while its message is sent and is marked sent in the same
-    transaction: a crash after the server accepted but before the commit resends the
-    message with the same Message-ID (SMTP cannot be exactly-once; see the README).
+    Config: SMTP_HOST, SMTP_PORT, SMTP_SECURITY (none, starttls, tls), SMTP_USERNAME,
+    SMTP_PASSWORD, SMTP_CA_FILE, SMTP_FROM, SMTP_FROM_NAME, SMTP_MAX_PER_SECOND, SMTP_BURST.
+    The token bucket is per process, for its one SMTP server: N instances may send N times
+    the rate. Each email's row stays locked while it is sent and its outcome is recorded in
+    the same transaction (see ``handlers.deliver`` for what a crash in between means).
     """
 
     channel = DELIVERY_CHANNEL
     poll_config_key = "DELIVERY_POLL_SECONDS"
+    batch = 20  # emails per wake-up before looking at the NOTIFY channel again
 
     def setup(self):
         super().setup()
@@ -35,44 +42,35 @@ class DeliveryWorker(BackgroundWorker):
         self.mailer = SmtpMailer(
             config.get("SMTP_HOST", "127.0.0.1"), config.get("SMTP_PORT", 1025),
             config.get("SMTP_SECURITY", "none"), config.get("SMTP_USERNAME") or None,
-            config.get("SMTP_PASSWORD") or None)
+            config.get("SMTP_PASSWORD") or None, ca_file=config.get("SMTP_CA_FILE") or None)
         self.sender_address = config.get("SMTP_FROM", "no-reply@codi.or.th")
         self.sender_name = config.get("SMTP_FROM_NAME", "ตลาดนัดองค์กรชุมชน")
-        self.interval = 1.0 / float(config.get("SMTP_MAX_PER_SECOND", 20))
-        self.batch = 20
+        self.bucket = TokenBucket(float(config.get("SMTP_MAX_PER_SECOND", 20)),
+                                  float(config.get("SMTP_BURST", 5)))
 
     def run_once(self):
-        with self.database.transaction() as cursor:
-            deliveries = NotificationsUnitOfWork(cursor).deliveries
-            due = deliveries.claim_due(self.batch)
-            for delivery in due:
-                started = time.monotonic()
-                self.send(deliveries, delivery)
-                eventlet.sleep(max(0.0, self.interval - (time.monotonic() - started)))
-        return len(due) == self.batch
-
-    def send(self, deliveries, delivery):
-        try:
-            self.mailer.send(compose.build_message(delivery, self.sender_address, self.sender_name))
-        except Exception as exc:  # classified below: every failure is recorded
-            error = f"{exc.__class__.__name__}: {exc}"
-            attempts = delivery["attempts"] + 1
-            if handlers.classify_smtp_failure(exc) == "permanent" or attempts >= handlers.MAX_ATTEMPTS:
-                log.error("email %s failed for good: %s", delivery["message_id"], error)
-                deliveries.mark_failed(delivery["id"], error)
-                EMAILS.labels("failed").inc()
-            else:
-                log.warning("email %s failed, will retry: %s", delivery["message_id"], error)
-                deliveries.mark_retry(delivery["id"], error, handlers.retry_delay_seconds(attempts))
-                EMAILS.labels("retried").inc()
-            return
-        deliveries.mark_sent(delivery["id"])
-        EMAILS.labels("sent").inc()
+        # one transaction per email: a failure to record one outcome resends that email only
+        for _ in range(self.batch):
+            with self.database.transaction() as cursor:
+                deliveries = NotificationsUnitOfWork(cursor).deliveries
+                due = deliveries.claim_due(1)
+                if not due:
+                    return False
+                eventlet.sleep(self.bucket.reserve())
+                outcome = handlers.deliver(deliveries, due[0], self.mailer,
+                                           self.sender_address, self.sender_name)
+                failpoints.hit("mail.after_send")  # sent, not yet recorded: sent again later
+            EMAILS.labels(outcome).inc()
+        return True
 
 
 class NotificationsService(PlatformService):
     name = "notifications"
     mail = DeliveryWorker()
+
+    @property
+    def message_id_domain(self):
+        return self.config.get("MESSAGE_ID_DOMAIN", "notifications.codi.or.th")
 
     @event_consumer(funds.OFFICER_REGISTERED)
     def on_officer_registered(self, event):
@@ -82,14 +80,44 @@ class NotificationsService(PlatformService):
 
     @event_consumer(funds.LEVY_PENDING)
     def on_levy_pending(self, event):
-        domain = self.config.get("MESSAGE_ID_DOMAIN", "notifications.codi.or.th")
         with self.db.handling(event, "on_levy_pending", NotificationsUnitOfWork) as uow:
             if uow is not None:
-                handlers.queue_levy_pending(uow, event, domain)
+                handlers.queue_levy_movement(uow, event, compose.LEVY_PENDING, self.message_id_domain)
+
+    @timer(interval=DIGEST_CHECK_SECONDS)
+    def queue_due_digests(self):
+        with self.db.unit_of_work(NotificationsUnitOfWork) as uow:
+            handlers.queue_due_digests(uow, dt.datetime.now(dt.timezone.utc), self.message_id_domain)
 
     @http("GET", "/v1/funds/<fund_id>/deliveries")
     def deliveries_of_fund(self, request, fund_id):
         self.db.principal(request).require("operator")
+        fund_id = path_uuid(fund_id, "fund_id")
+        query = load(schemas.LogQuery(), request.args.to_dict())
         with self.db.unit_of_work(NotificationsUnitOfWork) as uow:
-            rows = uow.deliveries.for_fund(path_uuid(fund_id, "fund_id"))
-        return 200, {"deliveries": rows}
+            rows = uow.deliveries.for_fund(fund_id, **query)
+        return 200, {"deliveries": schemas.DeliveryLogEntry(many=True).dump(rows)}
+
+    @http("GET", "/v1/deliveries")
+    def deliveries_of_recipient(self, request):
+        self.db.principal(request).require("operator")
+        query = load(schemas.RecipientLogQuery(), request.args.to_dict())
+        with self.db.unit_of_work(NotificationsUnitOfWork) as uow:
+            rows = uow.deliveries.for_recipient(query.pop("recipient"), **query)
+        return 200, {"deliveries": schemas.DeliveryLogEntry(many=True).dump(rows)}
+
+    @http("POST", "/v1/deliveries/<delivery_id>/resend")
+    def resend_delivery(self, request, delivery_id):
+        self.db.principal(request).require("operator")
+        with self.db.unit_of_work(NotificationsUnitOfWork) as uow:
+            entry = handlers.resend(uow, path_uuid(delivery_id, "delivery_id"))
+        return 202, schemas.DeliveryLogEntry().dump(entry)
+
+    @http("GET", "/v1/templates/<kind>/preview")
+    def preview_template(self, request, kind):
+        self.db.principal(request).require("operator")
+        query = load(schemas.PreviewQuery(), request.args.to_dict())
+        template = compose.template_kind(kind)
+        subject, text, html = compose.preview(template, query["language"])
+        return 200, schemas.Preview().dump({"kind": template.name, "critical": template.critical,
+                                            "subject": subject, "text": text, "html": html})

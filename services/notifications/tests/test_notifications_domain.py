@@ -1,0 +1,292 @@
+"""The notifications domain without broker or database: composing, preferences, rate, failures."""
+import datetime as dt
+import email
+import email.policy
+import smtplib
+import uuid
+from unittest import mock
+
+import pytest
+
+from chassis.errors import NotFound, TransientError
+from chassis.thai import BANGKOK
+from notifications import compose, handlers, preferences
+from notifications.ratelimit import TokenBucket
+
+INJECTED_SUBJECT = "กองทุน\r\nBcc: evil@example.org =?utf-8?q?x=0D=0ABcc:_a@b?="
+
+
+def levy_data(fund_name="กองทุนสวัสดิการชุมชนตำบลตลาดใหญ่", amount=10000):
+    return {
+        "fund_name_th": fund_name, "amount_satang": amount, "order_id": uuid.uuid4(),
+        "agreement_id": uuid.uuid4(), "agreement_version": 3,
+        "lines": [{"product_name": "ข้าวหอมมะลิ", "quantity": 25, "unit": "ถุง", "levy_satang": amount}],
+        "balance": {"posted_satang": 0, "pending_satang": amount},
+    }
+
+
+THAI_OFFICER = {"name": "สมศรี ใจดี", "language": "th"}
+OCCURRED = dt.datetime(2024, 5, 30, 20, 0, tzinfo=dt.timezone.utc)  # 31 May 03:00 in Bangkok
+
+
+def test_levy_email_is_thai_with_amount_words_and_buddhist_era_date():
+    data = levy_data()
+    subject, text, html = compose.render_levy(compose.LEVY_PENDING, data, THAI_OFFICER, OCCURRED)
+    assert subject == "เงินสมทบเข้ากองทุนสวัสดิการชุมชนตำบลตลาดใหญ่ จำนวน 100.00 บาท"
+    for body in (text, html):
+        assert "100.00 บาท" in body and "หนึ่งร้อยบาทถ้วน" in body
+        assert "31 พฤษภาคม 2567" in body and str(data["order_id"]) in body
+
+
+def test_levy_email_in_english_for_an_english_speaking_officer():
+    english = {**THAI_OFFICER, "language": "en"}
+    subject, text, _ = compose.render_levy(compose.LEVY_PENDING, levy_data(), english, OCCURRED)
+    assert subject.startswith("Levy credited to") and text.startswith("Dear สมศรี ใจดี,")
+
+
+def test_html_escapes_names():
+    data = levy_data("<script>x</script>")
+    _, _, html = compose.render_levy(compose.LEVY_PENDING, data, THAI_OFFICER, OCCURRED)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_a_missing_field_raises_instead_of_leaving_a_blank():
+    data = levy_data()
+    del data["balance"]
+    with pytest.raises(KeyError):
+        compose.render_levy(compose.LEVY_PENDING, data, THAI_OFFICER, OCCURRED)
+    with pytest.raises(Exception, match="undefined"):
+        compose.render(compose.LEVY_PENDING, {"language": "th"})
+
+
+@pytest.mark.parametrize("unsafe, safe", [
+    ("a\r\nBcc: x@y", "aBcc: x@y"),
+    ("=?utf-8?q?x=0D=0ABcc:_a@b?=", "utf-8?q?x=0D=0ABcc:_a@b?="),
+    ("==??", ""), ("ก\x00ข\x7f", "กข"),
+])
+def test_header_safe_removes_control_characters_and_encoded_word_openers(unsafe, safe):
+    assert compose.header_safe(unsafe) == safe
+
+
+def test_an_injected_subject_serialises_to_no_extra_header():
+    delivery = {"recipient": "officer@example.org", "subject": INJECTED_SUBJECT,
+                "message_id": "<a@b>", "text_body": "ข้อความ", "html_body": "<p>ข้อความ</p>"}
+    raw = compose.build_message(delivery, "no-reply@codi.or.th", "ตลาด\r\nBcc: x@y").as_bytes()
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Bcc"] is None and parsed["Cc"] is None
+    assert sorted(parsed.keys()) == sorted(
+        ["From", "To", "Subject", "Message-ID", "MIME-Version", "Content-Type"])
+
+
+@pytest.mark.parametrize("address", ["a@b.org\r\nBcc: c@d.org", "=?utf-8?q?a?=@b.org", "no-at-sign", ""])
+def test_a_recipient_that_is_not_a_plain_address_is_refused(address):
+    with pytest.raises(compose.UnsafeRecipient):
+        compose.checked_address(address)
+
+
+def test_message_id_depends_only_on_event_and_officer():
+    event, officer = uuid.uuid4(), uuid.uuid4()
+    assert compose.message_id(event, officer, "d") == compose.message_id(event, officer, "d")
+    assert compose.message_id(event, officer, "d") != compose.message_id(event, uuid.uuid4(), "d")
+    assert compose.message_id(event, officer, "d").endswith("@d>")
+
+
+def test_daily_digest_groups_credits_with_their_total():
+    items = [compose.digest_item(levy_data(amount=amount), OCCURRED) for amount in (10000, 2550, 1)]
+    slot = dt.datetime(2024, 5, 31, 18, 0, tzinfo=BANGKOK)
+    subject, text, html = compose.render_daily_digest(items, THAI_OFFICER, slot)
+    assert "3 รายการ" in subject and "125.51 บาท" in subject
+    assert "หนึ่งร้อยยี่สิบห้าบาทห้าสิบเอ็ดสตางค์" in text
+    for item in items:
+        assert item["order_id"] in text and item["order_id"] in html
+    assert "25.50 บาท" in html and "31 พฤษภาคม 2567" in text
+
+
+@pytest.mark.parametrize("name", sorted(compose.KINDS))
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_every_template_previews_with_sample_data(name, language):
+    subject, text, html = compose.preview(compose.template_kind(name), language)
+    assert subject and "บาท" in text and html.startswith("<!doctype html>")
+
+
+def test_an_unknown_template_is_not_found():
+    with pytest.raises(NotFound):
+        compose.template_kind("nope")
+
+
+# -- preferences -------------------------------------------------------------------
+
+CRITICAL = compose.TemplateKind("levy_reversed", critical=True)
+
+
+@pytest.mark.parametrize("prefs, kind, mode", [
+    ({"per_credit": True, "daily_digest_at": None}, compose.LEVY_PENDING, preferences.IMMEDIATE),
+    ({}, compose.LEVY_PENDING, preferences.IMMEDIATE),
+    ({"per_credit": True, "daily_digest_at": "18:00"}, compose.LEVY_PENDING, preferences.DIGEST),
+    ({"per_credit": False, "daily_digest_at": None}, compose.LEVY_PENDING, None),
+    ({"per_credit": False, "daily_digest_at": None}, CRITICAL, preferences.IMMEDIATE),
+    ({"per_credit": False, "daily_digest_at": "08:00"}, CRITICAL, preferences.IMMEDIATE),
+])
+def test_delivery_mode(prefs, kind, mode):
+    assert preferences.delivery_mode(prefs, kind) == mode
+
+
+def bangkok(day, hour, minute=0):
+    return dt.datetime(2024, 5, day, hour, minute, tzinfo=BANGKOK)
+
+
+@pytest.mark.parametrize("now, slot", [
+    (bangkok(31, 18, 0), bangkok(31, 18, 0)),
+    (bangkok(31, 17, 59), bangkok(30, 18, 0)),
+    (bangkok(31, 23, 30), bangkok(31, 18, 0)),
+    (bangkok(31, 18, 0).astimezone(dt.timezone.utc), bangkok(31, 18, 0)),  # 11:00 UTC
+])
+def test_latest_slot_is_in_bangkok_time(now, slot):
+    assert preferences.latest_slot(now, "18:00") == slot
+
+
+@pytest.mark.parametrize("oldest_waiting, now, due", [
+    (bangkok(31, 10), bangkok(31, 17, 59), None),              # waiting, time not yet come
+    (bangkok(31, 10), bangkok(31, 18, 0), bangkok(31, 18)),    # the time has come
+    (bangkok(31, 10), bangkok(1 + 30, 23), bangkok(31, 18)),   # late tick: still due
+    (bangkok(31, 18, 1), bangkok(31, 19), None),               # arrived after today's slot
+    (bangkok(30, 9), bangkok(31, 7), bangkok(30, 18)),         # yesterday's slot was missed
+])
+def test_due_digest_slot(oldest_waiting, now, due):
+    assert preferences.due_digest_slot(now, "18:00", oldest_waiting) == due
+
+
+def test_an_officer_who_left_the_digest_gets_what_was_waiting_at_once():
+    assert preferences.due_digest_slot(bangkok(31, 9, 30), None, bangkok(31, 9)) == bangkok(31, 9, 30)
+
+
+def test_digest_at_midnight_crosses_the_day_in_bangkok():
+    now = dt.datetime(2024, 5, 31, 17, 30, tzinfo=dt.timezone.utc)  # 1 June 00:30 in Bangkok
+    assert preferences.due_digest_slot(now, "00:00", bangkok(31, 20)) == dt.datetime(
+        2024, 6, 1, 0, 0, tzinfo=BANGKOK)
+
+
+# -- rate limit --------------------------------------------------------------------
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_token_bucket_allows_a_burst_then_spaces_sends_at_the_rate():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=2, capacity=3, clock=clock)
+    assert [bucket.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.reserve() == pytest.approx(0.5)
+    assert bucket.reserve() == pytest.approx(1.0)  # queued behind the previous caller
+
+
+def test_token_bucket_refills_with_time_but_not_beyond_capacity():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=4, capacity=2, clock=clock)  # binary fractions: exact arithmetic
+    bucket.reserve(), bucket.reserve()
+    clock.now += 0.25
+    assert bucket.reserve() == 0.0
+    assert bucket.reserve() == 0.25
+    clock.now += 3600
+    assert [bucket.reserve() for _ in range(3)] == [0.0, 0.0, 0.25]
+
+
+@pytest.mark.parametrize("rate, capacity", [(0, 1), (1, 0)])
+def test_token_bucket_refuses_a_useless_configuration(rate, capacity):
+    with pytest.raises(ValueError):
+        TokenBucket(rate, capacity)
+
+
+# -- sending -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("exc, kind", [
+    (smtplib.SMTPResponseException(451, b"try later"), "temporary"),
+    (smtplib.SMTPResponseException(550, b"no such user"), "permanent"),
+    (smtplib.SMTPRecipientsRefused({"a@b.org": (450, b"busy")}), "temporary"),
+    (smtplib.SMTPRecipientsRefused({"a@b.org": (550, b"unknown")}), "permanent"),
+    (smtplib.SMTPAuthenticationError(535, b"bad credentials"), "permanent"),
+    (ConnectionRefusedError(), "temporary"),
+    (compose.UnsafeRecipient("x"), "permanent"),
+])
+def test_classify_smtp_failure(exc, kind):
+    assert handlers.classify_smtp_failure(exc) == kind
+
+
+QUEUED = {"id": uuid.uuid4(), "recipient": "officer@example.org", "subject": "s", "text_body": "t",
+          "html_body": "<p>h</p>", "message_id": "<m@d>", "attempts": 0}
+
+
+def test_deliver_records_each_outcome():
+    deliveries, mailer = mock.Mock(), mock.Mock()
+    assert handlers.deliver(deliveries, QUEUED, mailer, "no-reply@codi.or.th", "n") == "sent"
+    deliveries.mark_sent.assert_called_once_with(QUEUED["id"])
+
+    mailer.send.side_effect = smtplib.SMTPResponseException(451, b"later")
+    assert handlers.deliver(deliveries, QUEUED, mailer, "no-reply@codi.or.th", "n") == "retried"
+    deliveries.mark_retry.assert_called_once_with(QUEUED["id"], mock.ANY, 2)
+
+    last_try = {**QUEUED, "attempts": handlers.MAX_ATTEMPTS - 1}
+    assert handlers.deliver(deliveries, last_try, mailer, "no-reply@codi.or.th", "n") == "failed"
+    deliveries.mark_failed.assert_called_once_with(QUEUED["id"], "SMTPResponseException: (451, b'later')")
+
+
+def test_resend_of_an_email_that_did_not_fail_is_a_conflict():
+    uow = mock.Mock()
+    uow.deliveries.requeue_failed.return_value = None
+    uow.deliveries.status_of.return_value = "sent"
+    with pytest.raises(Exception) as refused:
+        handlers.resend(uow, uuid.uuid4())
+    assert refused.value.status == 409
+    uow.deliveries.status_of.return_value = None
+    with pytest.raises(NotFound):
+        handlers.resend(uow, uuid.uuid4())
+
+
+# -- entrypoints (nameko's worker_factory: dependencies replaced) -------------------
+
+def test_the_digest_timer_asks_with_the_current_time():
+    from nameko.testing.services import worker_factory
+
+    from notifications.service import NotificationsService
+
+    service = worker_factory(NotificationsService, config={"MESSAGE_ID_DOMAIN": "d"})
+    uow = service.db.unit_of_work.return_value.__enter__.return_value
+    before = dt.datetime.now(dt.timezone.utc)
+    with mock.patch.object(handlers, "queue_due_digests") as queue_due_digests:
+        service.queue_due_digests()
+    [(called_uow, now, domain)] = [call.args for call in queue_due_digests.call_args_list]
+    assert called_uow is uow and domain == "d"
+    assert before <= now <= dt.datetime.now(dt.timezone.utc) and now.tzinfo is not None
+
+
+def officer_row(per_credit, digest_at):
+    return {"id": uuid.uuid4(), "fund_id": uuid.uuid4(), "name": "สมศรี", "language": "th",
+            "email": f"o-{uuid.uuid4().hex[:6]}@example.org",
+            "preferences": {"per_credit": per_credit, "daily_digest_at": digest_at}}
+
+
+@pytest.mark.parametrize("critical, emailed, digested", [(False, 1, 1), (True, 3, 0)])
+def test_a_levy_movement_follows_preferences_unless_critical(critical, emailed, digested):
+    officers = [officer_row(True, None), officer_row(True, "18:00"), officer_row(False, None)]
+    uow = mock.Mock()
+    uow.officers.of_fund.return_value = officers
+    uow.deliveries.queue.return_value = True
+    data = {**levy_data(), "fund_id": uuid.uuid4(), "officer_ids": [o["id"] for o in officers]}
+    event = mock.Mock(event_id=uuid.uuid4(), occurred_at=OCCURRED, data=data)
+    kind = compose.TemplateKind("levy_pending", critical=critical)  # same templates, other criticality
+    assert handlers.queue_levy_movement(uow, event, kind, "d") == emailed
+    assert uow.deliveries.queue.call_count == emailed
+    assert uow.digest_items.add.call_count == digested
+
+
+def test_a_levy_movement_for_an_officer_not_known_yet_is_retried():
+    uow = mock.Mock()
+    uow.officers.of_fund.return_value = []
+    event = mock.Mock(data={"fund_id": uuid.uuid4(), "officer_ids": [uuid.uuid4()]})
+    with pytest.raises(TransientError):
+        handlers.queue_levy_movement(uow, event, compose.LEVY_PENDING, "d")
+    uow.deliveries.queue.assert_not_called()

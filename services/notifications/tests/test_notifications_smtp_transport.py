@@ -1,0 +1,106 @@
+"""SmtpMailer against a real aiosmtpd server: STARTTLS, implicit TLS and login, from configuration."""
+import smtplib
+import ssl
+import subprocess
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from devtools.platform import free_port
+from notifications.adapters import SmtpMailer
+
+pytestmark = pytest.mark.integration
+
+USER, PASSWORD = "codi-mailer", "s3cret-for-tests"  # smtplib logs in with ASCII only
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1: (certificate = CA file, key)."""
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+class Inbox:
+    def __init__(self):
+        self.received = []  # (authenticated login, secure?, recipients)
+
+    async def handle_DATA(self, server, session, envelope):
+        login = session.auth_data if session.authenticated else None
+        secure = server.transport.get_extra_info("ssl_object") is not None
+        self.received.append((login, secure, envelope.rcpt_tos))
+        return "250 OK"
+
+
+def check_login(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        USER.encode(), PASSWORD.encode())
+    return AuthResult(success=ok, auth_data=USER if ok else None)
+
+
+@pytest.fixture
+def server(certificate):
+    started = []
+
+    def start(**options):
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(*certificate)
+        if options.pop("implicit_tls", False):
+            # aiosmtpd offers AUTH after STARTTLS only unless told; here the whole session is TLS
+            options.update(ssl_context=tls, auth_require_tls=False)
+        else:
+            options.update(tls_context=tls, require_starttls=True)
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(),
+                                authenticator=check_login, **options)
+        controller.start()
+        started.append(controller)
+        return inbox, controller.port
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def message():
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "no-reply@codi.or.th", "officer@example.org", "ทดสอบ"
+    mail.set_content("ข้อความ")
+    return mail
+
+
+def test_starttls_with_login(server, certificate):
+    inbox, port = server()
+    SmtpMailer("127.0.0.1", port, "starttls", USER, PASSWORD, ca_file=certificate[0]).send(message())
+    assert inbox.received == [(USER, True, ["officer@example.org"])]
+
+
+def test_implicit_tls_with_login(server, certificate):
+    inbox, port = server(implicit_tls=True)
+    SmtpMailer("127.0.0.1", port, "tls", USER, PASSWORD, ca_file=certificate[0]).send(message())
+    assert inbox.received == [(USER, True, ["officer@example.org"])]
+
+
+def test_a_server_requiring_starttls_refuses_plain_mail(server):
+    inbox, port = server()
+    with pytest.raises(smtplib.SMTPException):
+        SmtpMailer("127.0.0.1", port, "none").send(message())
+    assert inbox.received == []
+
+
+def test_an_untrusted_certificate_is_refused(server):
+    inbox, port = server()
+    with pytest.raises(ssl.SSLCertVerificationError):
+        SmtpMailer("127.0.0.1", port, "starttls", USER, PASSWORD).send(message())
+    assert inbox.received == []
+
+
+def test_an_unknown_security_setting_is_refused():
+    with pytest.raises(ValueError, match="SMTP_SECURITY"):
+        SmtpMailer("127.0.0.1", 25, "ssl")
