@@ -31,6 +31,8 @@ class OrderPaid(OrderEvent):
 
 class OrderCancelled(OrderEvent):
     reason = fields.String(allow_none=True, load_default=None)
+    # what was paid and not yet refunded, returned to the buyer by the cancellation
+    refunded_satang = Satang(load_default=0, validate=validate.Range(min=0))
 
 
 class RefundedLine(Payload):
