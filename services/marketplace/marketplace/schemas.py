@@ -184,3 +184,15 @@ class OrderPage(Schema):
 class ProductPage(Schema):
     items = fields.List(fields.Nested(ProductOut))
     next_cursor = Cursor()
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(metadata={"description": "field name → messages (400 only)"})
+
+
+class ErrorOut(Schema):
+    """The body of every refusal (chassis.http)."""
+
+    error = fields.Nested(ErrorDetail, required=True)

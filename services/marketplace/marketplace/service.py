@@ -9,7 +9,7 @@ from chassis.messaging import event_consumer
 from chassis.service import PlatformService
 from contracts import centres
 
-from marketplace import catalogue, orders, schemas
+from marketplace import catalogue, openapi, orders, schemas
 from marketplace.adapters import MarketUnitOfWork
 
 EXPIRY_BATCH = 100
@@ -36,6 +36,10 @@ class MarketplaceService(PlatformService):
     @property
     def order_ttl(self):
         return dt.timedelta(minutes=float(self.config.get("ORDER_TTL_MINUTES", 60)))
+
+    @http("GET", "/openapi.json")
+    def openapi_document(self, request):
+        return 200, openapi.document()
 
     # -- read model of the registry ------------------------------------------------
     @event_consumer(centres.ORGANISATION_REGISTERED)

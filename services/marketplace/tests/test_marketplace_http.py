@@ -268,3 +268,9 @@ def test_a_seller_cannot_patch_another_sellers_product(world):
     own = world["seller"].call("PATCH", url, {"unit_price_satang": 26_000, "active": False})
     assert own.status_code == 200 and own.json()["unit_price_satang"] == 26_000
     assert world["seller"].call("PATCH", url, {"seller_id": str(other_seller)}).status_code == 400
+
+
+def test_the_openapi_document_is_served(market):
+    response = requests.get(f"http://{market['WEB_SERVER_ADDRESS']}/openapi.json", timeout=10)
+    assert response.status_code == 200
+    assert response.json()["openapi"] == "3.1.0" and "/v1/orders/{order_id}/refunds" in response.json()["paths"]
