@@ -208,16 +208,20 @@ class Orders:
                     (data["payment_id"], order.id, data["amount_satang"], payment_reference,
                      data["paid_at"]))
             elif event_type.name == "order.refunded":
-                self._add_refund(order.id, data, refunded_at)
+                self._add_refund(order.id, data["refund_id"], data["amount_satang"],
+                                 data["refunded_lines"], refunded_at)
+            elif event_type.name == "order.cancelled" and data["refund_id"] is not None:
+                self._add_refund(order.id, data["refund_id"], data["refunded_satang"],
+                                 data["refunded_lines"], refunded_at)
 
-    def _add_refund(self, order_id, refund, refunded_at):
+    def _add_refund(self, order_id, refund_id, amount_satang, lines, refunded_at):
         self.cursor.execute(
             "INSERT INTO refunds (id, order_id, amount_satang, refunded_at) VALUES (%s, %s, %s, %s)",
-            (refund["refund_id"], order_id, refund["amount_satang"], refunded_at))
-        for line in refund["refunded_lines"]:
+            (refund_id, order_id, amount_satang, refunded_at))
+        for line in lines:
             self.cursor.execute(
                 "INSERT INTO refund_lines (refund_id, line_no, quantity) VALUES (%s, %s, %s)",
-                (refund["refund_id"], line["line_no"], line["quantity"]))
+                (refund_id, line["line_no"], line["quantity"]))
 
 
 class MarketUnitOfWork(UnitOfWork):

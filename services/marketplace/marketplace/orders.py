@@ -100,17 +100,21 @@ class Order:
         self.status, self.fulfilment_status = "completed", "delivered"
         self.events.append((events.ORDER_DELIVERED, self.event_data()))
 
-    def cancel(self, reason):
-        """Before shipment only; whatever was paid and not yet refunded goes back to the buyer."""
+    def cancel(self, reason, refund_id):
+        """Before shipment only; whatever was paid and not yet refunded goes back to the buyer
+        as refund ``refund_id``."""
         if self.status not in ("placed", "confirmed") or self.fulfilment_status != "unfulfilled":
             raise self._illegal("ยกเลิก", "cancelled")
-        refund_satang = 0
+        returned = []
         if self.payment_status in REFUNDABLE_PAYMENTS:
-            refund_satang = self.total_satang - self.refunded_satang
+            returned = [{"line_no": line.line_no, "quantity": self.refundable(line)}
+                        for line in self.lines if self.refundable(line)]
             self.payment_status = "refunded"
+        amount = self._give_back(returned)
         self.status, self.cancel_reason = "cancelled", reason
         self.events.append((events.ORDER_CANCELLED, {
-            **self.event_data(), "reason": reason, "refunded_satang": refund_satang}))
+            **self.event_data(), "reason": reason, "refund_id": refund_id if returned else None,
+            "refunded_lines": returned, "refunded_satang": amount}))
 
     def expire(self, now):
         if self.status != "placed" or self.payment_status != "unpaid" or now < self.expires_at:
@@ -133,9 +137,7 @@ class Order:
                     for item in requested if item["quantity"] > self.refundable(lines[item["line_no"]])]
         if too_many:
             raise Unprocessable("คืนเงินเกินกว่าที่ชำระ (refund exceeds what was paid)", lines=too_many)
-        amount = sum(lines[item["line_no"]].unit_price_satang * item["quantity"] for item in requested)
-        for item in requested:
-            self.refunded[item["line_no"]] = self.refunded.get(item["line_no"], 0) + item["quantity"]
+        amount = self._give_back(requested)
         fully = all(self.refundable(line) == 0 for line in self.lines)
         self.payment_status = "refunded" if fully else "partially_refunded"
         self.events.append((events.ORDER_REFUNDED, {
@@ -143,6 +145,13 @@ class Order:
             "refunded_lines": [{"line_no": item["line_no"], "quantity": item["quantity"]}
                                for item in requested]}))
         return amount
+
+    def _give_back(self, items):
+        """Count ``items`` [{line_no, quantity}] as refunded; returns their value in satang."""
+        lines = {line.line_no: line for line in self.lines}
+        for item in items:
+            self.refunded[item["line_no"]] = self.refunded.get(item["line_no"], 0) + item["quantity"]
+        return sum(lines[item["line_no"]].unit_price_satang * item["quantity"] for item in items)
 
     def refundable(self, line):
         return line.quantity - self.refunded.get(line.line_no, 0)
@@ -244,11 +253,11 @@ def fulfil_order(uow, principal, order_id, command):
     return order
 
 
-def cancel_order(uow, principal, order_id, command):
+def cancel_order(uow, principal, order_id, command, now):
     order = get_order(uow, principal, order_id, for_update=True)
-    order.cancel(command.get("reason"))
+    order.cancel(command.get("reason"), uuid.uuid4())
     _release_stock(uow, order)
-    _save(uow, order)
+    _save(uow, order, refunded_at=now)
     return order
 
 

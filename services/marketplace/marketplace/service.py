@@ -151,7 +151,7 @@ class MarketplaceService(PlatformService):
     @http("POST", "/v1/orders/<order_id>/cancellation")
     def cancel_order(self, request, order_id):
         def step(uow, principal, order_id, command):
-            return 200, schemas.OrderOut().dump(orders.cancel_order(uow, principal, order_id, command))
+            return 200, schemas.OrderOut().dump(orders.cancel_order(uow, principal, order_id, command, now()))
         return self._order_step(request, order_id, schemas.CancellationIn(), step)
 
     @http("POST", "/v1/orders/<order_id>/refunds")

@@ -200,6 +200,7 @@ def test_cancelling_before_shipment_releases_the_stock_once(world):
     assert stock_of(world, world["product"]["id"]) == 70
     cancelled = world["buyer"].call("POST", f"/v1/orders/{order['id']}/cancellation", {"reason": "เปลี่ยนใจ"})
     assert (cancelled.json()["status"], cancelled.json()["payment_status"]) == ("cancelled", "refunded")
+    assert cancelled.json()["refunded_satang"] == order["total_satang"]
     assert stock_of(world, world["product"]["id"]) == 100
     assert outbox_of(world, order["id"]) == ["order.placed", "order.paid", "order.cancelled"]
 

@@ -40,7 +40,7 @@ def in_state(state):
                                         uuid.uuid4())],
         "shipped": [lambda o: o.ship()],
         "delivered": [lambda o: o.ship(), lambda o: o.deliver()],
-        "cancelled": [lambda o: o.cancel("ลูกค้าขอยกเลิก")],
+        "cancelled": [lambda o: o.cancel("ลูกค้าขอยกเลิก", uuid.uuid4())],
         "expired": [],
     }[state]
     if state == "expired":
@@ -56,7 +56,7 @@ ACTIONS = {
     "pay": lambda o: o.pay(o.total_satang, uuid.uuid4(), T0),
     "ship": lambda o: o.ship(),
     "deliver": lambda o: o.deliver(),
-    "cancel": lambda o: o.cancel(None),
+    "cancel": lambda o: o.cancel(None, uuid.uuid4()),
     "expire": lambda o: o.expire(T0 + TTL),
     "refund": lambda o: o.refund([{"line_no": 2, "quantity": 1}], uuid.uuid4()),
 }
@@ -113,16 +113,18 @@ def test_an_unpaid_order_cannot_expire_before_its_time():
 
 def test_cancelling_an_unpaid_order_refunds_nothing():
     order = new_order()
-    order.cancel("สั่งผิด")
+    order.cancel("สั่งผิด", uuid.uuid4())
     assert (order.status, order.payment_status, order.cancel_reason) == ("cancelled", "unpaid", "สั่งผิด")
-    assert order.events[0][1]["refunded_satang"] == 0
+    assert order.events[0][1]["refunded_satang"] == 0 and order.events[0][1]["refund_id"] is None
 
 
 def test_cancelling_a_partly_refunded_order_returns_only_what_is_left():
     order = in_state("partially_refunded")
-    order.cancel(None)
-    assert order.payment_status == "refunded"
-    assert order.events[0][1]["refunded_satang"] == order.total_satang - 5 * 25_000
+    order.cancel(None, uuid.uuid4())
+    assert order.payment_status == "refunded" and order.refunded_satang == order.total_satang
+    [(_, cancelled)] = order.events
+    assert cancelled["refunded_satang"] == order.total_satang - 5 * 25_000
+    assert cancelled["refunded_lines"] == [{"line_no": 1, "quantity": 20}, {"line_no": 2, "quantity": 3}]
 
 
 def test_refunds_by_line_quantity_add_up_to_the_amount_paid_and_no_more():
@@ -200,7 +202,7 @@ STRANGER = Principal("organisation", uuid.uuid4())
 def test_cancellation_releases_every_reserved_line_and_emits_once():
     order = new_order()
     uow = FakeUnitOfWork(order)
-    orders.cancel_order(uow, AS_BUYER, order.id, {"reason": "เปลี่ยนใจ"})
+    orders.cancel_order(uow, AS_BUYER, order.id, {"reason": "เปลี่ยนใจ"}, T0)
     assert sorted(uow.products.released) == sorted((line.product_id, line.quantity) for line in order.lines)
     assert uow.emitted == [events.ORDER_CANCELLED]
     assert uow.orders.saved == [(order.id, "cancelled")]
@@ -237,7 +239,7 @@ def test_only_the_seller_or_an_operator_ships_and_refunds(use_case):
 def test_a_stranger_cannot_cancel_someone_elses_order():
     uow = FakeUnitOfWork(new_order())
     with pytest.raises(Forbidden):
-        orders.cancel_order(uow, STRANGER, next(iter(uow.orders.rows)), {})
+        orders.cancel_order(uow, STRANGER, next(iter(uow.orders.rows)), {}, T0)
     assert uow.emitted == [] and uow.products.released == []
 
 
