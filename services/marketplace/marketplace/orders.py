@@ -123,7 +123,10 @@ class Order:
         self.events.append((events.ORDER_EXPIRED, self.event_data()))
 
     def refund(self, requested, refund_id):
-        """Refund ``requested`` [{line_no, quantity}]; the total never exceeds what was paid."""
+        """Refund ``requested`` [{line_no, quantity}]; the total never exceeds what was paid.
+
+        Money only: stock is not put back (the goods may be gone or spoilt).
+        """
         if self.status not in ("confirmed", "completed") or self.payment_status not in REFUNDABLE_PAYMENTS:
             raise self._illegal("คืนเงิน", "refunded")
         line_nos = [item["line_no"] for item in requested]

@@ -275,3 +275,16 @@ def test_the_openapi_document_is_served(market):
     response = requests.get(f"http://{market['WEB_SERVER_ADDRESS']}/openapi.json", timeout=10)
     assert response.status_code == 200
     assert response.json()["openapi"] == "3.1.0" and "/v1/orders/{order_id}/refunds" in response.json()["paths"]
+
+
+def test_the_catalogue_pages_by_cursor_and_takes_like_wildcards_literally(world, market):
+    category = f"mango-{uuid.uuid4().hex[:8]}"
+    made = {new_product(world["seller"], stock=1, category=category)["id"] for _ in range(3)}
+    base = f"http://{market['WEB_SERVER_ADDRESS']}/v1/products"
+    first = requests.get(base, params={"category": category, "limit": 2}, timeout=10).json()
+    second = requests.get(base, params={"category": category, "limit": 2, "cursor": first["next_cursor"]},
+                          timeout=10).json()
+    assert len(first["items"]) == 2 and second["next_cursor"] is None
+    assert {p["id"] for p in first["items"] + second["items"]} == made
+    wildcard = requests.get(base, params={"category": category, "q": "%"}, timeout=10).json()
+    assert wildcard["items"] == []
