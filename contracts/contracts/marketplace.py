@@ -29,13 +29,17 @@ class OrderPaid(OrderEvent):
     paid_at = fields.AwareDateTime(required=True)
 
 
-class OrderCancelled(OrderEvent):
-    reason = fields.String(allow_none=True, load_default=None)
-
-
 class RefundedLine(Payload):
     line_no = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class OrderCancelled(OrderEvent):
+    reason = fields.String(allow_none=True, load_default=None)
+    # what was paid and not yet refunded goes back to the buyer with the cancellation
+    refund_id = fields.UUID(allow_none=True, load_default=None)  # None when nothing went back
+    refunded_lines = fields.List(fields.Nested(RefundedLine), load_default=list)
+    refunded_satang = Satang(load_default=0, validate=validate.Range(min=0))
 
 
 class OrderRefunded(OrderEvent):

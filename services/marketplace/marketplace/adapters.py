@@ -26,22 +26,71 @@ class Sellers:
 
 
 PRODUCT_COLUMNS = ("id", "seller_id", "name_th", "name_en", "description", "unit",
-                   "unit_price_satang", "stock", "category", "images", "active")
+                   "unit_price_satang", "stock", "category", "images", "active", "search_text")
+PRODUCT_FILTERS = {"category": "p.category", "seller_id": "p.seller_id", "province": "s.province_code",
+                   "province_group": "s.province_group", "region": "s.region"}
+MUTABLE_PRODUCT_COLUMNS = tuple(c for c in PRODUCT_COLUMNS if c not in ("id", "seller_id"))
+
+
+def _like_pattern(text):
+    """``%text%`` with LIKE's own wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class Conditions:
+    """A WHERE clause built from optional filters, with its parameters."""
+
+    def __init__(self, equal_to, columns, first):
+        self.clauses, self.params = [first], {}
+        for name, value in equal_to.items():
+            if value is not None:
+                self.add(f"{columns[name]} = %({name})s", **{name: value})
+
+    def add(self, clause, **params):
+        self.clauses.append(clause)
+        self.params.update(params)
+
+    def after(self, sort_column, id_column, keyset):
+        """Rows after ``keyset`` (sort value, id) in descending order: the next page."""
+        if keyset is not None:
+            self.add(f"({sort_column}, {id_column}) < (%(after_sort)s, %(after_id)s)",
+                     after_sort=keyset[0], after_id=keyset[1])
+
+    def __str__(self):
+        return " AND ".join(self.clauses)
+
+
+def _page(rows, limit, sort_column):
+    """(first ``limit`` rows, the keyset of the last one or None); ``rows`` holds limit + 1."""
+    items = rows[:limit]
+    after = (items[-1][sort_column], items[-1]["id"]) if len(rows) > limit else None
+    return items, after
 
 
 class Products:
     def __init__(self, cursor):
         self.cursor = cursor
 
+    def _values(self, product):
+        return {**{c: product.get(c) for c in PRODUCT_COLUMNS},
+                "images": json.dumps(product.get("images") or [])}
+
     def add(self, product):
-        values = {**{c: product.get(c) for c in PRODUCT_COLUMNS},
-                  "images": json.dumps(product.get("images", []))}
         self.cursor.execute(
             f"INSERT INTO products ({', '.join(PRODUCT_COLUMNS)}) VALUES "
-            f"({', '.join(f'%({c})s' for c in PRODUCT_COLUMNS)})", values)
+            f"({', '.join(f'%({c})s' for c in PRODUCT_COLUMNS)})", self._values(product))
 
-    def get(self, product_id):
-        return self.get_many([product_id]).get(product_id)
+    def update(self, product):
+        self.cursor.execute(
+            f"UPDATE products SET {', '.join(f'{c} = %({c})s' for c in MUTABLE_PRODUCT_COLUMNS)},"
+            " updated_at = now() WHERE id = %(id)s", self._values(product))
+
+    def get(self, product_id, for_update=False):
+        self.cursor.execute(
+            f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products WHERE id = %s"
+            + (" FOR UPDATE" if for_update else ""), (product_id,))
+        return self.cursor.fetchone()
 
     def get_many(self, product_ids):
         self.cursor.execute(
@@ -54,6 +103,32 @@ class Products:
             "UPDATE products SET stock = stock - %s, updated_at = now() WHERE id = %s AND stock >= %s",
             (quantity, product_id, quantity))
         return self.cursor.rowcount == 1
+
+    def release(self, product_id, quantity):
+        self.cursor.execute(
+            "UPDATE products SET stock = stock + %s, updated_at = now() WHERE id = %s",
+            (quantity, product_id))
+
+    def search(self, text, after, limit, **equal_to):
+        """Active products, newest first, one page; ``after`` is the keyset of the previous page.
+
+        ``equal_to`` holds the PRODUCT_FILTERS to apply (None: not filtered).
+        """
+        where = Conditions(equal_to, PRODUCT_FILTERS, "p.active")
+        if text:
+            where.add("p.search_text LIKE %(pattern)s", pattern=_like_pattern(text))
+        where.after("p.created_at", "p.id", after)
+        self.cursor.execute(
+            f"SELECT {', '.join('p.' + c for c in PRODUCT_COLUMNS)}, p.created_at"
+            f" FROM products p JOIN sellers s ON s.id = p.seller_id WHERE {where}"
+            " ORDER BY p.created_at DESC, p.id DESC LIMIT %(limit)s", {**where.params, "limit": limit + 1})
+        return _page(self.cursor.fetchall(), limit, "created_at")
+
+
+ORDER_COLUMNS = ("id, seller_id, buyer_id, status, payment_status, fulfilment_status, ship_to,"
+                 " placed_at, expires_at, paid_at, cancel_reason")
+
+ORDER_FILTERS = {"seller_id": "seller_id", "buyer_id": "buyer_id", "status": "status"}
 
 
 class Orders:
@@ -76,23 +151,55 @@ class Orders:
 
     def get(self, order_id, for_update=False):
         self.cursor.execute(
-            "SELECT id, seller_id, buyer_id, status, payment_status, fulfilment_status, ship_to,"
-            " placed_at, expires_at, paid_at FROM orders WHERE id = %s"
-            + (" FOR UPDATE" if for_update else ""), (order_id,))
-        row = self.cursor.fetchone()
-        if row is None:
-            return None
-        self.cursor.execute(
-            "SELECT line_no, product_id, product_name, category, unit, quantity, unit_price_satang"
-            " FROM order_lines WHERE order_id = %s ORDER BY line_no", (order_id,))
-        lines = [Line(**line) for line in self.cursor.fetchall()]
-        return Order(lines=lines, **row)
+            f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = %s" + (" FOR UPDATE" if for_update else ""),
+            (order_id,))
+        rows = self.cursor.fetchall()
+        return self._with_lines(rows)[0] if rows else None
 
-    def save(self, order, payment_reference=None):
+    def _with_lines(self, rows):
+        """Orders from their rows, with their lines and refunded quantities (two queries in all)."""
+        ids = [row["id"] for row in rows]
+        self.cursor.execute(
+            "SELECT order_id, line_no, product_id, product_name, category, unit, quantity,"
+            " unit_price_satang FROM order_lines WHERE order_id = ANY(%s) ORDER BY order_id, line_no",
+            (ids,))
+        lines = {order_id: [] for order_id in ids}
+        for line in self.cursor.fetchall():
+            lines[line.pop("order_id")].append(Line(**line))
+        self.cursor.execute(
+            "SELECT r.order_id, rl.line_no, sum(rl.quantity)::integer AS quantity"
+            " FROM refunds r JOIN refund_lines rl ON rl.refund_id = r.id"
+            " WHERE r.order_id = ANY(%s) GROUP BY r.order_id, rl.line_no", (ids,))
+        refunded = {order_id: {} for order_id in ids}
+        for row in self.cursor.fetchall():
+            refunded[row["order_id"]][row["line_no"]] = row["quantity"]
+        return [Order(lines=lines[row["id"]], refunded=refunded[row["id"]], **row) for row in rows]
+
+    def find(self, party, after, limit, **equal_to):
+        """Newest first, one page; ``party`` limits the orders to those it buys or sells."""
+        where = Conditions(equal_to, ORDER_FILTERS, "true")
+        if party is not None:
+            where.add("(seller_id = %(party)s OR buyer_id = %(party)s)", party=party)
+        where.after("placed_at", "id", after)
+        self.cursor.execute(
+            f"SELECT {ORDER_COLUMNS} FROM orders WHERE {where}"
+            " ORDER BY placed_at DESC, id DESC LIMIT %(limit)s", {**where.params, "limit": limit + 1})
+        rows, after = _page(self.cursor.fetchall(), limit, "placed_at")
+        return self._with_lines(rows), after
+
+    def due_for_expiry(self, now, limit):
+        """Ids of unpaid orders past their time, locked; rows another sweeper holds are skipped."""
+        self.cursor.execute(
+            "SELECT id FROM orders WHERE status = 'placed' AND payment_status = 'unpaid'"
+            " AND expires_at <= %s ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED", (now, limit))
+        return [row["id"] for row in self.cursor.fetchall()]
+
+    def save(self, order, payment_reference=None, refunded_at=None):
         self.cursor.execute(
             "UPDATE orders SET status = %s, payment_status = %s, fulfilment_status = %s,"
-            " paid_at = %s, updated_at = now() WHERE id = %s",
-            (order.status, order.payment_status, order.fulfilment_status, order.paid_at, order.id))
+            " paid_at = %s, cancel_reason = %s, updated_at = now() WHERE id = %s",
+            (order.status, order.payment_status, order.fulfilment_status, order.paid_at,
+             order.cancel_reason, order.id))
         for event_type, data in order.events:
             if event_type.name == "order.paid":
                 self.cursor.execute(
@@ -100,6 +207,21 @@ class Orders:
                     " VALUES (%s, %s, %s, %s, %s)",
                     (data["payment_id"], order.id, data["amount_satang"], payment_reference,
                      data["paid_at"]))
+            elif event_type.name == "order.refunded":
+                self._add_refund(order.id, data["refund_id"], data["amount_satang"],
+                                 data["refunded_lines"], refunded_at)
+            elif event_type.name == "order.cancelled" and data["refund_id"] is not None:
+                self._add_refund(order.id, data["refund_id"], data["refunded_satang"],
+                                 data["refunded_lines"], refunded_at)
+
+    def _add_refund(self, order_id, refund_id, amount_satang, lines, refunded_at):
+        self.cursor.execute(
+            "INSERT INTO refunds (id, order_id, amount_satang, refunded_at) VALUES (%s, %s, %s, %s)",
+            (refund_id, order_id, amount_satang, refunded_at))
+        for line in lines:
+            self.cursor.execute(
+                "INSERT INTO refund_lines (refund_id, line_no, quantity) VALUES (%s, %s, %s)",
+                (refund_id, line["line_no"], line["quantity"]))
 
 
 class MarketUnitOfWork(UnitOfWork):

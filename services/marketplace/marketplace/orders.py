@@ -1,8 +1,11 @@
-"""Orders and the catalogue: domain logic with no I/O of its own.
+"""Orders: domain logic with no I/O of its own.
 
 An order has three independent state axes, as commerce systems keep them:
-status (placed → confirmed → completed | cancelled | expired), payment status and
-fulfilment status. Lines freeze the product's name, unit and price at placement.
+status (placed → confirmed → completed | cancelled | expired), payment status
+(unpaid → paid → partially_refunded → refunded) and fulfilment status
+(unfulfilled → shipped → delivered). Lines freeze the product's name, unit and price at
+placement. Every change records exactly one event; an illegal transition raises Conflict
+and records nothing.
 """
 import datetime as dt
 import uuid
@@ -10,6 +13,9 @@ from dataclasses import dataclass, field
 
 from chassis.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
 from contracts import marketplace as events
+
+STATUSES = ("placed", "confirmed", "completed", "cancelled", "expired")
+REFUNDABLE_PAYMENTS = ("paid", "partially_refunded")
 
 
 @dataclass
@@ -40,11 +46,17 @@ class Order:
     payment_status: str = "unpaid"
     fulfilment_status: str = "unfulfilled"
     paid_at: dt.datetime = None
+    cancel_reason: str = None
+    refunded: dict = field(default_factory=dict)  # line_no → quantity refunded so far
     events: list = field(default_factory=list, repr=False)
 
     @property
     def total_satang(self):
         return sum(line.value_satang for line in self.lines)
+
+    @property
+    def refunded_satang(self):
+        return sum(self.refunded.get(line.line_no, 0) * line.unit_price_satang for line in self.lines)
 
     def event_data(self):
         return {
@@ -55,10 +67,16 @@ class Order:
             "total_satang": self.total_satang,
         }
 
+    def _illegal(self, action_th, action_en):
+        return Conflict(
+            f"{action_th}ไม่ได้ในสถานะ {self.status}/{self.payment_status}/{self.fulfilment_status} "
+            f"(order cannot be {action_en} in its current state)",
+            status=self.status, payment_status=self.payment_status,
+            fulfilment_status=self.fulfilment_status)
+
     def pay(self, amount_satang, payment_id, now):
         if self.status != "placed" or self.payment_status != "unpaid":
-            raise Conflict(f"ชำระเงินไม่ได้ในสถานะ {self.status}/{self.payment_status} "
-                           "(order cannot be paid in its current state)")
+            raise self._illegal("ชำระเงิน", "paid")
         if now >= self.expires_at:
             raise Conflict("คำสั่งซื้อหมดอายุแล้ว (order has expired)")
         if amount_satang != self.total_satang:
@@ -69,6 +87,78 @@ class Order:
             **self.event_data(), "payment_id": payment_id, "amount_satang": amount_satang,
             "paid_at": now}))
 
+    def ship(self):
+        if (self.status != "confirmed" or self.fulfilment_status != "unfulfilled"
+                or self.payment_status not in REFUNDABLE_PAYMENTS):
+            raise self._illegal("จัดส่ง", "shipped")
+        self.fulfilment_status = "shipped"
+        self.events.append((events.ORDER_SHIPPED, self.event_data()))
+
+    def deliver(self):
+        if self.status != "confirmed" or self.fulfilment_status != "shipped":
+            raise self._illegal("ยืนยันการส่งถึง", "delivered")
+        self.status, self.fulfilment_status = "completed", "delivered"
+        self.events.append((events.ORDER_DELIVERED, self.event_data()))
+
+    def cancel(self, reason, refund_id):
+        """Before shipment only; whatever was paid and not yet refunded goes back to the buyer
+        as refund ``refund_id``."""
+        if self.status not in ("placed", "confirmed") or self.fulfilment_status != "unfulfilled":
+            raise self._illegal("ยกเลิก", "cancelled")
+        returned = []
+        if self.payment_status in REFUNDABLE_PAYMENTS:
+            returned = [{"line_no": line.line_no, "quantity": self.refundable(line)}
+                        for line in self.lines if self.refundable(line)]
+            self.payment_status = "refunded"
+        amount = self._give_back(returned)
+        self.status, self.cancel_reason = "cancelled", reason
+        self.events.append((events.ORDER_CANCELLED, {
+            **self.event_data(), "reason": reason, "refund_id": refund_id if returned else None,
+            "refunded_lines": returned, "refunded_satang": amount}))
+
+    def expire(self, now):
+        if self.status != "placed" or self.payment_status != "unpaid" or now < self.expires_at:
+            raise self._illegal("หมดอายุ", "expired")
+        self.status = "expired"
+        self.events.append((events.ORDER_EXPIRED, self.event_data()))
+
+    def refund(self, requested, refund_id):
+        """Refund ``requested`` [{line_no, quantity}]; the total never exceeds what was paid.
+
+        Money only: stock is not put back (the goods may be gone or spoilt).
+        """
+        if self.status not in ("confirmed", "completed") or self.payment_status not in REFUNDABLE_PAYMENTS:
+            raise self._illegal("คืนเงิน", "refunded")
+        line_nos = [item["line_no"] for item in requested]
+        if len(set(line_nos)) != len(line_nos):
+            raise InvalidInput({"lines": ["รายการซ้ำกัน (a line appears twice)"]})
+        lines = {line.line_no: line for line in self.lines}
+        unknown = [no for no in line_nos if no not in lines]
+        if unknown:
+            raise Unprocessable("ไม่มีรายการนี้ในคำสั่งซื้อ (no such order line)", line_nos=unknown)
+        too_many = [{"line_no": item["line_no"], "refundable": self.refundable(lines[item["line_no"]])}
+                    for item in requested if item["quantity"] > self.refundable(lines[item["line_no"]])]
+        if too_many:
+            raise Unprocessable("คืนเงินเกินกว่าที่ชำระ (refund exceeds what was paid)", lines=too_many)
+        amount = self._give_back(requested)
+        fully = all(self.refundable(line) == 0 for line in self.lines)
+        self.payment_status = "refunded" if fully else "partially_refunded"
+        self.events.append((events.ORDER_REFUNDED, {
+            **self.event_data(), "refund_id": refund_id, "amount_satang": amount,
+            "refunded_lines": [{"line_no": item["line_no"], "quantity": item["quantity"]}
+                               for item in requested]}))
+        return amount
+
+    def _give_back(self, items):
+        """Count ``items`` [{line_no, quantity}] as refunded; returns their value in satang."""
+        lines = {line.line_no: line for line in self.lines}
+        for item in items:
+            self.refunded[item["line_no"]] = self.refunded.get(item["line_no"], 0) + item["quantity"]
+        return sum(lines[item["line_no"]].unit_price_satang * item["quantity"] for item in items)
+
+    def refundable(self, line):
+        return line.quantity - self.refunded.get(line.line_no, 0)
+
 
 def require_party(principal, order):
     """Operators see every order; an organisation sees the orders it buys or sells."""
@@ -77,16 +167,9 @@ def require_party(principal, order):
     raise Forbidden("ไม่ใช่คำสั่งซื้อขององค์กรนี้ (not a party to this order)")
 
 
-def create_product(uow, principal, command):
-    seller_id = command["seller_id"] if principal.is_operator else principal.subject_id
-    if not principal.is_operator and command.get("seller_id") not in (None, seller_id):
-        raise Forbidden("ขายสินค้าได้เฉพาะในนามองค์กรของตน (an organisation sells only its own products)")
-    if not uow.sellers.exists(seller_id):
-        raise Unprocessable("ไม่พบองค์กรผู้ขายในทะเบียน (seller is not in the registry yet)")
-    product = {"id": uuid.uuid4(), "seller_id": seller_id, "active": True, "images": [],
-               "description": "", "name_en": None, **{k: v for k, v in command.items() if k != "seller_id"}}
-    uow.products.add(product)
-    return product
+def require_seller(principal, order):
+    if not principal.is_operator and principal.subject_id != order.seller_id:
+        raise Forbidden("ผู้ขายหรือเจ้าหน้าที่เท่านั้น (only the seller or an operator)")
 
 
 def place_order(uow, principal, command, now, ttl):
@@ -106,12 +189,15 @@ def place_order(uow, principal, command, now, ttl):
     seller_id = sellers.pop()
     if seller_id == principal.subject_id:
         raise Unprocessable("ซื้อสินค้าของตนเองไม่ได้ (an organisation cannot buy from itself)")
-    lines = []
-    for line_no, item in enumerate(wanted, start=1):
+    # in product order, so that concurrent orders lock the same rows in the same order
+    for item in sorted(wanted, key=lambda item: item["product_id"]):
         product = products[item["product_id"]]
         if not uow.products.reserve(product["id"], item["quantity"]):
             raise Conflict(f"สินค้า {product['name_th']} มีไม่พอ (not enough stock)",
                            product_id=str(product["id"]))
+    lines = []
+    for line_no, item in enumerate(wanted, start=1):
+        product = products[item["product_id"]]
         lines.append(Line(line_no, product["id"], product["name_th"], product["category"],
                           product["unit"], item["quantity"], product["unit_price_satang"]))
     order = Order(uuid.uuid4(), seller_id, principal.subject_id, command["ship_to"], lines,
@@ -129,15 +215,75 @@ def get_order(uow, principal, order_id, for_update=False):
     return order
 
 
+def list_orders(uow, principal, query):
+    """A page of orders; an organisation only ever sees the orders it is a party to."""
+    principal.require("organisation", "operator")
+    party = None if principal.is_operator else principal.subject_id
+    return uow.orders.find(party, query.get("after"), query["limit"],
+                           **{name: query.get(name) for name in ("seller_id", "buyer_id", "status")})
+
+
+def _save(uow, order, **details):
+    """Persist the order and stage the one event its change recorded."""
+    uow.orders.save(order, **details)
+    for event_type, data in order.events:
+        uow.emit(event_type, data)
+    order.events.clear()
+
+
+def _release_stock(uow, order):
+    for line in sorted(order.lines, key=lambda line: line.product_id):
+        uow.products.release(line.product_id, line.quantity)
+
+
 def pay_order(uow, principal, order_id, command, now):
     order = get_order(uow, principal, order_id, for_update=True)
     if not principal.is_operator and principal.subject_id != order.buyer_id:
         raise Forbidden("ผู้ซื้อเท่านั้นที่ชำระเงินได้ (only the buyer pays)")
     order.pay(command["amount_satang"], uuid.uuid4(), now)
-    uow.orders.save(order, payment_reference=command.get("reference"))
-    for event_type, data in order.events:
-        uow.emit(event_type, data)
+    _save(uow, order, payment_reference=command.get("reference"))
     return order
+
+
+def fulfil_order(uow, principal, order_id, command):
+    order = get_order(uow, principal, order_id, for_update=True)
+    require_seller(principal, order)
+    if command["status"] == "shipped":
+        order.ship()
+    else:
+        order.deliver()
+    _save(uow, order)
+    return order
+
+
+def cancel_order(uow, principal, order_id, command, now):
+    order = get_order(uow, principal, order_id, for_update=True)
+    order.cancel(command.get("reason"), uuid.uuid4())
+    _release_stock(uow, order)
+    _save(uow, order, refunded_at=now)
+    return order
+
+
+def refund_order(uow, principal, order_id, command, now):
+    order = get_order(uow, principal, order_id, for_update=True)
+    require_seller(principal, order)
+    refund_id = uuid.uuid4()
+    amount = order.refund(command["lines"], refund_id)
+    _save(uow, order, refunded_at=now)
+    return order, {"id": refund_id, "order_id": order.id, "amount_satang": amount,
+                   "lines": command["lines"], "created_at": now}
+
+
+def expire_due_orders(uow, now, limit):
+    """Expire up to ``limit`` unpaid orders past their time and release their stock."""
+    expired = []
+    for order_id in uow.orders.due_for_expiry(now, limit):
+        order = uow.orders.get(order_id)
+        order.expire(now)
+        _release_stock(uow, order)
+        _save(uow, order)
+        expired.append(order)
+    return expired
 
 
 def seller_from_organisation(snapshot):

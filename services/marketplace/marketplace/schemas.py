@@ -1,6 +1,13 @@
 """What crosses the marketplace's HTTP boundary."""
+import base64
+import datetime as dt
+import json
+import uuid
+
 import geothai
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from marketplace.orders import STATUSES
 
 
 class Strict(Schema):
@@ -23,6 +30,21 @@ class ProductIn(Strict):
     stock = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
     category = fields.String(required=True, validate=validate.Length(min=1, max=100))
     images = fields.List(fields.Url(), validate=validate.Length(max=20))
+
+
+class ProductPatch(ProductIn):
+    """Any of a product's own fields; load with ``partial=True`` and without ``seller_id``."""
+
+    active = fields.Boolean()
+
+    @validates_schema
+    def something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError("ต้องระบุอย่างน้อยหนึ่งช่อง (nothing to change)", "_body")
+
+
+def product_patch():
+    return ProductPatch(partial=True, exclude=("seller_id",))
 
 
 class ProductOut(Schema):
@@ -85,3 +107,92 @@ class OrderOut(Schema):
     placed_at = fields.AwareDateTime()
     expires_at = fields.AwareDateTime()
     paid_at = fields.AwareDateTime(allow_none=True)
+    refunded_satang = fields.Integer()
+    cancel_reason = fields.String(allow_none=True)
+
+
+class FulfilmentIn(Strict):
+    status = fields.String(required=True, validate=validate.OneOf(["shipped", "delivered"]))
+
+
+class CancellationIn(Strict):
+    reason = fields.String(validate=validate.Length(max=500))
+
+
+class RefundLine(Strict):
+    line_no = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**6))
+
+
+class RefundIn(Strict):
+    lines = fields.List(fields.Nested(RefundLine), required=True, validate=validate.Length(min=1, max=100))
+
+
+class RefundOut(Schema):
+    id = fields.UUID()
+    order_id = fields.UUID()
+    amount_satang = fields.Integer()
+    lines = fields.List(fields.Nested(RefundLine))
+    created_at = fields.AwareDateTime()
+    order = fields.Nested(OrderOut)
+
+
+# -- listing: keyset pagination behind an opaque cursor -----------------------------
+
+class Cursor(fields.Field):
+    """(sort timestamp, id) of the last item of a page, as an opaque URL-safe string."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        text = json.dumps([value[0].isoformat(), str(value[1])])
+        return base64.urlsafe_b64encode(text.encode()).decode()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            sort_value, item_id = json.loads(base64.urlsafe_b64decode(value.encode()))
+            return dt.datetime.fromisoformat(sort_value), uuid.UUID(item_id)
+        except (ValueError, TypeError, AttributeError):
+            raise ValidationError("ตัวชี้หน้าไม่ถูกต้อง (invalid cursor)") from None
+
+
+class PageQuery(Strict):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    after = Cursor(data_key="cursor")
+
+
+class OrderQuery(PageQuery):
+    seller_id = fields.UUID()
+    buyer_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class ProductQuery(PageQuery):
+    q = fields.String(validate=validate.Length(min=1, max=200))
+    category = fields.String(validate=validate.Length(min=1, max=100))
+    seller_id = fields.UUID()
+    province = fields.String(validate=validate.Regexp(r"^\d{2}$", error="รหัสจังหวัด 2 หลัก (two digits)"))
+    province_group = fields.Integer(validate=validate.Range(min=1, max=99))
+    region = fields.String(validate=validate.Length(min=1, max=50))
+
+
+class OrderPage(Schema):
+    items = fields.List(fields.Nested(OrderOut))
+    next_cursor = Cursor()
+
+
+class ProductPage(Schema):
+    items = fields.List(fields.Nested(ProductOut))
+    next_cursor = Cursor()
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(metadata={"description": "field name → messages (400 only)"})
+
+
+class ErrorOut(Schema):
+    """The body of every refusal (chassis.http)."""
+
+    error = fields.Nested(ErrorDetail, required=True)

@@ -1,18 +1,33 @@
-"""nameko entrypoints of the marketplace: thin, the logic lives in ``orders``."""
+"""nameko entrypoints of the marketplace: thin, the logic lives in ``orders`` and ``catalogue``."""
 import datetime as dt
 
+from nameko.timer import Timer
+
 from chassis import idempotency
-from chassis.http import http, load_body, path_uuid, read_json
+from chassis.http import http, load, load_body, path_uuid, read_json
 from chassis.messaging import event_consumer
 from chassis.service import PlatformService
 from contracts import centres
 
-from marketplace import orders, schemas
+from marketplace import catalogue, openapi, orders, schemas
 from marketplace.adapters import MarketUnitOfWork
+
+EXPIRY_BATCH = 100
 
 
 def now():
     return dt.datetime.now(dt.timezone.utc)
+
+
+class ConfiguredTimer(Timer):
+    """A nameko timer whose interval comes from the service config (``config_key``)."""
+
+    def __init__(self, config_key, default_seconds, **kwargs):
+        self.config_key = config_key
+        super().__init__(interval=default_seconds, **kwargs)
+
+    def setup(self):
+        self.interval = float(self.container.config.get(self.config_key, self.interval))
 
 
 class MarketplaceService(PlatformService):
@@ -21,6 +36,10 @@ class MarketplaceService(PlatformService):
     @property
     def order_ttl(self):
         return dt.timedelta(minutes=float(self.config.get("ORDER_TTL_MINUTES", 60)))
+
+    @http("GET", "/openapi.json")
+    def openapi_document(self, request):
+        return 200, openapi.document()
 
     # -- read model of the registry ------------------------------------------------
     @event_consumer(centres.ORGANISATION_REGISTERED)
@@ -42,8 +61,15 @@ class MarketplaceService(PlatformService):
         principal = self.db.principal(request).require("organisation", "operator")
         command = load_body(request, schemas.ProductIn())
         with self.db.unit_of_work(MarketUnitOfWork) as uow:
-            product = orders.create_product(uow, principal, command)
+            product = catalogue.create_product(uow, principal, command)
         return 201, schemas.ProductOut().dump(product)
+
+    @http("GET", "/v1/products")
+    def search_products(self, request):
+        query = load(schemas.ProductQuery(), request.args.to_dict())
+        with self.db.unit_of_work(MarketUnitOfWork) as uow:
+            items, after = catalogue.search_products(uow, query)
+        return 200, schemas.ProductPage().dump({"items": items, "next_cursor": after})
 
     @http("GET", "/v1/products/<product_id>")
     def get_product(self, request, product_id):
@@ -51,6 +77,15 @@ class MarketplaceService(PlatformService):
             product = uow.products.get(path_uuid(product_id, "product_id"))
         if product is None:
             return 404, {"error": {"code": "not_found", "message": "ไม่พบสินค้า (product not found)"}}
+        return 200, schemas.ProductOut().dump(product)
+
+    @http("PATCH", "/v1/products/<product_id>")
+    def update_product(self, request, product_id):
+        principal = self.db.principal(request).require("organisation", "operator")
+        product_id = path_uuid(product_id, "product_id")
+        changes = load_body(request, schemas.product_patch())
+        with self.db.unit_of_work(MarketUnitOfWork) as uow:
+            product = catalogue.update_product(uow, principal, product_id, changes)
         return 200, schemas.ProductOut().dump(product)
 
     # -- orders ----------------------------------------------------------------------
@@ -78,6 +113,14 @@ class MarketplaceService(PlatformService):
             return 201, schemas.OrderOut().dump(order)
         return self._idempotent(request, principal, work)
 
+    @http("GET", "/v1/orders")
+    def list_orders(self, request):
+        principal = self.db.principal(request)
+        query = load(schemas.OrderQuery(), request.args.to_dict())
+        with self.db.unit_of_work(MarketUnitOfWork) as uow:
+            items, after = orders.list_orders(uow, principal, query)
+        return 200, schemas.OrderPage().dump({"items": items, "next_cursor": after})
+
     @http("GET", "/v1/orders/<order_id>")
     def get_order(self, request, order_id):
         principal = self.db.principal(request)
@@ -85,13 +128,44 @@ class MarketplaceService(PlatformService):
             order = orders.get_order(uow, principal, path_uuid(order_id, "order_id"))
         return 200, schemas.OrderOut().dump(order)
 
-    @http("POST", "/v1/orders/<order_id>/payments")
-    def pay_order(self, request, order_id):
+    def _order_step(self, request, order_id, schema, step):
+        """A POST that changes one order: ``step(uow, principal, order_id, command)`` → (status, body)."""
         principal = self.db.principal(request)
         order_id = path_uuid(order_id, "order_id")
-        command = load_body(request, schemas.PaymentIn())
+        command = load_body(request, schema)
+        return self._idempotent(request, principal,
+                                lambda uow: step(uow, principal, order_id, command))
 
-        def work(uow):
-            order = orders.pay_order(uow, principal, order_id, command, now())
-            return 200, schemas.OrderOut().dump(order)
-        return self._idempotent(request, principal, work)
+    @http("POST", "/v1/orders/<order_id>/payments")
+    def pay_order(self, request, order_id):
+        def step(uow, principal, order_id, command):
+            return 200, schemas.OrderOut().dump(orders.pay_order(uow, principal, order_id, command, now()))
+        return self._order_step(request, order_id, schemas.PaymentIn(), step)
+
+    @http("POST", "/v1/orders/<order_id>/fulfilments")
+    def fulfil_order(self, request, order_id):
+        def step(uow, principal, order_id, command):
+            return 200, schemas.OrderOut().dump(orders.fulfil_order(uow, principal, order_id, command))
+        return self._order_step(request, order_id, schemas.FulfilmentIn(), step)
+
+    @http("POST", "/v1/orders/<order_id>/cancellation")
+    def cancel_order(self, request, order_id):
+        def step(uow, principal, order_id, command):
+            return 200, schemas.OrderOut().dump(orders.cancel_order(uow, principal, order_id, command, now()))
+        return self._order_step(request, order_id, schemas.CancellationIn(), step)
+
+    @http("POST", "/v1/orders/<order_id>/refunds")
+    def refund_order(self, request, order_id):
+        def step(uow, principal, order_id, command):
+            order, refund = orders.refund_order(uow, principal, order_id, command, now())
+            return 201, schemas.RefundOut().dump({**refund, "order": order})
+        return self._order_step(request, order_id, schemas.RefundIn(), step)
+
+    @ConfiguredTimer.decorator("ORDER_EXPIRY_SWEEP_SECONDS", 30)
+    def expire_unpaid_orders(self):
+        """Expire unpaid orders past ORDER_TTL_MINUTES, a batch per transaction until none is due."""
+        while True:
+            with self.db.unit_of_work(MarketUnitOfWork) as uow:
+                expired = orders.expire_due_orders(uow, now(), EXPIRY_BATCH)
+            if len(expired) < EXPIRY_BATCH:
+                return

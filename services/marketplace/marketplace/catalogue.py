@@ -1,0 +1,69 @@
+"""The catalogue: products, their owners' rights over them, and text search keys.
+
+Plain Python; the adapters store ``search_text`` and match queries against it.
+"""
+import re
+import unicodedata
+import uuid
+
+from chassis.errors import Forbidden, NotFound, Unprocessable
+
+SEARCHED_FIELDS = ("name_th", "name_en", "category", "description")
+
+# Thai text is typed in several byte sequences that look the same on screen.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_TONE_AFTER_SARA_AM = re.compile("(\u0e33)([\u0e48-\u0e4b])")            # ลำ่ → ล่ำ
+_TONE_BEFORE_VOWEL = re.compile("([\u0e48-\u0e4c])([\u0e31\u0e34-\u0e37\u0e47])")  # ท่ี → ที่
+
+
+def search_key(text):
+    """One form for what was typed and what is stored, so a substring match finds both."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = _INVISIBLE.sub("", text)
+    text = text.replace("\u0e4d\u0e32", "\u0e33")    # nikhahit + sara aa → sara am
+    text = text.replace("\u0e40\u0e40", "\u0e41")    # sara e twice → sara ae
+    text = _TONE_AFTER_SARA_AM.sub(r"\2\1", text)
+    text = _TONE_BEFORE_VOWEL.sub(r"\2\1", text)
+    return " ".join(text.casefold().split())
+
+
+def with_search_text(product):
+    return {**product, "search_text": search_key(" ".join(
+        product.get(name) or "" for name in SEARCHED_FIELDS))}
+
+
+def create_product(uow, principal, command):
+    principal.require("organisation", "operator")
+    seller_id = command["seller_id"] if principal.is_operator else principal.subject_id
+    if not principal.is_operator and command.get("seller_id") not in (None, seller_id):
+        raise Forbidden("ขายสินค้าได้เฉพาะในนามองค์กรของตน (an organisation sells only its own products)")
+    if seller_id is None:
+        raise Unprocessable("ต้องระบุผู้ขาย (seller_id is required for an operator)")
+    if not uow.sellers.exists(seller_id):
+        raise Unprocessable("ไม่พบองค์กรผู้ขายในทะเบียน (seller is not in the registry yet)")
+    product = with_search_text({
+        "id": uuid.uuid4(), "seller_id": seller_id, "active": True, "images": [],
+        "description": "", "name_en": None,
+        **{k: v for k, v in command.items() if k != "seller_id"}})
+    uow.products.add(product)
+    return product
+
+
+def update_product(uow, principal, product_id, changes):
+    """Only the product's seller, or an operator, may change it (object-level authorisation)."""
+    principal.require("organisation", "operator")
+    product = uow.products.get(product_id, for_update=True)
+    if product is None:
+        raise NotFound("ไม่พบสินค้า (product not found)")
+    if not principal.is_operator and principal.subject_id != product["seller_id"]:
+        raise Forbidden("แก้ไขได้เฉพาะสินค้าขององค์กรตน (only the seller may change this product)")
+    product = with_search_text({**product, **changes})
+    uow.products.update(product)
+    return product
+
+
+def search_products(uow, query):
+    return uow.products.search(
+        search_key(query["q"]) if query.get("q") else None, query.get("after"), query["limit"],
+        **{name: query.get(name) for name in
+           ("category", "seller_id", "province", "province_group", "region")})

@@ -1,0 +1,48 @@
+"""Marketplace entrypoints with their dependencies replaced (nameko's worker_factory): no broker, no DB."""
+import uuid
+from unittest import mock
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from chassis.auth import Principal
+from chassis.errors import InvalidInput
+from marketplace.service import EXPIRY_BATCH, MarketplaceService
+
+
+def request_with(body, **headers):
+    request = mock.Mock(headers=headers)
+    request.get_data.return_value = body
+    return request
+
+
+@pytest.mark.parametrize("entrypoint, body", [
+    ("refund_order", b'{"lines": [{"line_no": 1, "quantity": 0}]}'),
+    ("refund_order", b'{"lines": []}'),
+    ("fulfil_order", b'{"status": "lost"}'),
+    ("cancel_order", b'{"reason": 5}'),
+    ("cancel_order", b'[1, 2]'),
+])
+def test_bad_input_to_an_order_step_is_refused_before_any_write(entrypoint, body):
+    service = worker_factory(MarketplaceService)
+    service.db.principal.return_value = Principal("operator")
+    with pytest.raises(InvalidInput):
+        getattr(service, entrypoint)(request_with(body), str(uuid.uuid4()))
+    service.db.unit_of_work.assert_not_called()
+
+
+def test_a_bad_product_patch_is_refused_before_any_write():
+    service = worker_factory(MarketplaceService)
+    service.db.principal.return_value = Principal("organisation", uuid.uuid4())
+    with pytest.raises(InvalidInput):
+        service.update_product(request_with(b'{"stock": "lots"}'), str(uuid.uuid4()))
+    service.db.unit_of_work.assert_not_called()
+
+
+def test_the_expiry_sweep_takes_batches_until_one_is_not_full():
+    service = worker_factory(MarketplaceService)
+    batches = [[object()] * EXPIRY_BATCH, [object()] * EXPIRY_BATCH, [object()] * 3]
+    with mock.patch("marketplace.orders.expire_due_orders", side_effect=batches) as sweep:
+        service.expire_unpaid_orders()
+    assert sweep.call_count == 3
+    assert service.db.unit_of_work.call_count == 3  # one transaction per batch
