@@ -7,6 +7,10 @@ from weakref import WeakKeyDictionary
 import eventlet
 import psycogreen.eventlet
 from nameko.extensions import DependencyProvider
+from nameko.messaging import Consumer
+from nameko.rpc import Rpc
+from nameko.timer import Timer
+from nameko.web.handlers import HttpRequestHandler
 
 from chassis import auth, inbox, metrics, outbox
 from chassis.broker import Publisher
@@ -180,10 +184,15 @@ class OutboxRelay(BackgroundWorker):
         return OutboxStatus(self)
 
 
-ENTRYPOINT_KINDS = {
-    "JsonHttpHandler": "http", "HttpRequestHandler": "http", "EventConsumer": "event",
-    "Rpc": "rpc", "Timer": "timer",
-}
+ENTRYPOINT_KINDS = ((HttpRequestHandler, "http"), (Consumer, "event"), (Rpc, "rpc"), (Timer, "timer"))
+
+
+def entrypoint_kind(entrypoint):
+    """The metrics label of an entrypoint, subclasses included (a configured timer is a timer)."""
+    for cls, kind in ENTRYPOINT_KINDS:
+        if isinstance(entrypoint, cls):
+            return kind
+    return type(entrypoint).__name__
 
 
 class Metrics(DependencyProvider):
@@ -201,7 +210,7 @@ class Metrics(DependencyProvider):
             return
         entrypoint = worker_ctx.entrypoint
         labels = (self.container.service_name, entrypoint.method_name,
-                  ENTRYPOINT_KINDS.get(type(entrypoint).__name__, type(entrypoint).__name__))
+                  entrypoint_kind(entrypoint))
         metrics.ENTRYPOINT_LATENCY.labels(*labels).observe(time.perf_counter() - started)
         metrics.ENTRYPOINT_CALLS.labels(*labels, "error" if exc_info else "ok").inc()
 

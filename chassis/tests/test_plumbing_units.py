@@ -51,3 +51,19 @@ def test_principal_refuses_kinds_it_is_not():
     assert officer.require("officer", "operator") is officer
     with pytest.raises(Forbidden):
         officer.require("operator")
+
+
+def test_entrypoints_are_labelled_by_kind_including_subclasses():
+    from nameko.timer import Timer
+
+    from chassis.dependencies import entrypoint_kind
+    from chassis.http import JsonHttpHandler
+    from chassis.messaging import EventConsumer
+    from contracts import marketplace
+
+    class ConfiguredTimer(Timer):
+        pass
+
+    assert entrypoint_kind(JsonHttpHandler("GET", "/x")) == "http"
+    assert entrypoint_kind(EventConsumer(marketplace.ORDER_PAID)) == "event"
+    assert entrypoint_kind(ConfiguredTimer(interval=1)) == "timer"
