@@ -78,17 +78,22 @@ def main(argv=None):
                         help="processes per service, e.g. marketplace=2,funds=2 (default 1 each)")
     parser.add_argument("--max-workers", type=int, default=10,
                         help="nameko workers per process (also its database pool and prefetch)")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy flame graphs of every service process during the saturation run "
+                             "(OUT/profiles/; py-spy's own CPU then counts in the machine's load)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if not infra.ensure_all():
         return 1
 
     mode = "quick" if args.quick else "full"
-    settings = {**SETTINGS[mode], "instances": args.instances, "max_workers": args.max_workers}
+    settings = {**SETTINGS[mode], "instances": args.instances, "max_workers": args.max_workers,
+                "profile_dir": args.out / "profiles" if args.profile else None}
     run_id = uuid.uuid4().hex[:8]
     prefix = f"bench{run_id}"
     results = {"mode": mode, "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-               "machine": machine_facts(), "under_contention": True, "settings": settings,
+               "machine": machine_facts(), "under_contention": True,
+               "settings": {**settings, "profile_dir": str(settings["profile_dir"] or "")},
                "platform_config": {"instances": args.instances or "1 per service",
                                    "max_workers": args.max_workers}}
     started = time.monotonic()
