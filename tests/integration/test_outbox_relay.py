@@ -2,7 +2,7 @@
 import uuid
 
 import pytest
-from amqp.exceptions import MessageNacked
+from amqp.exceptions import MessageNacked, NotFound
 from kombu import Connection, Exchange, Queue
 
 from chassis.broker import Publisher
@@ -119,3 +119,15 @@ def test_a_connection_closed_by_the_broker_is_reopened_for_the_next_batch(amqp_u
     finally:
         publisher.close()
     assert len(drain(broker, queue)) == 2
+
+
+def test_a_channel_closed_by_the_broker_fails_the_batch_and_the_next_one_works(amqp_uri, broker, exchange):
+    queue = bind_queue(broker, exchange)
+    publisher = Publisher(amqp_uri)
+    try:
+        with pytest.raises(NotFound):
+            publisher.publish_batch([("{}", "no-such-exchange", "order.paid", str(uuid.uuid4()))])
+        publisher.publish_batch([("{}", exchange.name, "order.paid", str(uuid.uuid4()))])
+    finally:
+        publisher.close()
+    assert len(drain(broker, queue)) == 1
