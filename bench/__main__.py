@@ -20,7 +20,8 @@ from chassis.db import create_database, drop_database
 from devtools import infra
 from devtools.isolation import isolated_vhost
 
-RESULTS = Path(__file__).resolve().parent / "results"
+REPOSITORY = Path(__file__).resolve().parents[1]
+RESULTS = REPOSITORY / "bench" / "results"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PACKAGES = ("nameko", "eventlet", "kombu", "amqp", "psycopg2-binary", "marshmallow", "requests")
 
@@ -47,7 +48,8 @@ def parse_instances(text):
 
 def command_output(*command):
     try:
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(command, capture_output=True, text=True, check=True,
+                              cwd=REPOSITORY).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
 
@@ -142,10 +144,12 @@ def notes(results):
         "Latency: the funds credit's created_at (start of the ledger transaction, database clock) minus "
         "the client's wall-clock time of the payment's HTTP response; same machine, same clock.",
         f"Emails accepted by the SMTP sink: {results.get('emails_accepted')} of "
-        f"{results.get('orders_credited')} credited orders (one officer).",
+        f"{results.get('orders_credited')} credited orders (one officer); "
+        f"failed HTTP order/payment calls: {results.get('http_errors')}.",
         f"Reconciliation found {results.get('reconcile_mismatches')} mismatching orders; "
         f"{results.get('reconcile_expected_mismatches')} were planted.",
         "Data-scale tables were bulk-loaded with COPY and triggers off (generated transactions balance).",
+        "Where the time goes, the optimisations made and their measured effect: bench/README.md.",
         "Balance read: the funds service's own repository query (accounts table) in its own transaction; "
         f"summing the fund's ledger entries instead takes {results.get('balance_from_entries_ms')} ms.",
     ]

@@ -7,6 +7,7 @@ import psycopg2
 from kombu import Connection, Queue
 
 from bench.stats import rate
+from chassis.broker import ConfirmWindow
 
 BODY = b'{"order_id": "00000000-0000-0000-0000-000000000000", "amount_satang": 10000}' * 6
 
@@ -29,26 +30,20 @@ def broker_throughput(amqp_uri, messages, window=500):
     return rate(messages, published_at - started), rate(messages, consumed["at"] - started)
 
 
-def _publish_confirmed(amqp_uri, queue_name, messages, window):
+def _publish_confirmed(amqp_uri, queue_name, messages, window_size):
     with Connection(amqp_uri) as connection:
         channel = connection.default_channel
-        channel.confirm_select()
-        confirmed = [0]
-
-        def on_confirm(delivery_tag, multiple, nacked=False):
-            if nacked:
-                raise RuntimeError(f"broker nacked message {delivery_tag}")
-            confirmed[0] = max(confirmed[0], delivery_tag) if multiple else confirmed[0] + 1
-
-        channel.events["basic_ack"].add(on_confirm)
-        channel.events["basic_nack"].add(lambda tag, multiple: on_confirm(tag, multiple, nacked=True))
-        for sent in range(1, messages + 1):
+        window = ConfirmWindow(channel)  # the outbox relay's own confirm tracking
+        for _ in range(messages):
             channel.basic_publish(channel.prepare_message(BODY, properties={"delivery_mode": 2}),
                                   exchange="", routing_key=queue_name)
-            while sent - confirmed[0] >= window:
+            window.sent()
+            while len(window.unconfirmed) >= window_size:
                 connection.drain_events(timeout=30)
-        while confirmed[0] < messages:
+        while window.unconfirmed:
             connection.drain_events(timeout=30)
+        if window.nacked:
+            raise RuntimeError(f"the broker refused {len(window.nacked)} messages")
         return time.monotonic()
 
 
