@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg2
 
 from bench import baselines, data_scale, report
-from chassis.db import create_database, drop_database
+from chassis.db import create_database, drop_database, migrate
 from devtools import infra
 from devtools.isolation import isolated_vhost
 
@@ -29,10 +29,10 @@ PACKAGES = ("nameko", "eventlet", "kombu", "amqp", "psycopg2-binary", "marshmall
 SETTINGS = {
     "quick": {"broker_messages": 10_000, "pg_seconds": 2, "warmup_s": 2, "saturation_s": 8,
               "saturation_threads": 16, "rates": [25, 50, 100], "rate_s": 5, "rate_threads": 24,
-              "drain_timeout_s": 30, "order_lines": 100_000},
+              "drain_timeout_s": 30, "order_lines": 100_000, "relay_messages": 5_000},
     "full": {"broker_messages": 100_000, "pg_seconds": 10, "warmup_s": 5, "saturation_s": 30,
              "saturation_threads": 32, "rates": [100, 200, 500], "rate_s": 20, "rate_threads": 64,
-             "drain_timeout_s": 120, "order_lines": 1_000_000},
+             "drain_timeout_s": 120, "order_lines": 1_000_000, "relay_messages": 50_000},
 }
 
 
@@ -118,6 +118,10 @@ def main(argv=None):
                 tps = baselines.postgres_tps(pg_dsn, connections, settings["pg_seconds"])
                 results[f"pg_tps_{connections}"] = tps
                 progress(f"baseline: PostgreSQL INSERT+COMMIT, {connections} connection(s): {tps} tps")
+            migrate(pg_dsn, Path(work_dir))  # the chassis's tables only: the work dir has no .sql
+            results["relay_msgs_per_s"] = baselines.relay_drain(pg_dsn, amqp_uri, settings["relay_messages"])
+            progress(f"baseline: outbox relay drained {settings['relay_messages']:,} rows at "
+                     f"{results['relay_msgs_per_s']} msg/s")
 
             from bench.pipeline import PlatformBench  # imports the services' packages
             results.update(PlatformBench(settings, amqp_uri, prefix, work_dir, progress).run())

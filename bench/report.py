@@ -34,6 +34,8 @@ def headline_rows(results):
         ("balance read (ms, p50)", _figure(results.get("balance_read_ms")), "< 2", ""),
         ("RabbitMQ publish+consume, confirms in flight (msg/s)", _figure(results.get("broker_msgs_per_s")), "",
          "~6,500 publish (pika, 500 in flight)"),
+        ("outbox relay draining a backlog (msg/s)", _figure(results.get("relay_msgs_per_s")), "",
+         "~1,030 (one confirm per message)"),
         ("platform / broker ratio", _figure(results.get("ratio_platform_to_broker")), "", ""),
         ("PostgreSQL INSERT+COMMIT, 1 connection (tps)", _figure(results.get("pg_tps_1")), "", "~2,800"),
         ("PostgreSQL INSERT+COMMIT, 8 connections (tps)", _figure(results.get("pg_tps_8")), "", "~5,300"),
