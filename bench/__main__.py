@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg2
 
 from bench import baselines, data_scale, report
+from bench.pipeline import PlatformBench
 from chassis.db import create_database, drop_database, migrate
 from devtools import infra
 from devtools.isolation import isolated_vhost
@@ -123,7 +124,6 @@ def main(argv=None):
             progress(f"baseline: outbox relay drained {settings['relay_messages']:,} rows at "
                      f"{results['relay_msgs_per_s']} msg/s")
 
-            from bench.pipeline import PlatformBench  # imports the services' packages
             results.update(PlatformBench(settings, amqp_uri, prefix, work_dir, progress).run())
             results["ratio_platform_to_broker"] = round(
                 results["platform_orders_per_s"] / broker_rate, 3) if broker_rate else None
@@ -133,12 +133,16 @@ def main(argv=None):
             drop_database(f"{PG_SERVER}/postgres", name)
     results["duration_s"] = round(time.monotonic() - started, 1)
     results["notes"] = notes(results)
-    args.out.mkdir(parents=True, exist_ok=True)
-    report.write_json(args.out / "latest.json", results)
-    (args.out / "latest.md").write_text(report.render_markdown(results), encoding="utf-8")
-    report.plot_latency(results, args.out / "latency.png")
+    write_results(args.out, results)
     progress(f"done in {results['duration_s']}s: {args.out / 'latest.md'}")
     return 0
+
+
+def write_results(directory, results):
+    directory.mkdir(parents=True, exist_ok=True)
+    report.write_json(directory / "latest.json", results)
+    (directory / "latest.md").write_text(report.render_markdown(results), encoding="utf-8")
+    report.plot_latency(results, directory / "latency.png")
 
 
 def notes(results):
