@@ -16,11 +16,13 @@ from pathlib import Path
 import psycopg2
 
 from bench import baselines, data_scale, report
-from chassis.db import create_database, drop_database
+from bench.pipeline import PlatformBench
+from chassis.db import create_database, drop_database, migrate
 from devtools import infra
 from devtools.isolation import isolated_vhost
 
-RESULTS = Path(__file__).resolve().parent / "results"
+REPOSITORY = Path(__file__).resolve().parents[1]
+RESULTS = REPOSITORY / "bench" / "results"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PACKAGES = ("nameko", "eventlet", "kombu", "amqp", "psycopg2-binary", "marshmallow", "requests")
 
@@ -28,10 +30,10 @@ PACKAGES = ("nameko", "eventlet", "kombu", "amqp", "psycopg2-binary", "marshmall
 SETTINGS = {
     "quick": {"broker_messages": 10_000, "pg_seconds": 2, "warmup_s": 2, "saturation_s": 8,
               "saturation_threads": 16, "rates": [25, 50, 100], "rate_s": 5, "rate_threads": 24,
-              "drain_timeout_s": 30, "order_lines": 100_000},
+              "drain_timeout_s": 30, "order_lines": 100_000, "relay_messages": 5_000},
     "full": {"broker_messages": 100_000, "pg_seconds": 10, "warmup_s": 5, "saturation_s": 30,
              "saturation_threads": 32, "rates": [100, 200, 500], "rate_s": 20, "rate_threads": 64,
-             "drain_timeout_s": 120, "order_lines": 1_000_000},
+             "drain_timeout_s": 120, "order_lines": 1_000_000, "relay_messages": 50_000},
 }
 
 
@@ -47,7 +49,8 @@ def parse_instances(text):
 
 def command_output(*command):
     try:
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(command, capture_output=True, text=True, check=True,
+                              cwd=REPOSITORY).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
 
@@ -78,17 +81,22 @@ def main(argv=None):
                         help="processes per service, e.g. marketplace=2,funds=2 (default 1 each)")
     parser.add_argument("--max-workers", type=int, default=10,
                         help="nameko workers per process (also its database pool and prefetch)")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy flame graphs of every service process during the saturation run "
+                             "(OUT/profiles/; py-spy's own CPU then counts in the machine's load)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if not infra.ensure_all():
         return 1
 
     mode = "quick" if args.quick else "full"
-    settings = {**SETTINGS[mode], "instances": args.instances, "max_workers": args.max_workers}
+    settings = {**SETTINGS[mode], "instances": args.instances, "max_workers": args.max_workers,
+                "profile_dir": args.out / "profiles" if args.profile else None}
     run_id = uuid.uuid4().hex[:8]
     prefix = f"bench{run_id}"
     results = {"mode": mode, "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-               "machine": machine_facts(), "under_contention": True, "settings": settings,
+               "machine": machine_facts(), "under_contention": True,
+               "settings": {**settings, "profile_dir": str(settings["profile_dir"] or "")},
                "platform_config": {"instances": args.instances or "1 per service",
                                    "max_workers": args.max_workers}}
     started = time.monotonic()
@@ -111,8 +119,11 @@ def main(argv=None):
                 tps = baselines.postgres_tps(pg_dsn, connections, settings["pg_seconds"])
                 results[f"pg_tps_{connections}"] = tps
                 progress(f"baseline: PostgreSQL INSERT+COMMIT, {connections} connection(s): {tps} tps")
+            migrate(pg_dsn, Path(work_dir))  # the chassis's tables only: the work dir has no .sql
+            results["relay_msgs_per_s"] = baselines.relay_drain(pg_dsn, amqp_uri, settings["relay_messages"])
+            progress(f"baseline: outbox relay drained {settings['relay_messages']:,} rows at "
+                     f"{results['relay_msgs_per_s']} msg/s")
 
-            from bench.pipeline import PlatformBench  # imports the services' packages
             results.update(PlatformBench(settings, amqp_uri, prefix, work_dir, progress).run())
             results["ratio_platform_to_broker"] = round(
                 results["platform_orders_per_s"] / broker_rate, 3) if broker_rate else None
@@ -122,12 +133,16 @@ def main(argv=None):
             drop_database(f"{PG_SERVER}/postgres", name)
     results["duration_s"] = round(time.monotonic() - started, 1)
     results["notes"] = notes(results)
-    args.out.mkdir(parents=True, exist_ok=True)
-    report.write_json(args.out / "latest.json", results)
-    (args.out / "latest.md").write_text(report.render_markdown(results), encoding="utf-8")
-    report.plot_latency(results, args.out / "latency.png")
+    write_results(args.out, results)
     progress(f"done in {results['duration_s']}s: {args.out / 'latest.md'}")
     return 0
+
+
+def write_results(directory, results):
+    directory.mkdir(parents=True, exist_ok=True)
+    report.write_json(directory / "latest.json", results)
+    (directory / "latest.md").write_text(report.render_markdown(results), encoding="utf-8")
+    report.plot_latency(results, directory / "latency.png")
 
 
 def notes(results):
@@ -137,10 +152,12 @@ def notes(results):
         "Latency: the funds credit's created_at (start of the ledger transaction, database clock) minus "
         "the client's wall-clock time of the payment's HTTP response; same machine, same clock.",
         f"Emails accepted by the SMTP sink: {results.get('emails_accepted')} of "
-        f"{results.get('orders_credited')} credited orders (one officer).",
+        f"{results.get('orders_credited')} credited orders (one officer); "
+        f"failed HTTP order/payment calls: {results.get('http_errors')}.",
         f"Reconciliation found {results.get('reconcile_mismatches')} mismatching orders; "
         f"{results.get('reconcile_expected_mismatches')} were planted.",
         "Data-scale tables were bulk-loaded with COPY and triggers off (generated transactions balance).",
+        "Where the time goes, the optimisations made and their measured effect: bench/README.md.",
         "Balance read: the funds service's own repository query (accounts table) in its own transaction; "
         f"summing the fund's ledger entries instead takes {results.get('balance_from_entries_ms')} ms.",
     ]

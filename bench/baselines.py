@@ -1,12 +1,16 @@
-"""What the infrastructure alone can do: RabbitMQ with confirms in flight, PostgreSQL commits."""
+"""What the infrastructure alone can do: RabbitMQ with confirms in flight, PostgreSQL commits,
+and the outbox relay draining a backlog."""
 import threading
 import time
 import uuid
 
 import psycopg2
-from kombu import Connection, Queue
+from kombu import Connection, Exchange, Queue
 
 from bench.stats import rate
+from chassis.broker import ConfirmWindow, Publisher
+from chassis.db import Database
+from chassis.outbox import Relay
 
 BODY = b'{"order_id": "00000000-0000-0000-0000-000000000000", "amount_satang": 10000}' * 6
 
@@ -29,26 +33,20 @@ def broker_throughput(amqp_uri, messages, window=500):
     return rate(messages, published_at - started), rate(messages, consumed["at"] - started)
 
 
-def _publish_confirmed(amqp_uri, queue_name, messages, window):
+def _publish_confirmed(amqp_uri, queue_name, messages, window_size):
     with Connection(amqp_uri) as connection:
         channel = connection.default_channel
-        channel.confirm_select()
-        confirmed = [0]
-
-        def on_confirm(delivery_tag, multiple, nacked=False):
-            if nacked:
-                raise RuntimeError(f"broker nacked message {delivery_tag}")
-            confirmed[0] = max(confirmed[0], delivery_tag) if multiple else confirmed[0] + 1
-
-        channel.events["basic_ack"].add(on_confirm)
-        channel.events["basic_nack"].add(lambda tag, multiple: on_confirm(tag, multiple, nacked=True))
-        for sent in range(1, messages + 1):
+        window = ConfirmWindow(channel)  # the outbox relay's own confirm tracking
+        for _ in range(messages):
             channel.basic_publish(channel.prepare_message(BODY, properties={"delivery_mode": 2}),
                                   exchange="", routing_key=queue_name)
-            while sent - confirmed[0] >= window:
+            window.sent()
+            while len(window.unconfirmed) >= window_size:
                 connection.drain_events(timeout=30)
-        while confirmed[0] < messages:
+        while window.unconfirmed:
             connection.drain_events(timeout=30)
+        if window.nacked:
+            raise RuntimeError(f"the broker refused {len(window.nacked)} messages")
         return time.monotonic()
 
 
@@ -97,3 +95,28 @@ def postgres_tps(dsn, connections, seconds):
     for thread in threads:
         thread.join()
     return rate(sum(counts), time.monotonic() - started)
+
+
+def relay_drain(dsn, amqp_uri, messages, batch_size=200):
+    """The chassis's outbox relay alone: ``messages`` staged rows published to a bound durable
+    quorum queue and marked published; rows/s. ``dsn`` needs the chassis's tables."""
+    exchange = f"bench-relay-{uuid.uuid4().hex[:8]}"
+    with Connection(amqp_uri) as connection:
+        Queue(f"{exchange}.q", exchange=Exchange(exchange, type="topic", durable=True), routing_key="#",
+              durable=True, queue_arguments={"x-queue-type": "quorum"})(connection.default_channel).declare()
+    conn = psycopg2.connect(dsn)
+    with conn, conn.cursor() as cursor:
+        cursor.execute("INSERT INTO outbox (event_id, exchange, routing_key, body)"
+                       " SELECT gen_random_uuid(), %s, 'order.paid', %s FROM generate_series(1, %s)",
+                       (exchange, BODY.decode(), messages))
+    conn.close()
+    database, publisher = Database(dsn, pool_size=1), Publisher(amqp_uri)
+    try:
+        relay = Relay(database, publisher, batch_size=batch_size)
+        started = time.monotonic()
+        while relay.publish_batch():
+            pass
+        return rate(messages, time.monotonic() - started)
+    finally:
+        publisher.close()
+        database.close()

@@ -20,21 +20,21 @@ class OrderClient:
         self._lock = threading.Lock()
 
     def _worker(self, next_due, paid):
-        session = requests.Session()
         with self._lock:
             marketplace_url = next(self.marketplaces)
-        while (due := next_due()) is not None:
-            delay = due - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            try:
-                order, _ = scenario.place_and_pay(self.platform, self.network, bags=1, session=session,
-                                                  marketplace_url=marketplace_url)
-            except (scenario.StepFailed, requests.RequestException):
-                with self._lock:
-                    self.errors += 1
-                continue
-            paid.append((order["id"], time.time()))
+        with requests.Session() as session:
+            while (due := next_due()) is not None:
+                delay = due - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                try:
+                    order, _ = scenario.place_and_pay(self.platform, self.network, bags=1, session=session,
+                                                      marketplace_url=marketplace_url)
+                except (scenario.StepFailed, requests.RequestException):
+                    with self._lock:
+                        self.errors += 1
+                    continue
+                paid.append((order["id"], time.time()))
 
     def _run(self, threads, next_due):
         paid = []  # list.append is atomic

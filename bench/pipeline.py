@@ -1,6 +1,8 @@
 """The platform end to end: all four services as processes, paid orders over HTTP, the levy
 credited in the funds ledger, the officer's email accepted by an SMTP sink."""
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from devtools.isolation import drop_service_databases, free_port
 from devtools.platform import Platform, platform_env
 
 STOCK = 10**9  # the most a product may have
+PY_SPY = str(Path(sys.executable).parent / "py-spy")  # installed beside python by bench/requirements.txt
 CLIENT = "bench client (HTTP load, SMTP sink)"  # measured, but not part of the platform's cost
 
 
@@ -116,13 +119,26 @@ class PlatformBench:
         groups[os.getpid()] = CLIENT
         return {**cpu.find_processes(self.database_prefix), **groups}
 
+    def start_profilers(self, seconds):
+        """py-spy flame graphs of every service process while the saturation run lasts."""
+        directory = self.settings["profile_dir"]
+        directory.mkdir(parents=True, exist_ok=True)
+        return [subprocess.Popen(
+            [PY_SPY, "record", "--nonblocking", "--rate", "50", "--duration", str(seconds),
+             "--pid", str(process.pid), "--output", str(directory / f"{name}.svg")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, process in self.platform.processes.items()]
+
     def saturation(self, client):
         threads, seconds = self.settings["saturation_threads"], self.settings["saturation_s"]
         self.progress(f"platform: saturation, {threads} client threads for {seconds}s")
+        profilers = self.start_profilers(seconds) if self.settings.get("profile_dir") else []
         before = cpu.snapshot(self.processes())
         transactions_before = transactions_by_database(self.funds_dsn, self.database_prefix)
         started = time.time()
         paid = client.closed_loop(threads, seconds)
+        for profiler in profilers:
+            profiler.wait()
         credited, _ = self.measure(paid)
         wait_for_mail(self.mail_dir, self.credited_total, self.settings["drain_timeout_s"])
         after = cpu.snapshot(self.processes())

@@ -136,22 +136,20 @@ class Publisher:
         """Publish ``messages`` [(body, exchange, routing_key, message_id)] with every confirm in
         flight at once; return when the broker has confirmed them all.
 
-        Raises MessageNacked if the broker refused any, or the connection error or TimeoutError
-        if it went away or did not confirm in time: then none counts as published (the caller
-        publishes them all again; consumers drop duplicates). A connection found dead before
-        the batch is reopened once.
+        Raises MessageNacked if the broker refused any, TimeoutError if it did not confirm in
+        time, or the broker's error (lost connection, closed channel): then none counts as
+        published (the caller publishes them all again; consumers drop duplicates). A lost
+        connection is reopened and the whole batch published again once before giving up.
         """
         with self._lock:
             for attempt in (1, 2):
                 connection = self._open_batch_connection()
                 try:
                     return self._publish_and_confirm(connection, messages, confirm_timeout)
-                except (MessageNacked, TimeoutError):
-                    self._close_batch_connection()
-                    raise
-                except connection.connection_errors as exc:
-                    self._close_batch_connection()
-                    if attempt == 2:
+                except Exception as exc:
+                    self._close_batch_connection()  # its channel's state is unknown: start afresh
+                    lost = isinstance(exc, connection.connection_errors) and not isinstance(exc, TimeoutError)
+                    if attempt == 2 or not lost:
                         raise
                     log.info("batch publisher reconnecting: %s", exc)
 

@@ -4,7 +4,8 @@
 with ``FOR UPDATE SKIP LOCKED`` (several relays never publish the same row at once),
 publishes the batch with all its broker confirms in flight, and marks the rows published
 in the same claim transaction only once every one is confirmed; a nack, a timeout or a
-lost connection rolls the claim back. A crash between publish and mark republishes: consumers are idempotent.
+lost connection rolls the claim back. A crash between publish and mark republishes:
+consumers are idempotent.
 LISTEN/NOTIFY only wakes the relay early; polling is the guarantee.
 """
 import logging

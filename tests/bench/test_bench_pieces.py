@@ -77,5 +77,6 @@ def test_markdown_summary_shows_measured_figures_against_targets():
         "notes": ["measured under contention"]})
     assert "| credited orders/s at saturation | 1,234.5 | ≥ 1,000 |" in text
     assert "| p99 payment → ledger at 500/s (ms) | 12.5 | ≤ 50 |" in text
+    assert "| balance read (ms, p50) | — | < 2 |" in text
     assert "| 500 | 499.0 | 10 | 3.0 | 9.0 | 12.5 | 20.0 |" in text
     assert report.CAVEAT in text

@@ -2,26 +2,15 @@
 import uuid
 
 import pytest
-from amqp.exceptions import MessageNacked
+from amqp.exceptions import MessageNacked, NotFound
 from kombu import Connection, Exchange, Queue
 
 from chassis.broker import Publisher
-from chassis.cli import admin_dsn
-from chassis.db import Database, create_database, drop_database, migrate
+from chassis.db import Database
 from chassis.outbox import Relay
 from devtools.testing import query
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def outbox_dsn(run_id, tmp_path):
-    """A database with only the chassis's tables (outbox, inbox, …)."""
-    dsn = f"postgresql://postgres@127.0.0.1:5432/t{run_id}_relay"
-    create_database(admin_dsn(dsn), f"t{run_id}_relay")
-    migrate(dsn, tmp_path)
-    yield dsn
-    drop_database(admin_dsn(dsn), f"t{run_id}_relay")
 
 
 @pytest.fixture
@@ -67,46 +56,46 @@ def drain(broker, queue):
 
 
 @pytest.fixture
-def relay(outbox_dsn, amqp_uri):
-    database, publisher = Database(outbox_dsn, pool_size=1), Publisher(amqp_uri)
+def relay(chassis_dsn, amqp_uri):
+    database, publisher = Database(chassis_dsn, pool_size=1), Publisher(amqp_uri)
     yield Relay(database, publisher, batch_size=200)
     publisher.close()
     database.close()
 
 
-def test_a_batch_is_published_with_confirms_in_flight_and_then_marked(relay, outbox_dsn, broker, exchange):
+def test_a_batch_is_published_with_confirms_in_flight_and_then_marked(relay, chassis_dsn, broker, exchange):
     queue = bind_queue(broker, exchange)
-    stage_rows(outbox_dsn, exchange.name, 150)
+    stage_rows(chassis_dsn, exchange.name, 150)
     assert relay.publish_batch() == 150
-    assert unpublished(outbox_dsn) == 0
+    assert unpublished(chassis_dsn) == 0
     assert len(drain(broker, queue)) == 150
 
 
 def test_a_nacked_message_leaves_the_whole_batch_unpublished_until_it_is_republished(
-        relay, outbox_dsn, broker, exchange):
+        relay, chassis_dsn, broker, exchange):
     full = bind_queue(broker, exchange, **{"x-max-length": 1, "x-overflow": "reject-publish"})
-    stage_rows(outbox_dsn, exchange.name, 3)
+    stage_rows(chassis_dsn, exchange.name, 3)
     with pytest.raises(MessageNacked):
         relay.publish_batch()
-    assert unpublished(outbox_dsn) == 3
+    assert unpublished(chassis_dsn) == 3
 
     full(broker.default_channel).delete()
     roomy = bind_queue(broker, exchange)
     assert relay.publish_batch() == 3
-    assert unpublished(outbox_dsn) == 0
+    assert unpublished(chassis_dsn) == 0
     assert len(drain(broker, roomy)) == 3
 
 
-def test_a_lost_connection_leaves_the_batch_unpublished(relay, outbox_dsn, exchange):
+def test_a_lost_connection_leaves_the_batch_unpublished(relay, chassis_dsn, exchange):
     class BrokerGone:
         def publish_batch(self, messages):
             raise ConnectionResetError("connection reset by peer")
 
-    stage_rows(outbox_dsn, exchange.name, 5)
+    stage_rows(chassis_dsn, exchange.name, 5)
     relay.publisher = BrokerGone()
     with pytest.raises(ConnectionResetError):
         relay.publish_batch()
-    assert unpublished(outbox_dsn) == 5
+    assert unpublished(chassis_dsn) == 5
 
 
 def test_a_connection_closed_by_the_broker_is_reopened_for_the_next_batch(amqp_uri, broker, exchange):
@@ -119,3 +108,15 @@ def test_a_connection_closed_by_the_broker_is_reopened_for_the_next_batch(amqp_u
     finally:
         publisher.close()
     assert len(drain(broker, queue)) == 2
+
+
+def test_a_channel_closed_by_the_broker_fails_the_batch_and_the_next_one_works(amqp_uri, broker, exchange):
+    queue = bind_queue(broker, exchange)
+    publisher = Publisher(amqp_uri)
+    try:
+        with pytest.raises(NotFound):
+            publisher.publish_batch([("{}", "no-such-exchange", "order.paid", str(uuid.uuid4()))])
+        publisher.publish_batch([("{}", exchange.name, "order.paid", str(uuid.uuid4()))])
+    finally:
+        publisher.close()
+    assert len(drain(broker, queue)) == 1
