@@ -273,8 +273,8 @@ class Rollups:
         key = ROLLUP_KEYS[by]
         self.cursor.execute(
             f"SELECT {key} AS key, count(DISTINCT f.id) AS funds,"
-            " coalesce(sum(a.posted_satang), 0) AS posted_satang,"
-            " coalesce(sum(a.pending_satang), 0) AS pending_satang"
+            " coalesce(sum(a.posted_satang), 0)::bigint AS posted_satang,"
+            " coalesce(sum(a.pending_satang), 0)::bigint AS pending_satang"
             " FROM funds f LEFT JOIN accounts a ON a.fund_id = f.id"
             " WHERE %(ids)s::uuid[] IS NULL OR f.id = ANY(%(ids)s::uuid[])"
             f" GROUP BY {key} ORDER BY {key} NULLS FIRST", {"ids": fund_ids})

@@ -200,3 +200,42 @@ def test_the_database_refuses_an_unbalanced_transaction_and_a_negative_fund(fund
                            (f"fund:{fund['fund_id']}-x", fund["fund_id"]))
     finally:
         conn.close()
+
+
+def test_a_new_agreement_version_applies_to_later_payments_and_old_credits_keep_theirs(fund, amqp_uri):
+    [agreement] = get(fund, f"/v1/levy-agreements?seller_org_id={fund['seller_id']}").json()["agreements"]
+    publish_event(amqp_uri, marketplace.ORDER_PAID, paid(order_of(fund, bags=1)))
+    wait_for_balance(fund, posted=0, pending=400)
+    revised = requests.put(f"{fund['base']}/v1/levy-agreements/{agreement['id']}", headers=fund["operator"],
+                           timeout=5, json={**{k: agreement[k] for k in ("seller_org_id", "basis", "recipient",
+                                                                         "fund_id", "effective_from")},
+                                            "rate": 500})
+    assert revised.status_code == 201, revised.text
+    assert revised.json()["version"] == 2
+    publish_event(amqp_uri, marketplace.ORDER_PAID, paid(order_of(fund, bags=1)))
+    wait_for_balance(fund, posted=0, pending=900)
+    versions = query(fund["dsn"], "SELECT agreement_version, amount_satang FROM credits WHERE fund_id = %s"
+                     " ORDER BY created_at", (fund["fund_id"],))
+    assert [(c["agreement_version"], c["amount_satang"]) for c in versions] == [(1, 400), (2, 500)]
+    every = get(fund, f"/v1/levy-agreements?seller_org_id={fund['seller_id']}&all_versions=true").json()
+    assert sorted(a["version"] for a in every["agreements"]) == [1, 2]
+    moved = requests.put(f"{fund['base']}/v1/levy-agreements/{agreement['id']}", headers=fund["operator"],
+                         timeout=5, json={**revised.json(), "seller_org_id": str(uuid.uuid4())} | {
+                             k: None for k in ("category", "product_ids", "effective_to")})
+    assert moved.status_code == 400
+
+
+def test_roll_ups_sum_the_levy_held_per_region_province_group_and_centre(fund, amqp_uri):
+    publish_event(amqp_uri, marketplace.ORDER_PAID, paid(order_of(fund, bags=3)))
+    wait_for_balance(fund, posted=0, pending=1_200)
+    before = {g["key"]: g for g in get(fund, "/v1/rollups?by=province_group").json()["groups"]}
+    publish_event(amqp_uri, marketplace.ORDER_PAID, paid(order_of(fund, bags=2)))
+    wait_for_balance(fund, posted=0, pending=2_000)
+    after = {g["key"]: g for g in get(fund, "/v1/rollups?by=province_group").json()["groups"]}
+    assert after[17]["pending_satang"] - before[17]["pending_satang"] == 800
+    assert "south" in {g["key"] for g in get(fund, "/v1/rollups?by=region").json()["groups"]}
+    refused = requests.get(f"{fund['base']}/v1/rollups?by=planet", headers=fund["operator"], timeout=5)
+    assert refused.status_code == 400 and "by" in refused.json()["error"]["fields"]
+    month = requests.get(f"{fund['base']}/v1/funds/{fund['fund_id']}/statements/2026-13",
+                         headers=fund["operator"], timeout=5)
+    assert month.status_code == 400 and "month" in month.json()["error"]["fields"]
