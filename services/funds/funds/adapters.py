@@ -104,10 +104,10 @@ class Agreements:
         return [_agreement(row) for row in self.cursor.fetchall()]
 
     def for_seller(self, seller_org_id):
-        """The latest version of each of the seller's agreements."""
+        """Every version of the seller's agreements (the levy picks the one in force)."""
         self.cursor.execute(
-            f"SELECT DISTINCT ON (id) {AGREEMENT_COLUMNS} FROM levy_agreements"
-            " WHERE seller_org_id = %s ORDER BY id, version DESC", (seller_org_id,))
+            f"SELECT {AGREEMENT_COLUMNS} FROM levy_agreements"
+            " WHERE seller_org_id = %s ORDER BY id, version", (seller_org_id,))
         return [_agreement(row) for row in self.cursor.fetchall()]
 
 
