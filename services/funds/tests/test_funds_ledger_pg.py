@@ -180,6 +180,8 @@ def test_an_officer_sees_only_their_own_fund(fund, test_env):
     get(fund, f"/v1/funds/{fund['fund_id']}/entries", headers)
     other = requests.get(f"{fund['base']}/v1/funds/{uuid.uuid4()}/statements/2026-01", headers=headers, timeout=5)
     assert other.status_code == 403
+    [own] = get(fund, "/v1/rollups?by=centre", headers).json()["groups"]
+    assert own["funds"] == 1
 
 
 def test_the_database_refuses_an_unbalanced_transaction_and_a_negative_fund(fund):
