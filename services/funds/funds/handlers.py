@@ -3,6 +3,7 @@ import uuid
 
 from chassis.errors import Forbidden, InvalidInput, NotFound
 from contracts import funds as events
+from contracts import marketplace
 
 from funds import ledger, settlement, statements
 from funds.levy import Agreement, credits_for_paid_order
@@ -54,15 +55,15 @@ def credit_paid_order(uow, event):
 
 
 ORDER_OUTCOMES = {
-    "order.delivered": settlement.DELIVERED, "order.cancelled": settlement.CANCELLED,
-    "order.expired": settlement.EXPIRED, "order.refunded": settlement.REFUNDED,
+    marketplace.ORDER_DELIVERED: settlement.DELIVERED, marketplace.ORDER_CANCELLED: settlement.CANCELLED,
+    marketplace.ORDER_EXPIRED: settlement.EXPIRED, marketplace.ORDER_REFUNDED: settlement.REFUNDED,
 }
 
 
 def outcome_of(event):
     data = event.data
     return settlement.Outcome(
-        kind=ORDER_OUTCOMES[event.type.name], source_event_id=event.event_id,
+        kind=ORDER_OUTCOMES[event.type], source_event_id=event.event_id,
         refund_id=data.get("refund_id"),
         refunded_lines=tuple((line["line_no"], line["quantity"])
                              for line in data.get("refunded_lines", ())))
