@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import uuid
+from urllib.parse import urlencode
 
 import psycopg2
 import pytest
@@ -167,6 +168,10 @@ def test_cancellation_before_delivery_voids_and_entries_page_by_cursor(fund, amq
     assert [e["kind"] for e in first["entries"] + second["entries"]] == ["levy_voided", "levy_pending"]
     assert second["next_cursor"] is None
     assert [e["amount_th"] for e in get(fund, f"{path}?kind=levy_voided").json()["entries"]] == ["-8.00 บาท"]
+    tomorrow = (dt.datetime.now(BANGKOK) + dt.timedelta(days=1)).isoformat()
+    assert len(get(fund, f"{path}?{urlencode({'order_id': order['order_id']})}").json()["entries"]) == 2
+    assert get(fund, f"{path}?{urlencode({'since': tomorrow})}").json()["entries"] == []
+    assert len(get(fund, f"{path}?{urlencode({'until': tomorrow, 'phase': 'pending'})}").json()["entries"]) == 2
     bad = requests.get(f"{fund['base']}{path}?limit=0&phase=gone", headers=fund["operator"], timeout=5)
     assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"limit", "phase"}
 
