@@ -51,6 +51,19 @@ class LevyMovement(Payload):
     lines = fields.List(fields.Nested(LevyLine), required=True)
     balance = fields.Nested(Balance, required=True)
     officer_ids = fields.List(fields.UUID(), load_default=list)  # who must be told, per the registry
+    transaction_id = fields.UUID(allow_none=True, load_default=None)  # the fund ledger transaction
+
+
+class LevyReversal(LevyMovement):
+    """Part of a credit given back after a refund: ``lines`` are the refunded quantities and
+    the levy they carried; ``amount_satang`` is their sum. ``shortfall_satang`` of it was booked
+    to the fund's receivable account because the fund did not hold that much posted."""
+
+    original_credit_id = fields.UUID(required=True)   # the credit this reverses (= credit_id)
+    reversal_id = fields.UUID(required=True)          # the new ledger transaction
+    refund_id = fields.UUID(allow_none=True, load_default=None)
+    phase = fields.String(required=True, validate=validate.OneOf(["pending", "posted"]))
+    shortfall_satang = Satang(load_default=0)
 
 
 OFFICER_REGISTERED = EventType("funds", "officer.registered", Officer,
@@ -58,4 +71,11 @@ OFFICER_REGISTERED = EventType("funds", "officer.registered", Officer,
 LEVY_PENDING = EventType("funds", "levy.pending", LevyMovement,
                          "A levy was frozen at payment and credited as pending to a fund.")
 
-EVENTS = [OFFICER_REGISTERED, LEVY_PENDING]
+LEVY_POSTED = EventType("funds", "levy.posted", LevyMovement,
+                        "An order was delivered: its pending levy was posted to the fund.")
+LEVY_VOIDED = EventType("funds", "levy.voided", LevyMovement,
+                        "An order was cancelled or expired before delivery: its pending levy was voided.")
+LEVY_REVERSED = EventType("funds", "levy.reversed", LevyReversal,
+                          "Part of an order was refunded: the levy of the refunded quantities was reversed.")
+
+EVENTS = [OFFICER_REGISTERED, LEVY_PENDING, LEVY_POSTED, LEVY_VOIDED, LEVY_REVERSED]

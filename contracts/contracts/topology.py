@@ -13,6 +13,10 @@ SUBSCRIPTIONS = {
         centres.FUND_REGISTERED,
         centres.FUND_UPDATED,
         marketplace.ORDER_PAID,
+        marketplace.ORDER_DELIVERED,
+        marketplace.ORDER_CANCELLED,
+        marketplace.ORDER_EXPIRED,
+        marketplace.ORDER_REFUNDED,
     ],
     "notifications": [
         funds.OFFICER_REGISTERED,

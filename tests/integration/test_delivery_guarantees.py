@@ -123,9 +123,12 @@ def test_a_database_outage_in_a_handler_is_retried_not_dropped(funds, amqp_uri, 
 
 
 def test_events_published_before_their_consumer_first_ran_are_not_lost(
-        empty_vhost, run_container, config_of, test_env):  # the vhost outlives the containers
+        empty_vhost, run_container, config_of, test_env):
     """Centres starts alone (its relay declares every durable queue) and registers a fund;
-    funds starts only afterwards and still learns of it."""
+    funds starts only afterwards and still learns of it.
+
+    (empty_vhost comes first so the containers stop before their vhost is deleted: a funds
+    container whose vhost is gone never finishes stopping.)"""
     from centres.service import CentresService
 
     centres_config = config_of("centres", AMQP_URI=empty_vhost)

@@ -5,6 +5,7 @@ import uuid
 from chassis.uow import UnitOfWork
 from funds.ledger import fund_account
 from funds.levy import Agreement
+from funds.settlement import Credit, Outcome
 
 
 class Organisations:
@@ -60,6 +61,10 @@ class Officers:
         self.cursor.execute("SELECT id FROM officers WHERE fund_id = %s AND active ORDER BY id", (fund_id,))
         return [row["id"] for row in self.cursor.fetchall()]
 
+    def funds_of(self, officer_id):
+        self.cursor.execute("SELECT fund_id FROM officers WHERE id = %s AND active", (officer_id,))
+        return [row["fund_id"] for row in self.cursor.fetchall()]
+
     def serves(self, officer_id, fund_id):
         self.cursor.execute(
             "SELECT 1 FROM officers WHERE id = %s AND fund_id = %s AND active", (officer_id, fund_id))
@@ -81,14 +86,38 @@ class Agreements:
              agreement.recipient, agreement.fund_id, agreement.effective_from,
              agreement.effective_to))
 
-    def for_seller(self, seller_org_id):
-        """The latest version of each of the seller's agreements."""
+    def latest(self, agreement_id):
         self.cursor.execute(
-            "SELECT DISTINCT ON (id) id, version, seller_org_id, basis, rate, category, product_ids,"
-            " recipient, fund_id, effective_from, effective_to FROM levy_agreements"
-            " WHERE seller_org_id = %s ORDER BY id, version DESC", (seller_org_id,))
-        return [Agreement(**{**row, "product_ids": tuple(row["product_ids"]) if row["product_ids"] else None})
-                for row in self.cursor.fetchall()]
+            f"SELECT {AGREEMENT_COLUMNS} FROM levy_agreements WHERE id = %s"
+            " ORDER BY version DESC LIMIT 1 FOR UPDATE", (agreement_id,))
+        row = self.cursor.fetchone()
+        return _agreement(row) if row else None
+
+    def listing(self, seller_org_id=None, all_versions=False):
+        """Agreements, newest first: the latest version of each, or every version."""
+        latest = "" if all_versions else "DISTINCT ON (id)"
+        self.cursor.execute(
+            f"SELECT * FROM (SELECT {latest} {AGREEMENT_COLUMNS}, created_at FROM levy_agreements"
+            " WHERE %(seller)s::uuid IS NULL OR seller_org_id = %(seller)s::uuid"
+            " ORDER BY id, version DESC) a ORDER BY created_at DESC, id, version DESC",
+            {"seller": seller_org_id})
+        return [_agreement(row) for row in self.cursor.fetchall()]
+
+    def for_seller(self, seller_org_id):
+        """Every version of the seller's agreements (the levy picks the one in force)."""
+        self.cursor.execute(
+            f"SELECT {AGREEMENT_COLUMNS} FROM levy_agreements"
+            " WHERE seller_org_id = %s ORDER BY id, version", (seller_org_id,))
+        return [_agreement(row) for row in self.cursor.fetchall()]
+
+
+AGREEMENT_COLUMNS = ("id, version, seller_org_id, basis, rate, category, product_ids, recipient,"
+                     " fund_id, effective_from, effective_to")
+
+
+def _agreement(row):
+    fields = {name: row[name] for name in AGREEMENT_COLUMNS.replace(" ", "").split(",")}
+    return Agreement(**{**fields, "product_ids": tuple(row["product_ids"]) if row["product_ids"] else None})
 
 
 class Credits:
@@ -108,34 +137,148 @@ class Credits:
              credit["source_event_id"]))
         return self.cursor.fetchone() is not None
 
+    def of_order(self, order_id):
+        """The order's credits, locked until commit: [(row, settlement.Credit)]."""
+        self.cursor.execute(
+            "SELECT id, order_id, fund_id, agreement_id, agreement_version, seller_org_id,"
+            " buyer_org_id, amount_satang, lines, status, refunded FROM credits"
+            " WHERE order_id = %s ORDER BY created_at, id FOR UPDATE", (order_id,))
+        return [(row, Credit(id=row["id"], fund_id=row["fund_id"], status=row["status"],
+                             lines=tuple(row["lines"]),
+                             refunded={int(line_no): quantity
+                                       for line_no, quantity in row["refunded"].items()}))
+                for row in self.cursor.fetchall()]
+
+    def save_settlement(self, credit):
+        self.cursor.execute(
+            "UPDATE credits SET status = %s, refunded = %s WHERE id = %s",
+            (credit.status, json.dumps({str(k): v for k, v in credit.refunded.items()}), credit.id))
+
+
+class Outcomes:
+    """What happened to orders after payment, kept so a late order.paid can catch up."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def lock_order(self, order_id):
+        """Serialise all work on one order: a payment and an outcome handled at once must not
+        each miss the other (READ COMMITTED would let both see nothing)."""
+        self.cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (str(order_id),))
+
+    def record(self, order_id, outcome, occurred_at):
+        """True if new; False for an event or a refund already recorded."""
+        self.cursor.execute(
+            "INSERT INTO order_outcomes (order_id, kind, source_event_id, refund_id, refunded_lines,"
+            " occurred_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
+            (order_id, outcome.kind, outcome.source_event_id, outcome.refund_id,
+             json.dumps([{"line_no": n, "quantity": q} for n, q in outcome.refunded_lines]),
+             occurred_at))
+        return self.cursor.fetchone() is not None
+
+    def of_order(self, order_id):
+        self.cursor.execute(
+            "SELECT kind, source_event_id, refund_id, refunded_lines FROM order_outcomes"
+            " WHERE order_id = %s ORDER BY id", (order_id,))
+        return [Outcome(row["kind"], row["source_event_id"], row["refund_id"],
+                        tuple((line["line_no"], line["quantity"]) for line in row["refunded_lines"]))
+                for row in self.cursor.fetchall()]
+
 
 class Ledger:
     def __init__(self, cursor):
         self.cursor = cursor
 
     def record(self, kind, credit_id, source_event_id, legs, fund_id=None):
+        """The new transaction's id, or None if this source event already had this effect."""
         transaction_id = uuid.uuid4()
         self.cursor.execute(
-            "INSERT INTO ledger_transactions (id, kind, credit_id, source_event_id) VALUES (%s, %s, %s, %s)",
+            "INSERT INTO ledger_transactions (id, kind, credit_id, source_event_id) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (source_event_id, kind, credit_id) DO NOTHING RETURNING id",
             (transaction_id, kind, credit_id, source_event_id))
+        if self.cursor.fetchone() is None:
+            return None
         for account, phase, amount in legs:
             owner = fund_id if account == fund_account(fund_id) else None
             column = "pending_satang" if phase == "pending" else "posted_satang"
-            self.cursor.execute(
-                f"INSERT INTO accounts (code, fund_id, {column}) VALUES (%s, %s, %s)"
-                f" ON CONFLICT (code) DO UPDATE SET {column} = accounts.{column} + EXCLUDED.{column}",
-                (account, owner, amount))
+            # open the account at zero first: a CHECK sees an upsert's proposed row before the
+            # conflict, so inserting a negative amount would fail even for an existing account
+            self.cursor.execute("INSERT INTO accounts (code, fund_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                                (account, owner))
+            self.cursor.execute(f"UPDATE accounts SET {column} = {column} + %s WHERE code = %s",
+                                (amount, account))
             self.cursor.execute(
                 "INSERT INTO ledger_entries (transaction_id, account, phase, amount_satang)"
                 " VALUES (%s, %s, %s, %s)", (transaction_id, account, phase, amount))
         return transaction_id
 
-    def balance(self, fund_id):
+    def balance(self, fund_id, lock=False):
+        """The fund's balance; ``lock`` holds its account row until commit (no concurrent change)."""
         self.cursor.execute(
-            "SELECT posted_satang, pending_satang FROM accounts WHERE code = %s", (fund_account(fund_id),))
+            "SELECT posted_satang, pending_satang FROM accounts WHERE code = %s"
+            + (" FOR UPDATE" if lock else ""), (fund_account(fund_id),))
         row = self.cursor.fetchone()
         return {"posted_satang": row["posted_satang"] if row else 0,
                 "pending_satang": row["pending_satang"] if row else 0}
+
+
+class Entries:
+    """Read side of the ledger: a fund account's entries with what caused them."""
+
+    SELECT = ("SELECT e.id, e.phase, e.amount_satang, e.created_at, t.kind, t.id AS transaction_id,"
+              " t.credit_id, c.order_id FROM ledger_entries e"
+              " JOIN ledger_transactions t ON t.id = e.transaction_id"
+              " LEFT JOIN credits c ON c.id = t.credit_id WHERE e.account = %(account)s")
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def page(self, fund_id, kind=None, phase=None, order_id=None, since=None, until=None,
+             before_id=None, limit=50):
+        """Newest first, at most ``limit``, older than entry ``before_id`` (the cursor)."""
+        self.cursor.execute(
+            self.SELECT + " AND (%(kind)s::text IS NULL OR t.kind = %(kind)s)"
+            " AND (%(phase)s::text IS NULL OR e.phase = %(phase)s)"
+            " AND (%(order_id)s::uuid IS NULL OR c.order_id = %(order_id)s::uuid)"
+            " AND (%(since)s::timestamptz IS NULL OR e.created_at >= %(since)s)"
+            " AND (%(until)s::timestamptz IS NULL OR e.created_at < %(until)s)"
+            " AND (%(before)s::bigint IS NULL OR e.id < %(before)s) ORDER BY e.id DESC LIMIT %(limit)s",
+            {"account": fund_account(fund_id), "kind": kind, "phase": phase, "order_id": order_id,
+             "since": since, "until": until, "before": before_id, "limit": limit})
+        return self.cursor.fetchall()
+
+    def between(self, fund_id, start, end):
+        self.cursor.execute(
+            self.SELECT + " AND e.created_at >= %(start)s AND e.created_at < %(end)s ORDER BY e.id",
+            {"account": fund_account(fund_id), "start": start, "end": end})
+        return self.cursor.fetchall()
+
+    def balance_before(self, fund_id, instant):
+        """{phase: satang} of the fund's account from all entries booked before ``instant``."""
+        self.cursor.execute(
+            "SELECT phase, sum(amount_satang) AS total FROM ledger_entries"
+            " WHERE account = %s AND created_at < %s GROUP BY phase", (fund_account(fund_id), instant))
+        return {row["phase"]: row["total"] for row in self.cursor.fetchall()}
+
+
+ROLLUP_KEYS = {"region": "f.region", "province_group": "f.province_group", "centre": "f.centre_id"}
+
+
+class Rollups:
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def levy_by(self, by, fund_ids=None):
+        """Levy held by funds (posted, pending) grouped by their region, province group or centre."""
+        key = ROLLUP_KEYS[by]
+        self.cursor.execute(
+            f"SELECT {key} AS key, count(DISTINCT f.id) AS funds,"
+            " coalesce(sum(a.posted_satang), 0)::bigint AS posted_satang,"
+            " coalesce(sum(a.pending_satang), 0)::bigint AS pending_satang"
+            " FROM funds f LEFT JOIN accounts a ON a.fund_id = f.id"
+            " WHERE %(ids)s::uuid[] IS NULL OR f.id = ANY(%(ids)s::uuid[])"
+            f" GROUP BY {key} ORDER BY {key} NULLS FIRST", {"ids": fund_ids})
+        return self.cursor.fetchall()
 
 
 class FundsUnitOfWork(UnitOfWork):
@@ -146,4 +289,7 @@ class FundsUnitOfWork(UnitOfWork):
         self.officers = Officers(cursor)
         self.agreements = Agreements(cursor)
         self.credits = Credits(cursor)
+        self.outcomes = Outcomes(cursor)
+        self.entries = Entries(cursor)
+        self.rollups = Rollups(cursor)
         self.ledger = Ledger(cursor)

@@ -1,10 +1,11 @@
 """What the funds service does with each event and request (no I/O of its own)."""
 import uuid
 
-from chassis.errors import InvalidInput, NotFound
+from chassis.errors import Forbidden, InvalidInput, NotFound
 from contracts import funds as events
+from contracts import marketplace
 
-from funds import ledger
+from funds import ledger, settlement, statements
 from funds.levy import Agreement, credits_for_paid_order
 
 
@@ -21,8 +22,10 @@ def organisation_from_snapshot(snapshot):
 
 
 def credit_paid_order(uow, event):
-    """Freeze the levies of a paid order as pending credits, each with its own ledger transaction."""
+    """Freeze the levies of a paid order as pending credits, each with its own ledger transaction,
+    then apply whatever outcomes of the order arrived before its payment did."""
     order = event.data
+    uow.outcomes.lock_order(order["order_id"])
     agreements = uow.agreements.for_seller(order["seller_org_id"])
     owed = credits_for_paid_order(agreements, order, uow.organisations.home_fund_of)
     credited = []
@@ -38,35 +41,119 @@ def credit_paid_order(uow, event):
             continue  # this order's levy for this fund was already frozen
         legs = ledger.pending_credit_legs(fund_id, amount)
         ledger.assert_balanced(legs)
-        uow.ledger.record("levy_pending", credit["id"], event.event_id, legs, fund_id=fund_id)
-        fund = uow.funds.get(fund_id)
-        uow.emit(events.LEVY_PENDING, {
-            "credit_id": credit["id"], "fund_id": fund_id,
-            "fund_name_th": fund["name_th"] if fund else "",
-            "order_id": order["order_id"], "seller_org_id": order["seller_org_id"],
-            "buyer_org_id": order["buyer_org_id"], "agreement_id": agreement.id,
-            "agreement_version": agreement.version, "amount_satang": amount, "lines": lines,
-            "balance": uow.ledger.balance(fund_id),
-            "officer_ids": uow.officers.ids_of_fund(fund_id),
-        })
+        transaction_id = uow.ledger.record("levy_pending", credit["id"], event.event_id, legs,
+                                           fund_id=fund_id)
+        uow.emit(events.LEVY_PENDING, _movement(uow, credit, amount, lines, transaction_id))
         credited.append(credit)
+    if credited:
+        new_ids = {credit["id"] for credit in credited}
+        for outcome in uow.outcomes.of_order(order["order_id"]):
+            for row, credit in uow.credits.of_order(order["order_id"]):
+                if credit.id in new_ids:
+                    _settle(uow, row, credit, outcome)
     return credited
 
 
+ORDER_OUTCOMES = {
+    marketplace.ORDER_DELIVERED: settlement.DELIVERED, marketplace.ORDER_CANCELLED: settlement.CANCELLED,
+    marketplace.ORDER_EXPIRED: settlement.EXPIRED, marketplace.ORDER_REFUNDED: settlement.REFUNDED,
+}
+
+
+def outcome_of(event):
+    data = event.data
+    return settlement.Outcome(
+        kind=ORDER_OUTCOMES[event.type], source_event_id=event.event_id,
+        refund_id=data.get("refund_id"),
+        refunded_lines=tuple((line["line_no"], line["quantity"])
+                             for line in data.get("refunded_lines", ())))
+
+
+def settle_order(uow, event):
+    """Record an order's outcome and apply it to the order's credits (if any exist yet).
+
+    Returns the effects applied; an outcome already recorded (same event, or the same refund
+    told again under another event id) changes nothing.
+    """
+    order_id = event.data["order_id"]
+    uow.outcomes.lock_order(order_id)
+    outcome = outcome_of(event)
+    if not uow.outcomes.record(order_id, outcome, event.occurred_at):
+        return []
+    applied = (_settle(uow, row, credit, outcome) for row, credit in uow.credits.of_order(order_id))
+    return [effect for effect in applied if effect is not None]
+
+
+SETTLEMENT_EVENTS = {settlement.POSTED: events.LEVY_POSTED, settlement.VOIDED: events.LEVY_VOIDED,
+                     settlement.REVERSED: events.LEVY_REVERSED}
+
+
+def _settle(uow, row, credit, outcome):
+    """One credit's ledger transaction and event for one outcome, unless it changes nothing."""
+    posted = uow.ledger.balance(credit.fund_id, lock=True)["posted_satang"]
+    effect = settlement.settle(credit, outcome, posted)
+    if effect is None:
+        return None
+    transaction_id = uow.ledger.record(effect.kind, credit.id, outcome.source_event_id, effect.legs,
+                                       fund_id=credit.fund_id)
+    if transaction_id is None:
+        return None  # this event's effect on this credit is already in the ledger
+    uow.credits.save_settlement(effect.credit)
+    lines = effect.lines if effect.kind == settlement.REVERSED else list(credit.lines)
+    movement = _movement(uow, row, effect.amount, lines, transaction_id)
+    if effect.kind == settlement.REVERSED:
+        movement.update(original_credit_id=credit.id, reversal_id=transaction_id,
+                        refund_id=outcome.refund_id, phase=credit.status,
+                        shortfall_satang=effect.shortfall)
+    uow.emit(SETTLEMENT_EVENTS[effect.kind], movement)
+    return effect
+
+
+def _movement(uow, credit, amount, lines, transaction_id):
+    """The LevyMovement payload of a credit's change, with the fund's balance after it."""
+    fund = uow.funds.get(credit["fund_id"])
+    return {
+        "credit_id": credit["id"], "fund_id": credit["fund_id"],
+        "fund_name_th": fund["name_th"] if fund else "",
+        "order_id": credit["order_id"], "seller_org_id": credit["seller_org_id"],
+        "buyer_org_id": credit["buyer_org_id"], "agreement_id": credit["agreement_id"],
+        "agreement_version": credit["agreement_version"], "amount_satang": amount, "lines": lines,
+        "balance": uow.ledger.balance(credit["fund_id"]),
+        "officer_ids": uow.officers.ids_of_fund(credit["fund_id"]),
+        "transaction_id": transaction_id,
+    }
+
+
 def create_agreement(uow, command):
+    agreement = _agreement(uow, uuid.uuid4(), 1, command)
+    uow.agreements.add(agreement)
+    return agreement
+
+
+def revise_agreement(uow, agreement_id, command):
+    """A new version of an agreement: payments from now on use it; earlier credits keep theirs."""
+    current = uow.agreements.latest(agreement_id)
+    if current is None:
+        raise NotFound("ไม่พบข้อตกลงเงินสมทบ (levy agreement not found)")
+    if command["seller_org_id"] != current.seller_org_id:
+        raise InvalidInput({"seller_org_id": ["เปลี่ยนผู้ขายของข้อตกลงไม่ได้ (the seller cannot change)"]})
+    agreement = _agreement(uow, agreement_id, current.version + 1, command)
+    uow.agreements.add(agreement)
+    return agreement
+
+
+def _agreement(uow, agreement_id, version, command):
     if command["recipient"] == "fund":
         if not command.get("fund_id"):
             raise InvalidInput({"fund_id": ["ต้องระบุกองทุน (required when recipient is fund)"]})
         if uow.funds.get(command["fund_id"]) is None:
             raise InvalidInput({"fund_id": ["ไม่พบกองทุนในทะเบียน (fund not in the registry)"]})
-    agreement = Agreement(
-        id=uuid.uuid4(), version=1, seller_org_id=command["seller_org_id"],
+    return Agreement(
+        id=agreement_id, version=version, seller_org_id=command["seller_org_id"],
         basis=command["basis"], rate=command["rate"], recipient=command["recipient"],
         fund_id=command.get("fund_id"), category=command.get("category"),
         product_ids=tuple(command["product_ids"]) if command.get("product_ids") else None,
         effective_from=command["effective_from"], effective_to=command.get("effective_to"))
-    uow.agreements.add(agreement)
-    return agreement
 
 
 def register_officer(uow, fund_id, command):
@@ -81,8 +168,41 @@ def register_officer(uow, fund_id, command):
     return officer
 
 
-def fund_view(uow, fund_id):
+def require_fund_access(uow, principal, fund_id):
+    """The fund, if it exists and ``principal`` may see it: operators all, officers their own."""
+    if principal.kind == "officer" and not uow.officers.serves(principal.subject_id, fund_id):
+        raise Forbidden("เจ้าหน้าที่เห็นได้เฉพาะกองทุนของตน (officers see only their own funds)")
     fund = uow.funds.get(fund_id)
     if fund is None:
         raise NotFound("ไม่พบกองทุน (fund not found)")
+    return fund
+
+
+def fund_view(uow, principal, fund_id):
+    fund = require_fund_access(uow, principal, fund_id)
     return {**fund, "balance": uow.ledger.balance(fund_id)}
+
+
+def entries_page(uow, principal, fund_id, query):
+    """One page of a fund's entries, newest first; ``next_cursor`` continues after the last."""
+    require_fund_access(uow, principal, fund_id)
+    limit = query["limit"]
+    rows = uow.entries.page(fund_id, kind=query.get("kind"), phase=query.get("phase"),
+                            order_id=query.get("order_id"), since=query.get("since"),
+                            until=query.get("until"), before_id=query.get("cursor"), limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"entries": rows, "next_cursor": str(rows[-1]["id"]) if more else None}
+
+
+def monthly_statement(uow, principal, fund_id, month_text):
+    fund = require_fund_access(uow, principal, fund_id)
+    year, month, start, end = statements.month_bounds(month_text)
+    opening = statements.totals(uow.entries.balance_before(fund_id, start))
+    return statements.statement(fund, year, month, opening, uow.entries.between(fund_id, start, end))
+
+
+def rollup(uow, principal, by):
+    """Levy held per region, province group or centre; an officer's roll-up covers only their funds."""
+    fund_ids = uow.officers.funds_of(principal.subject_id) if principal.kind == "officer" else None
+    return {"by": by, "groups": uow.rollups.levy_by(by, fund_ids)}

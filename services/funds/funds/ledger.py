@@ -2,14 +2,24 @@
 
 Each fund has an account ``fund:<id>``; the levy clearing account ``levy-clearing`` holds the
 other side (what sellers' sales owe the funds). A pending credit moves value in the pending
-phase; posting moves it to the posted phase. Every transaction's legs sum to zero, and the
-database refuses one that does not.
+phase; posting moves it to the posted phase. A reversal that would overdraw a fund books the
+shortfall to ``fund-receivable:<id>`` instead (see ``funds.settlement``). Every transaction's
+legs sum to zero, and the database refuses one that does not.
 """
 CLEARING = "levy-clearing"
 
 
 def fund_account(fund_id):
     return f"fund:{fund_id}"
+
+
+def receivable_account(fund_id):
+    return f"fund-receivable:{fund_id}"
+
+
+def move_legs(account, from_phase, to_phase, amount):
+    """Move ``amount`` of one account from one phase to the other (two legs summing to zero)."""
+    return [(account, from_phase, -amount), (account, to_phase, amount)]
 
 
 def pending_credit_legs(fund_id, amount):

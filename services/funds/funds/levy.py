@@ -68,15 +68,29 @@ def recipient_fund(agreement, order, home_fund_of):
     return home_fund_of(org)
 
 
+def versions_in_force(agreements, at):
+    """Of every version of each agreement, the newest one in force at ``at`` (if any).
+
+    A late order.paid is levied by the version in force when it was paid, not by a revision
+    made since whose effective period starts later.
+    """
+    chosen = {}
+    for agreement in agreements:
+        if agreement.in_force(at) and agreement.version > getattr(chosen.get(agreement.id), "version", 0):
+            chosen[agreement.id] = agreement
+    return list(chosen.values())
+
+
 def credits_for_paid_order(agreements, order, home_fund_of):
-    """[(agreement, fund_id, levy lines, amount)] owed on a paid order, one per agreement in force.
+    """[(agreement, fund_id, levy lines, amount)] owed on a paid order, one per agreement in force
+    (``agreements`` may hold several versions of each).
 
     An agreement whose recipient fund cannot be resolved yields nothing (fund_id None is skipped
     by the caller's report, never credited to a guess).
     """
     owed = []
-    for agreement in agreements:
-        if agreement.seller_org_id != order["seller_org_id"] or not agreement.in_force(order["paid_at"]):
+    for agreement in versions_in_force(agreements, order["paid_at"]):
+        if agreement.seller_org_id != order["seller_org_id"]:
             continue
         lines = levy_lines(agreement, order["lines"])
         amount = sum(line["levy_satang"] for line in lines)

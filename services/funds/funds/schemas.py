@@ -1,7 +1,11 @@
 """What crosses the funds service's HTTP boundary."""
 from marshmallow import RAISE, Schema, fields, validate
 
+from chassis.thai import format_baht
 from funds.levy import BASES, RECIPIENTS
+from funds.statements import KIND_TH, PHASES
+
+ROLLUP_KEYS = ("region", "province_group", "centre")
 
 
 class Strict(Schema):
@@ -71,3 +75,79 @@ class FundOut(Schema):
     province_group = fields.Integer(allow_none=True)
     region = fields.String(allow_none=True)
     balance = fields.Nested(BalanceOut)
+
+
+class EntriesQuery(Strict):
+    kind = fields.String(validate=validate.OneOf(list(KIND_TH)))
+    phase = fields.String(validate=validate.OneOf(PHASES))
+    order_id = fields.UUID()
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+    cursor = fields.Integer(validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class EntryOut(Schema):
+    id = fields.Integer()
+    created_at = fields.AwareDateTime()
+    kind = fields.String()
+    phase = fields.String()
+    amount_satang = fields.Integer()
+    amount_th = fields.Function(lambda entry: format_baht(entry["amount_satang"]))
+    transaction_id = fields.UUID()
+    credit_id = fields.UUID(allow_none=True)
+    order_id = fields.UUID(allow_none=True)
+
+
+class EntriesPageOut(Schema):
+    entries = fields.List(fields.Nested(EntryOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class StatementQuery(Strict):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+class StatementBalanceOut(Schema):
+    posted_satang = fields.Integer()
+    pending_satang = fields.Integer()
+    posted_th = fields.String()
+    pending_th = fields.String()
+
+
+class StatementEntryOut(EntryOut):
+    balance_after_satang = fields.Integer()
+    description_th = fields.String()
+
+
+class StatementOut(Schema):
+    fund_id = fields.UUID()
+    fund_name_th = fields.String()
+    month = fields.String()
+    month_th = fields.String()
+    opening = fields.Nested(StatementBalanceOut)
+    closing = fields.Nested(StatementBalanceOut)
+    entries = fields.List(fields.Nested(StatementEntryOut))
+
+
+class AgreementsQuery(Strict):
+    seller_org_id = fields.UUID()
+    all_versions = fields.Boolean(load_default=False)
+
+
+class RollupQuery(Strict):
+    by = fields.String(required=True, validate=validate.OneOf(list(ROLLUP_KEYS)))
+
+
+class RollupGroupOut(Schema):
+    key = fields.Raw(allow_none=True)   # region name, province group number or centre id
+    funds = fields.Integer()
+    posted_satang = fields.Integer()
+    pending_satang = fields.Integer()
+    posted_th = fields.Function(lambda group: format_baht(group["posted_satang"]))
+    pending_th = fields.Function(lambda group: format_baht(group["pending_satang"]))
+
+
+class RollupOut(Schema):
+    by = fields.String()
+    groups = fields.List(fields.Nested(RollupGroupOut))

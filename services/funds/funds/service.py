@@ -1,11 +1,12 @@
 """nameko entrypoints of the funds service: thin, the logic lives in ``handlers``."""
-from chassis.errors import Forbidden
-from chassis.http import http, load_body, path_uuid
+from werkzeug.wrappers import Response
+
+from chassis.http import http, load, load_body, path_uuid
 from chassis.messaging import event_consumer
 from chassis.service import PlatformService
 from contracts import centres, marketplace
 
-from funds import handlers, schemas
+from funds import handlers, schemas, statements
 from funds.adapters import FundsUnitOfWork
 
 
@@ -46,6 +47,27 @@ class FundsService(PlatformService):
             if uow is not None:
                 handlers.credit_paid_order(uow, event)
 
+    @event_consumer(marketplace.ORDER_DELIVERED)
+    def on_order_delivered(self, event):
+        self._settle_order(event, "on_order_delivered")
+
+    @event_consumer(marketplace.ORDER_CANCELLED)
+    def on_order_cancelled(self, event):
+        self._settle_order(event, "on_order_cancelled")
+
+    @event_consumer(marketplace.ORDER_EXPIRED)
+    def on_order_expired(self, event):
+        self._settle_order(event, "on_order_expired")
+
+    @event_consumer(marketplace.ORDER_REFUNDED)
+    def on_order_refunded(self, event):
+        self._settle_order(event, "on_order_refunded")
+
+    def _settle_order(self, event, consumer):
+        with self.db.handling(event, consumer, FundsUnitOfWork) as uow:
+            if uow is not None:
+                handlers.settle_order(uow, event)
+
     # -- HTTP --------------------------------------------------------------------------
     @http("POST", "/v1/levy-agreements")
     def create_agreement(self, request):
@@ -54,6 +76,23 @@ class FundsService(PlatformService):
         with self.db.unit_of_work(FundsUnitOfWork) as uow:
             agreement = handlers.create_agreement(uow, command)
         return 201, schemas.AgreementOut().dump(agreement)
+
+    @http("PUT", "/v1/levy-agreements/<agreement_id>")
+    def revise_agreement(self, request, agreement_id):
+        self.db.principal(request).require("operator")
+        agreement_id = path_uuid(agreement_id, "agreement_id")
+        command = load_body(request, schemas.AgreementIn())
+        with self.db.unit_of_work(FundsUnitOfWork) as uow:
+            agreement = handlers.revise_agreement(uow, agreement_id, command)
+        return 201, schemas.AgreementOut().dump(agreement)
+
+    @http("GET", "/v1/levy-agreements")
+    def list_agreements(self, request):
+        self.db.principal(request).require("operator")
+        query = load(schemas.AgreementsQuery(), request.args.to_dict())
+        with self.db.unit_of_work(FundsUnitOfWork) as uow:
+            agreements = uow.agreements.listing(query.get("seller_org_id"), query["all_versions"])
+        return 200, {"agreements": schemas.AgreementOut(many=True).dump(agreements)}
 
     @http("POST", "/v1/funds/<fund_id>/officers")
     def register_officer(self, request, fund_id):
@@ -66,9 +105,36 @@ class FundsService(PlatformService):
     @http("GET", "/v1/funds/<fund_id>")
     def get_fund(self, request, fund_id):
         principal = self.db.principal(request).require("operator", "officer")
-        fund_id = path_uuid(fund_id, "fund_id")
         with self.db.unit_of_work(FundsUnitOfWork) as uow:
-            if principal.kind == "officer" and not uow.officers.serves(principal.subject_id, fund_id):
-                raise Forbidden("เจ้าหน้าที่เห็นได้เฉพาะกองทุนของตน (officers see only their own funds)")
-            view = handlers.fund_view(uow, fund_id)
+            view = handlers.fund_view(uow, principal, path_uuid(fund_id, "fund_id"))
         return 200, schemas.FundOut().dump(view)
+
+    @http("GET", "/v1/funds/<fund_id>/entries")
+    def list_entries(self, request, fund_id):
+        principal = self.db.principal(request).require("operator", "officer")
+        fund_id = path_uuid(fund_id, "fund_id")
+        query = load(schemas.EntriesQuery(), request.args.to_dict())
+        with self.db.unit_of_work(FundsUnitOfWork) as uow:
+            page = handlers.entries_page(uow, principal, fund_id, query)
+        return 200, schemas.EntriesPageOut().dump(page)
+
+    @http("GET", "/v1/funds/<fund_id>/statements/<month>")
+    def get_statement(self, request, fund_id, month):
+        principal = self.db.principal(request).require("operator", "officer")
+        fund_id = path_uuid(fund_id, "fund_id")
+        query = load(schemas.StatementQuery(), request.args.to_dict())
+        with self.db.unit_of_work(FundsUnitOfWork) as uow:
+            view = handlers.monthly_statement(uow, principal, fund_id, month)
+        if query["format"] == "csv":
+            return Response(statements.statement_csv(view), content_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition":
+                                     f'attachment; filename="statement-{fund_id}-{view["month"]}.csv"'})
+        return 200, schemas.StatementOut().dump(view)
+
+    @http("GET", "/v1/rollups")
+    def get_rollups(self, request):
+        principal = self.db.principal(request).require("operator", "officer")
+        query = load(schemas.RollupQuery(), request.args.to_dict())
+        with self.db.unit_of_work(FundsUnitOfWork) as uow:
+            view = handlers.rollup(uow, principal, query["by"])
+        return 200, schemas.RollupOut().dump(view)

@@ -1,0 +1,144 @@
+"""In-memory stand-ins for the funds repositories: the handlers run unchanged, without a database.
+
+They keep the same uniqueness rules as the SQL schema (one credit per order, fund and agreement;
+one outcome per event and per refund; one ledger transaction per source event, kind and credit),
+so the domain can be exercised with hypothesis at thousands of cases a second.
+"""
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import replace
+
+from contracts import Event, encode
+from contracts import marketplace
+from funds.ledger import assert_balanced, fund_account
+
+
+class Store:
+    def __init__(self, agreements=(), funds=()):
+        self.agreements = list(agreements)
+        self.funds = {fund_id: {"id": fund_id, "name_th": f"กองทุน {fund_id}"} for fund_id in funds}
+        self.credits = {}                   # id → row (dict) with "credit": settlement.Credit
+        self.outcomes = []                  # (order_id, Outcome)
+        self.transactions = {}              # (source_event_id, kind, credit_id) → legs
+        self.balances = defaultdict(int)    # (account, phase) → satang
+        self.published = []                 # (event type, payload) of committed units of work
+
+    def unit_of_work(self):
+        return FakeUnitOfWork(self)
+
+    def fund_balance(self, fund_id):
+        return {phase: self.balances[(fund_account(fund_id), phase)] for phase in ("posted", "pending")}
+
+
+class FakeUnitOfWork:
+    def __init__(self, store):
+        self.store = store
+        self.events = []
+        self.agreements = self
+        self.organisations = self
+        self.funds = self
+        self.officers = self
+        self.credits = FakeCredits(store)
+        self.outcomes = FakeOutcomes(store)
+        self.ledger = FakeLedger(store)
+
+    def emit(self, event_type, data):
+        encode(event_type, data)  # every emitted payload must satisfy its contract
+        self.events.append((event_type, data))
+
+    def commit(self):
+        self.store.published.extend(self.events)
+
+    # the read models, all in one
+    def for_seller(self, seller_org_id):
+        return [a for a in self.store.agreements if a.seller_org_id == seller_org_id]
+
+    def home_fund_of(self, organisation_id):
+        return None
+
+    def get(self, fund_id):
+        return self.store.funds.get(fund_id)
+
+    def ids_of_fund(self, fund_id):
+        return []
+
+
+class FakeCredits:
+    def __init__(self, store):
+        self.store = store
+
+    def add(self, credit):
+        from funds.settlement import Credit
+
+        key = (credit["order_id"], credit["fund_id"], credit["agreement_id"])
+        if any((c["order_id"], c["fund_id"], c["agreement_id"]) == key for c in self.store.credits.values()):
+            return False
+        self.store.credits[credit["id"]] = {
+            **credit, "credit": Credit(credit["id"], credit["fund_id"], "pending", tuple(credit["lines"]))}
+        return True
+
+    def of_order(self, order_id):
+        return [(row, row["credit"]) for row in self.store.credits.values() if row["order_id"] == order_id]
+
+    def save_settlement(self, credit):
+        row = self.store.credits[credit.id]
+        row.update(status=credit.status, credit=replace(credit))
+
+
+class FakeOutcomes:
+    def __init__(self, store):
+        self.store = store
+
+    def lock_order(self, order_id):
+        pass  # one thread
+
+    def record(self, order_id, outcome, occurred_at):
+        for _, known in self.store.outcomes:
+            if known.source_event_id == outcome.source_event_id or (
+                    outcome.refund_id is not None and known.refund_id == outcome.refund_id):
+                return False
+        self.store.outcomes.append((order_id, outcome))
+        return True
+
+    def of_order(self, order_id):
+        return [outcome for known, outcome in self.store.outcomes if known == order_id]
+
+
+class FakeLedger:
+    def __init__(self, store):
+        self.store = store
+
+    def record(self, kind, credit_id, source_event_id, legs, fund_id=None):
+        key = (source_event_id, kind, credit_id)
+        if key in self.store.transactions:
+            return None
+        assert_balanced(legs)
+        self.store.transactions[key] = list(legs)
+        for account, phase, amount in legs:
+            self.store.balances[(account, phase)] += amount
+            if account == fund_account(fund_id):
+                assert self.store.balances[(account, phase)] >= 0, "a fund went negative"
+        return uuid.uuid4()
+
+    def balance(self, fund_id, lock=False):
+        balance = self.store.fund_balance(fund_id)
+        return {"posted_satang": balance["posted"], "pending_satang": balance["pending"]}
+
+
+def order_event(event_type, order, event_id=None, **extra):
+    """A decoded marketplace event about ``order`` (as the consumer receives it)."""
+    return Event(event_id or uuid.uuid4(), event_type, dt.datetime.now(dt.timezone.utc),
+                 {**order, **extra})
+
+
+def paid(order, event_id=None):
+    return order_event(marketplace.ORDER_PAID, order, event_id,
+                       payment_id=uuid.uuid4(), amount_satang=order["total_satang"],
+                       paid_at=dt.datetime.now(dt.timezone.utc))
+
+
+def refunded(order, lines, event_id=None, refund_id=None):
+    return order_event(marketplace.ORDER_REFUNDED, order, event_id, refund_id=refund_id or uuid.uuid4(),
+                       refunded_lines=[{"line_no": n, "quantity": q} for n, q in lines],
+                       amount_satang=0)

@@ -1,0 +1,66 @@
+"""Monthly statements: Bangkok month boundaries, running balances, Thai labels, CSV."""
+import csv
+import datetime as dt
+import io
+import uuid
+
+import pytest
+
+from chassis.errors import InvalidInput
+from funds.statements import month_bounds, statement, statement_csv, totals
+
+UTC = dt.timezone.utc
+FUND = {"id": uuid.UUID(int=1), "name_th": "กองทุนสวัสดิการชุมชนตำบลตลาดใหญ่"}
+
+
+def test_a_month_runs_from_midnight_to_midnight_in_bangkok():
+    year, month, start, end = month_bounds("2026-11")
+    assert (year, month) == (2026, 11)
+    assert start.astimezone(UTC) == dt.datetime(2026, 10, 31, 17, 0, tzinfo=UTC)
+    assert end.astimezone(UTC) == dt.datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+
+
+def test_december_ends_at_the_next_new_year():
+    *_, end = month_bounds("2026-12")
+    assert end.astimezone(UTC) == dt.datetime(2026, 12, 31, 17, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-1", "11-2026", "", "2569-1x"])
+def test_anything_but_yyyy_mm_is_refused_with_a_field_error(text):
+    with pytest.raises(InvalidInput) as refused:
+        month_bounds(text)
+    assert "month" in refused.value.fields
+
+
+def entry(kind, phase, amount, minute):
+    return {"id": minute, "kind": kind, "phase": phase, "amount_satang": amount,
+            "created_at": dt.datetime(2026, 11, 3, 2, minute, tzinfo=UTC), "transaction_id": uuid.uuid4(),
+            "credit_id": uuid.uuid4(), "order_id": uuid.UUID(int=7)}
+
+
+def november():
+    opening = totals({"posted": 5_000})
+    return statement(FUND, 2026, 11, opening, [
+        entry("levy_pending", "pending", 10_000, 1), entry("levy_posted", "pending", -10_000, 2),
+        entry("levy_posted", "posted", 10_000, 3), entry("levy_reversed", "posted", -2_000, 4)])
+
+
+def test_the_statement_carries_the_opening_balance_through_each_entry_to_the_closing():
+    view = november()
+    assert view["month_th"] == "พฤศจิกายน 2569"
+    assert view["opening"] == {"posted_satang": 5_000, "pending_satang": 0,
+                               "posted_th": "50.00 บาท", "pending_th": "0.00 บาท"}
+    assert [e["balance_after_satang"] for e in view["entries"]] == [10_000, 0, 15_000, 13_000]
+    assert view["closing"]["posted_th"] == "130.00 บาท" and view["closing"]["pending_satang"] == 0
+    assert view["entries"][3]["description_th"] == "คืนเงินสมทบตามการคืนเงิน"
+
+
+def test_the_csv_has_thai_dates_amounts_and_machine_readable_satang():
+    text = statement_csv(november())
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0] == ["กองทุนสวัสดิการชุมชนตำบลตลาดใหญ่ — รายงานประจำเดือน พฤศจิกายน 2569"]
+    first_entry = rows[4]
+    assert first_entry[0] == "3 พฤศจิกายน 2569 09:01 น." and first_entry[4] == "100.00 บาท"
+    assert first_entry[-2:] == ["10000", "10000"]
+    assert rows[-1][1:3] + rows[-1][-1:] == ["ยอดยกไป (closing)", "posted", "13000"]
