@@ -61,12 +61,14 @@ ORDER_OUTCOMES = {
 
 
 def outcome_of(event):
-    data = event.data
+    """Only a refund outcome carries refunded lines. A cancellation after payment also tells of
+    the money the marketplace gave back, but for the fund it voids the whole pending credit."""
+    kind = ORDER_OUTCOMES[event.type]
+    if kind != settlement.REFUNDED:
+        return settlement.Outcome(kind=kind, source_event_id=event.event_id)
     return settlement.Outcome(
-        kind=ORDER_OUTCOMES[event.type], source_event_id=event.event_id,
-        refund_id=data.get("refund_id"),
-        refunded_lines=tuple((line["line_no"], line["quantity"])
-                             for line in data.get("refunded_lines", ())))
+        kind=kind, source_event_id=event.event_id, refund_id=event.data["refund_id"],
+        refunded_lines=tuple((line["line_no"], line["quantity"]) for line in event.data["refunded_lines"]))
 
 
 def settle_order(uow, event):

@@ -250,3 +250,22 @@ def test_every_transaction_balances_and_arrival_order_or_replays_change_nothing(
     assert sum(shuffled.balances.values()) == 0
     assert {k: v for k, v in shuffled.balances.items() if v} == {
         k: v for k, v in in_order.balances.items() if v}
+
+
+def test_a_cancellation_after_payment_is_a_cancellation_even_when_it_tells_of_money_returned():
+    """The marketplace's order.cancelled carries the refund it made; the fund just voids (found by make chaos)."""
+    import datetime as dt
+    import uuid as uuid_
+
+    from contracts import Event, marketplace
+    from funds import handlers, settlement as settlement_
+
+    line = {"line_no": 1, "product_id": uuid_.uuid4(), "product_name": "ข้าว", "category": "rice",
+            "unit": "ถุง", "quantity": 3, "unit_price_satang": 25000}
+    event = Event(uuid_.uuid4(), marketplace.ORDER_CANCELLED, dt.datetime.now(dt.timezone.utc), {
+        "order_id": uuid_.uuid4(), "seller_org_id": uuid_.uuid4(), "buyer_org_id": uuid_.uuid4(),
+        "lines": [line], "total_satang": 75000, "reason": None, "refund_id": uuid_.uuid4(),
+        "refunded_lines": [{"line_no": 1, "quantity": 3}], "refunded_satang": 75000})
+    outcome = handlers.outcome_of(event)
+    assert outcome.kind == settlement_.CANCELLED
+    assert outcome.refund_id is None and outcome.refunded_lines == ()
