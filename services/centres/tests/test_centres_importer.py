@@ -1,9 +1,11 @@
 """CSV rows with Thai headers: mapped, converted and checked row by row, in memory."""
 import datetime as dt
+import io
 
 import pytest
 
 from centres import importer
+from centres.cli import Progress
 
 TODAY = dt.date(2023, 6, 1)
 CENTRE_HEADER = ["ชื่อ", "รหัสตำบล", "ปีที่รับเข้า", "ประเด็นงาน", "ผู้ประสานงาน", "โทรศัพท์", "หน่วยงานภาคี"]
@@ -71,3 +73,19 @@ def test_progress_is_reported_once_per_row(uow, geography):
                          [{"ชื่อ": "กองทุนก", "รหัสตำบล": "910602"}, {"ชื่อ": "", "รหัสตำบล": "910602"}],
                          progress=lambda: ticks.append(1))
     assert len(ticks) == 2
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_the_progress_bar_draws_on_a_terminal_and_stays_quiet_in_logs():
+    terminal, log = Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        progress = Progress(4, "centres", stream=stream, width=4)
+        for _ in range(4):
+            progress()
+        progress.close()
+    assert "\rcentres [##..] 2/4" in terminal.getvalue() and "[####] 4/4" in terminal.getvalue()
+    assert log.getvalue() == "centres: ตรวจแล้ว 4 แถว (rows checked)\n"
