@@ -248,14 +248,3 @@ def register_fund(uow, geography, command):
 def register_centre(uow, geography, command, today=None):
     return register(CENTRE, uow, geography, command, today)
 
-
-def get_organisation(uow, organisation_id):
-    return get(ORGANISATION, uow, organisation_id)
-
-
-def get_fund(uow, fund_id):
-    return get(FUND, uow, fund_id)
-
-
-def get_centre(uow, centre_id):
-    return get(CENTRE, uow, centre_id)

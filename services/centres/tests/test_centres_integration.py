@@ -8,6 +8,7 @@ from nameko.containers import ServiceContainer
 
 from centres.service import CentresService
 from chassis.cli import issue_token
+from devtools.scenario import eventually
 from devtools.testing import query
 
 pytestmark = pytest.mark.integration
@@ -70,6 +71,9 @@ def test_a_centre_is_registered_read_and_updated_each_change_staged_as_an_event(
     assert (registered["event_type"], changed["event_type"]) == ("centre.registered", "centre.updated")
     assert changed["data"]["focus_areas"] == ["processing_marketing", "production"]
     assert changed["data"]["contacts"][0]["name_th"] == "นางสมใจ ใจดี"  # the full snapshot
+    eventually("the relay to publish both", lambda: query(
+        centres["DATABASE_URL"], "SELECT count(*) AS n FROM outbox WHERE published_at IS NOT NULL AND body LIKE %s",
+        (f"%{centre['centre_id']}%",))[0]["n"] == 2)
 
 
 def test_centres_are_not_shown_without_a_token(centres, api, tag):

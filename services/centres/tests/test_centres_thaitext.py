@@ -1,5 +1,7 @@
 """Thai search keys: what people type differently must still find the same name."""
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from centres.thaitext import search_key
 
@@ -27,3 +29,15 @@ def test_different_words_stay_different(one, other):
 
 def test_nothing_gives_an_empty_key():
     assert search_key(None) == search_key("  ") == ""
+
+
+THAI_TEXT = st.text(alphabet=st.characters(min_codepoint=0x0E01, max_codepoint=0x0E5B), max_size=20)
+
+
+@given(THAI_TEXT, st.lists(st.integers(min_value=0, max_value=20), max_size=4))
+def test_a_key_is_stable_and_blind_to_inserted_spaces(text, positions):
+    spaced = text
+    for position in sorted(positions, reverse=True):
+        spaced = spaced[:position] + " \u200b" + spaced[position:]
+    assert search_key(search_key(text)) == search_key(text)
+    assert search_key(spaced) == search_key(text)
