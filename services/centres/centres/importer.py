@@ -81,15 +81,16 @@ class Outcome:
 def column_map(kind, header):
     """{field: column as written} for ``header``; BadHeader for unknown or missing columns."""
     aliases = {alias.casefold(): name for name, names in HEADERS[kind].items() for alias in names}
-    found, unknown = {}, []
+    found, problems = {}, []
     for column in header:
         name = aliases.get(column.strip().casefold())
-        if name is not None:
+        if name in found:
+            problems.append(f"คอลัมน์ '{found[name]}' และ '{column}' ซ้ำกัน (same field twice)")
+        elif name is not None:
             found[name] = column
         elif column != REJECT_COLUMN:
-            unknown.append(column)
+            problems.append(f"ไม่รู้จักคอลัมน์ '{column}' (unknown column)")
     missing = [HEADERS[kind][name][0] for name in REQUIRED[kind] if name not in found]
-    problems = [f"ไม่รู้จักคอลัมน์ '{column}' (unknown column)" for column in unknown]
     problems += [f"ขาดคอลัมน์ '{column}' (missing column)" for column in missing]
     if problems:
         raise BadHeader("; ".join(problems))

@@ -130,7 +130,7 @@ class CentreOut(Schema):
     place = fields.Nested(PlaceOut)
     intake_year_be = fields.Integer()
     focus_areas = fields.List(fields.String())
-    focus_areas_th = fields.Function(lambda centre: [FOCUS_AREAS[area] for area in centre["focus_areas"]])
+    focus_areas_th = fields.Function(lambda centre: [FOCUS_AREAS.get(area, area) for area in centre["focus_areas"]])
     contacts = fields.List(fields.Nested(ContactOut))
     partner_agencies = fields.List(fields.String())
     demo = fields.Boolean()

@@ -29,6 +29,11 @@ def test_unknown_or_missing_columns_refuse_the_file():
     assert "สี" in str(refused.value) and "ประเภท" in str(refused.value)
 
 
+def test_two_columns_for_one_field_refuse_the_file():
+    with pytest.raises(importer.BadHeader, match="name_th"):
+        importer.column_map("funds", ["ชื่อ", "รหัสตำบล", "name_th"])
+
+
 def test_the_error_column_of_a_rejects_file_is_ignored():
     assert "errors" not in importer.column_map("funds", ["ชื่อ", "รหัสตำบล", importer.REJECT_COLUMN])
 
