@@ -55,6 +55,10 @@ class Repository:
                             (name_key, subdistrict_code))
         return self.cursor.fetchone()
 
+    def named(self, name_key):
+        self.cursor.execute(f"{self._select()} WHERE name_key = %s", (name_key,))
+        return self.cursor.fetchall()
+
     def _focus_area_condition(self):
         return "centre_id IN (SELECT id FROM centres WHERE focus_areas @> ARRAY[%s])"
 

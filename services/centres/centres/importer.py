@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 
 from chassis.errors import DomainError, InvalidInput
 from centres import registry, schemas
+from centres.thaitext import search_key
 
 # Column of a rejects file: ignored on import, so a corrected rejects file can be imported again.
 REJECT_COLUMN = "ข้อผิดพลาด (errors)"
@@ -23,6 +24,8 @@ COMMON_HEADERS = {
     "centre_id": ("รหัสศูนย์", "centre_id"),
     "demo": ("ข้อมูลตัวอย่าง", "demo"),
 }
+# Operators know their centre by name, not by id: organisations and funds may name it.
+CENTRE_NAME = {"centre_name": ("ชื่อศูนย์", "centre_name")}
 CONTACT_HEADERS = {
     "contact_name": ("ผู้ประสานงาน", "ผู้ติดต่อ", "contact_name"),
     "contact_role": ("ตำแหน่ง", "contact_role"),
@@ -32,13 +35,14 @@ CONTACT_HEADERS = {
 HEADERS = {
     "organisations": {
         **COMMON_HEADERS,
+        **CENTRE_NAME,
         "organisation_id": ("รหัสองค์กร", "organisation_id"),
         "kind": ("ประเภท", "kind"),
         "home_fund_id": ("รหัสกองทุน", "home_fund_id"),
         "juristic_id": ("เลขทะเบียนนิติบุคคล", "juristic_id"),
         "tax_id": ("เลขประจำตัวผู้เสียภาษี", "tax_id"),
     },
-    "funds": {**COMMON_HEADERS, "fund_id": ("รหัสกองทุน", "fund_id")},
+    "funds": {**COMMON_HEADERS, **CENTRE_NAME, "fund_id": ("รหัสกองทุน", "fund_id")},
     "centres": {
         **COMMON_HEADERS,
         "intake_year_be": ("ปีที่รับเข้า", "ปี พ.ศ.", "intake_year_be"),
@@ -113,7 +117,7 @@ def code_of(value, labels):
 def command_of(kind, values):
     """Cell texts by field → the registration command (before schema validation)."""
     command = {name: text for name, text in values.items()
-               if text and not name.startswith("contact_") and name != "demo"}
+               if text and not name.startswith("contact_") and name not in ("demo", "centre_name")}
     if "demo" in values:
         command["demo"] = values["demo"].casefold() in YES
     if "kind" in command:
@@ -151,6 +155,16 @@ def _flat(messages):
     return [str(messages)]
 
 
+def centre_named(uow, name):
+    """The id of the one centre called ``name`` (however spaced or typed)."""
+    found = uow.centres.named(search_key(name))
+    if len(found) == 1:
+        return found[0]["centre_id"]
+    reason = (f"ไม่พบศูนย์ชื่อ {name} (no such centre)" if not found else
+              f"มีศูนย์ชื่อ {name} {len(found)} แห่ง ให้ใช้รหัสศูนย์ (ambiguous: give the centre id)")
+    raise InvalidInput({"centre_name": [reason]})
+
+
 def import_rows(kind, uow, geography, header, rows, demo=False, today=None, progress=None):
     """Register every valid row through ``uow``; returns the Outcome. Rows are dicts by column.
 
@@ -164,6 +178,8 @@ def import_rows(kind, uow, geography, header, rows, demo=False, today=None, prog
         if demo:
             command["demo"] = True
         try:
+            if values.get("centre_name") and "centre_id" not in command:
+                command["centre_id"] = centre_named(uow, values["centre_name"])
             loaded = SCHEMAS[kind]().load(command)
             outcome.imported.append(registry.register(KINDS[kind], uow, geography, loaded, today))
         except ValidationError as exc:

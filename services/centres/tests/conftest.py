@@ -19,6 +19,9 @@ class MemoryRepository:
     def get(self, record_id):
         return copy.deepcopy(self.rows.get(record_id))
 
+    def named(self, name_key):
+        return [copy.deepcopy(row) for row in self.rows.values() if row["name_key"] == name_key]
+
     def find(self, name_key, subdistrict_code):
         return next((copy.deepcopy(row) for row in self.rows.values()
                      if row["name_key"] == name_key and row["place"]["subdistrict_code"] == subdistrict_code), None)

@@ -67,6 +67,22 @@ def test_valid_rows_are_registered_and_bad_ones_reported_by_row_column_and_reaso
     assert len(uow.centres.rows) == len(uow.events) == 1
 
 
+def test_organisations_may_name_their_centre_when_the_name_is_unambiguous(uow, geography):
+    importer.import_rows("centres", uow, geography, CENTRE_HEADER,
+                         [centre_row(), centre_row(**{"ชื่อ": "ศูนย์แฝด"}), centre_row(**{"ชื่อ": "ศูนย์แฝด", "รหัสตำบล": "300101"})],
+                         today=TODAY)
+    header = ["ชื่อ", "รหัสตำบล", "ประเภท", "ชื่อศูนย์"]
+    rows = [dict(zip(header, cells)) for cells in (
+        ["กลุ่มหนึ่ง", "300405", "กลุ่มผู้ผลิต", "ศูนย์บ่มเพาะ บ้านปรางค์"],
+        ["กลุ่มสอง", "300405", "กลุ่มผู้ผลิต", "ศูนย์ไม่มีจริง"],
+        ["กลุ่มสาม", "300405", "กลุ่มผู้ผลิต", "ศูนย์แฝด"])]
+    outcome = importer.import_rows("organisations", uow, geography, header, rows)
+    [centre_id] = [key for key, centre in uow.centres.rows.items() if centre["name_th"] == "ศูนย์บ่มเพาะบ้านปรางค์"]
+    assert [org["centre_id"] for org in outcome.imported] == [centre_id]
+    assert [(error.row, error.column) for error in outcome.errors] == [(3, "ชื่อศูนย์"), (4, "ชื่อศูนย์")]
+    assert "2 แห่ง" in outcome.errors[1].reason
+
+
 def test_demo_imports_are_labelled_demo(uow, geography):
     outcome = importer.import_rows("centres", uow, geography, CENTRE_HEADER, [centre_row()], demo=True, today=TODAY)
     assert outcome.imported[0]["demo"] is True
