@@ -136,7 +136,7 @@ def _centre(uow, geography, command, record_id, today):
 
     year, latest = command.get("intake_year_be"), current_year_be(today) + 1
     if not isinstance(year, int) or not FIRST_INTAKE_YEAR_BE <= year <= latest:
-        hint = f" ถ้าเป็น ค.ศ. ให้ใช้ พ.ศ. {year + 543}" if isinstance(year, int) and 1900 < year < 2200 else ""
+        hint = f" ถ้าเป็น ค.ศ. ให้ใช้ พ.ศ. {thai.buddhist_year(year)}" if isinstance(year, int) and 1900 < year < 2200 else ""
         errors.add("intake_year_be", f"ปีที่รับเข้า (พ.ศ.) ต้องอยู่ระหว่าง {FIRST_INTAKE_YEAR_BE}–{latest}{hint}"
                                      " (intake year in the Buddhist era)")
 
