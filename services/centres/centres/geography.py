@@ -46,6 +46,14 @@ class Geography:
         group = self.group_of_province.get(province_code)
         return self.groups[group].region if group else None
 
+    def provinces_of_region(self, region_code):
+        """Province codes of a region, Bangkok included when it is placed there."""
+        codes = {code for group in self.groups.values() if group.region == region_code
+                 for code in group.provinces}
+        if self.bangkok_region == region_code:
+            codes.add(BANGKOK)
+        return codes
+
     def place(self, subdistrict_code):
         """The place of a real subdistrict code, or None if no such subdistrict exists."""
         if not isinstance(subdistrict_code, str):

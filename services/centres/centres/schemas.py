@@ -1,7 +1,12 @@
 """What crosses the HTTP boundary of the registry."""
 from marshmallow import RAISE, Schema, fields, validate
 
-NAME = validate.Length(min=1, max=300)
+from centres.registry import FOCUS_AREAS, ORGANISATION_KINDS
+
+NAME = validate.And(validate.Length(min=1, max=300),
+                    validate.Regexp(r"(?s).*\S", error="ต้องไม่เว้นว่าง (must not be blank)"))
+REGISTRATION_NUMBER = validate.Length(max=30)
+SUBDISTRICT = validate.Regexp(r"^\d{6}$", error="รหัสตำบลเป็นตัวเลข 6 หลัก (six digits)")
 
 
 class Strict(Schema):
@@ -14,9 +19,11 @@ class OrganisationIn(Strict):
     name_th = fields.String(required=True, validate=NAME)
     name_en = fields.String(allow_none=True, validate=NAME)
     kind = fields.String(required=True)
-    subdistrict_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    subdistrict_code = fields.String(required=True, validate=SUBDISTRICT)
     centre_id = fields.UUID(allow_none=True)
     home_fund_id = fields.UUID(allow_none=True)
+    juristic_id = fields.String(allow_none=True, validate=REGISTRATION_NUMBER)
+    tax_id = fields.String(allow_none=True, validate=REGISTRATION_NUMBER)
     demo = fields.Boolean()
 
 
@@ -24,9 +31,55 @@ class FundIn(Strict):
     fund_id = fields.UUID()
     name_th = fields.String(required=True, validate=NAME)
     name_en = fields.String(allow_none=True, validate=NAME)
-    subdistrict_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    subdistrict_code = fields.String(required=True, validate=SUBDISTRICT)
     centre_id = fields.UUID(allow_none=True)
     demo = fields.Boolean()
+
+
+class ContactIn(Strict):
+    name_th = fields.String(required=True, validate=NAME)
+    role = fields.String(allow_none=True, validate=validate.Length(max=200))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=30))
+    email = fields.Email(allow_none=True)
+
+
+class CentreIn(Strict):
+    centre_id = fields.UUID()
+    name_th = fields.String(required=True, validate=NAME)
+    name_en = fields.String(allow_none=True, validate=NAME)
+    subdistrict_code = fields.String(required=True, validate=SUBDISTRICT)
+    intake_year_be = fields.Integer(required=True, strict=True)
+    focus_areas = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=10))
+    contacts = fields.List(fields.Nested(ContactIn), validate=validate.Length(max=20))
+    partner_agencies = fields.List(fields.String(validate=NAME), validate=validate.Length(max=50))
+    demo = fields.Boolean()
+
+
+def patch_of(schema_class, id_field):
+    """The PATCH body of a registration schema: any of its fields except the id."""
+    return schema_class(partial=True, exclude=(id_field,))
+
+
+class ListQuery(Strict):
+    """Filters of the list endpoints; repeated or unknown parameters are a 400."""
+
+    region = fields.String()
+    province_group = fields.Integer()
+    province = fields.String(validate=validate.Regexp(r"^\d{2}$"))
+    district = fields.String(validate=validate.Regexp(r"^\d{4}$"))
+    subdistrict = fields.String(validate=SUBDISTRICT)
+    focus_area = fields.String(validate=validate.OneOf(FOCUS_AREAS))
+    q = fields.String(validate=validate.Length(min=1, max=100))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class FundQuery(ListQuery):
+    centre_id = fields.UUID()
+
+
+class OrganisationQuery(FundQuery):
+    kind = fields.String(validate=validate.OneOf(ORGANISATION_KINDS))
 
 
 class PlaceOut(Schema):
@@ -49,6 +102,8 @@ class OrganisationOut(Schema):
     place = fields.Nested(PlaceOut)
     centre_id = fields.UUID(allow_none=True)
     home_fund_id = fields.UUID(allow_none=True)
+    juristic_id = fields.String(allow_none=True)
+    tax_id = fields.String(allow_none=True)
     demo = fields.Boolean()
 
 
@@ -58,4 +113,24 @@ class FundOut(Schema):
     name_en = fields.String(allow_none=True)
     place = fields.Nested(PlaceOut)
     centre_id = fields.UUID(allow_none=True)
+    demo = fields.Boolean()
+
+
+class ContactOut(Schema):
+    name_th = fields.String()
+    role = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class CentreOut(Schema):
+    centre_id = fields.UUID()
+    name_th = fields.String()
+    name_en = fields.String(allow_none=True)
+    place = fields.Nested(PlaceOut)
+    intake_year_be = fields.Integer()
+    focus_areas = fields.List(fields.String())
+    focus_areas_th = fields.Function(lambda centre: [FOCUS_AREAS.get(area, area) for area in centre["focus_areas"]])
+    contacts = fields.List(fields.Nested(ContactOut))
+    partner_agencies = fields.List(fields.String())
     demo = fields.Boolean()

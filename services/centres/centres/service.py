@@ -1,42 +1,117 @@
-"""nameko entrypoints of the centres registry: thin, the logic lives in ``registry``."""
-from chassis.http import http, load_body, path_uuid
+"""nameko entrypoints of the centres registry: thin, the logic lives in ``registry`` and ``queries``."""
+from chassis.http import http, load, load_body, path_uuid
 from chassis.service import PlatformService
 
-from centres import registry, schemas
+from centres import queries, registry, schemas
 from centres.adapters import RegistryUnitOfWork
 from centres.geography import default_geography
+
+# kind → (input schema, output schema, list query schema)
+SCHEMAS = {
+    registry.ORGANISATION: (schemas.OrganisationIn, schemas.OrganisationOut(), schemas.OrganisationQuery),
+    registry.FUND: (schemas.FundIn, schemas.FundOut(), schemas.FundQuery),
+    registry.CENTRE: (schemas.CentreIn, schemas.CentreOut(), schemas.ListQuery),
+}
 
 
 class CentresService(PlatformService):
     name = "centres"
 
+    # -- shared by the three kinds of registered body ----------------------------------
+    def _register(self, kind, request):
+        self.db.principal(request).require("operator")
+        schema_in, schema_out, _ = SCHEMAS[kind]
+        command = load_body(request, schema_in())
+        with self.db.unit_of_work(RegistryUnitOfWork) as uow:
+            record = registry.register(kind, uow, default_geography(), command)
+        return 201, schema_out.dump(record)
+
+    def _update(self, kind, request, record_id):
+        self.db.principal(request).require("operator")
+        schema_in, schema_out, _ = SCHEMAS[kind]
+        record_id = path_uuid(record_id, kind.id_key)
+        changes = load_body(request, schemas.patch_of(schema_in, kind.id_key))
+        with self.db.unit_of_work(RegistryUnitOfWork) as uow:
+            record = registry.update(kind, uow, default_geography(), record_id, changes)
+        return 200, schema_out.dump(record)
+
+    def _get(self, kind, record_id):
+        with self.db.unit_of_work(RegistryUnitOfWork) as uow:
+            record = registry.get(kind, uow, path_uuid(record_id, kind.id_key))
+        return 200, SCHEMAS[kind][1].dump(record)
+
+    def _list(self, kind, request):
+        _, schema_out, query_schema = SCHEMAS[kind]
+        criteria = queries.criteria(default_geography(), load(query_schema(), request.args.to_dict(flat=True)))
+        with self.db.unit_of_work(RegistryUnitOfWork) as uow:
+            records, total = getattr(uow, kind.repository).search(criteria)
+        return 200, {"items": schema_out.dump(records, many=True), "total": total,
+                     "limit": criteria["limit"], "offset": criteria["offset"]}
+
+    # -- organisations -----------------------------------------------------------------
     @http("POST", "/v1/organisations")
     def register_organisation(self, request):
-        self.db.principal(request).require("operator")
-        command = load_body(request, schemas.OrganisationIn())
-        with self.db.unit_of_work(RegistryUnitOfWork) as uow:
-            org = registry.register_organisation(uow, default_geography(), command)
-        return 201, schemas.OrganisationOut().dump(org)
+        return self._register(registry.ORGANISATION, request)
+
+    @http("GET", "/v1/organisations")
+    def list_organisations(self, request):
+        return self._list(registry.ORGANISATION, request)
 
     @http("GET", "/v1/organisations/<organisation_id>")
     def get_organisation(self, request, organisation_id):
-        with self.db.unit_of_work(RegistryUnitOfWork) as uow:
-            org = registry.get_organisation(uow, path_uuid(organisation_id, "organisation_id"))
-        return 200, schemas.OrganisationOut().dump(org)
+        return self._get(registry.ORGANISATION, organisation_id)
 
+    @http("PATCH", "/v1/organisations/<organisation_id>")
+    def update_organisation(self, request, organisation_id):
+        return self._update(registry.ORGANISATION, request, organisation_id)
+
+    # -- funds -------------------------------------------------------------------------
     @http("POST", "/v1/funds")
     def register_fund(self, request):
-        self.db.principal(request).require("operator")
-        command = load_body(request, schemas.FundIn())
-        with self.db.unit_of_work(RegistryUnitOfWork) as uow:
-            fund = registry.register_fund(uow, default_geography(), command)
-        return 201, schemas.FundOut().dump(fund)
+        return self._register(registry.FUND, request)
+
+    @http("GET", "/v1/funds")
+    def list_funds(self, request):
+        return self._list(registry.FUND, request)
 
     @http("GET", "/v1/funds/<fund_id>")
     def get_fund(self, request, fund_id):
+        return self._get(registry.FUND, fund_id)
+
+    @http("PATCH", "/v1/funds/<fund_id>")
+    def update_fund(self, request, fund_id):
+        return self._update(registry.FUND, request, fund_id)
+
+    # -- incubation centres (their contact people are personal data: token required) ---
+    @http("POST", "/v1/centres")
+    def register_centre(self, request):
+        return self._register(registry.CENTRE, request)
+
+    @http("GET", "/v1/centres")
+    def list_centres(self, request):
+        self.db.principal(request)
+        return self._list(registry.CENTRE, request)
+
+    @http("GET", "/v1/centres/<centre_id>")
+    def get_centre(self, request, centre_id):
+        self.db.principal(request)
+        return self._get(registry.CENTRE, centre_id)
+
+    @http("PATCH", "/v1/centres/<centre_id>")
+    def update_centre(self, request, centre_id):
+        return self._update(registry.CENTRE, request, centre_id)
+
+    # -- reference data and reports ----------------------------------------------------
+    @http("GET", "/v1/focus-areas")
+    def list_focus_areas(self, request):
+        return 200, {"items": [{"code": code, "name_th": name_th}
+                               for code, name_th in registry.FOCUS_AREAS.items()]}
+
+    @http("GET", "/v1/coverage")
+    def coverage(self, request):
         with self.db.unit_of_work(RegistryUnitOfWork) as uow:
-            fund = registry.get_fund(uow, path_uuid(fund_id, "fund_id"))
-        return 200, schemas.FundOut().dump(fund)
+            counts = {kind: getattr(uow, kind).count_by_province() for kind in queries.KINDS}
+        return 200, queries.coverage(default_geography(), counts)
 
     @http("GET", "/v1/geo/subdistricts/<code>")
     def get_subdistrict(self, request, code):

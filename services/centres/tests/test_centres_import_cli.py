@@ -1,0 +1,99 @@
+"""``centres-import`` end to end: a real process, real CSV files, the session's real database."""
+import csv
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from centres.importer import REJECT_COLUMN
+from devtools.testing import query
+
+pytestmark = pytest.mark.integration
+
+HEADER = ["ชื่อ", "รหัสตำบล", "ปีที่รับเข้า", "ประเด็นงาน", "ผู้ประสานงาน", "โทรศัพท์"]
+
+
+def centres_import(test_env, *args):
+    executable = Path(sys.executable).parent / "centres-import"  # the entry point, installed by make venv
+    assert executable.exists(), "centres-import is not installed (make venv)"
+    return subprocess.run([str(executable), *args], env=test_env, capture_output=True, text=True, timeout=60)
+
+
+def write_csv(path, rows, header=HEADER):
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return str(path)
+
+
+def names_in_db(config_of, tag):
+    rows = query(config_of("centres")["DATABASE_URL"],
+                 "SELECT name_th FROM centres WHERE name_th LIKE %s ORDER BY name_th", (f"%{tag}",))
+    return [row["name_th"] for row in rows]
+
+
+@pytest.fixture
+def tag():
+    return uuid.uuid4().hex[:8]
+
+
+def good_rows(tag):
+    return [[f"ศูนย์บ่มเพาะบ้านปรางค์ {tag}", "300405", "2563", "การท่องเที่ยวโดยชุมชน", "นายสมชาย", "081-234-5678"],
+            [f"ศูนย์ท่าเสา {tag}", "710202", "2564", "การแปรรูปและการตลาด;การผลิต", "", ""]]
+
+
+def bad_row(tag):
+    return [f"ศูนย์ผิด {tag}", "999999", "2020", "การผลิต", "", ""]
+
+
+def test_a_valid_file_is_imported_with_its_events(test_env, config_of, tmp_path, tag):
+    result = centres_import(test_env, "centres", write_csv(tmp_path / "ok.csv", good_rows(tag)))
+    assert result.returncode == 0, result.stderr
+    assert names_in_db(config_of, tag) == sorted(row[0] for row in good_rows(tag))
+    events = query(config_of("centres")["DATABASE_URL"],
+                   "SELECT body FROM outbox WHERE body LIKE %s", (f"%{tag}%",))
+    assert sorted(json.loads(row["body"])["event_type"] for row in events) == ["centre.registered"] * 2
+
+
+def test_a_file_with_one_bad_row_imports_nothing_and_names_row_column_and_reason(test_env, config_of, tmp_path, tag):
+    result = centres_import(test_env, "centres", write_csv(tmp_path / "bad.csv", [*good_rows(tag), bad_row(tag)]))
+    assert result.returncode == 1
+    assert "แถว 4 คอลัมน์ 'รหัสตำบล'" in result.stderr and "999999" in result.stderr
+    assert "แถว 4 คอลัมน์ 'ปีที่รับเข้า'" in result.stderr
+    assert names_in_db(config_of, tag) == []
+
+
+def test_valid_only_imports_the_good_rows_and_writes_the_rejects(test_env, config_of, tmp_path, tag):
+    rejects = tmp_path / "rejects.csv"
+    result = centres_import(test_env, "centres", write_csv(tmp_path / "mixed.csv", [bad_row(tag), *good_rows(tag)]),
+                            "--valid-only", "--rejects", str(rejects))
+    assert result.returncode == 0, result.stderr
+    assert names_in_db(config_of, tag) == sorted(row[0] for row in good_rows(tag))
+    with open(rejects, encoding="utf-8-sig", newline="") as handle:
+        [rejected] = list(csv.DictReader(handle))
+    assert rejected["ชื่อ"] == bad_row(tag)[0]
+    assert "รหัสตำบล" in rejected[REJECT_COLUMN] and "ปีที่รับเข้า" in rejected[REJECT_COLUMN]
+
+
+def test_a_file_with_unknown_columns_is_refused_whole(test_env, config_of, tmp_path, tag):
+    result = centres_import(test_env, "centres", write_csv(tmp_path / "odd.csv", [good_rows(tag)[0] + ["แดง"]],
+                                                           header=HEADER + ["สี"]))
+    assert result.returncode == 2
+    assert "สี" in result.stderr
+    assert names_in_db(config_of, tag) == []
+
+
+def test_the_bundled_demo_is_imported_and_labelled_demo(test_env, config_of):
+    result = centres_import(test_env, "--demo")
+    assert result.returncode == 0, result.stderr
+    dsn = config_of("centres")["DATABASE_URL"]
+    for table in ("centres", "funds", "organisations"):
+        rows = query(dsn, f"SELECT demo FROM {table} WHERE name_th LIKE %s", ("%(ตัวอย่าง)",))
+        assert rows and all(row["demo"] for row in rows), table
+    linked = query(dsn, "SELECT place->>'province_code' AS province FROM organisations"
+                        " WHERE name_th LIKE %s AND centre_id IS NOT NULL", ("%(ตัวอย่าง)",))
+    assert sorted(row["province"] for row in linked) == ["30", "71"]
