@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 export PYTHONWARNINGS := ignore::Warning:nameko.cli.commands
 
-.PHONY: venv demo test up unit chaos clean
+.PHONY: venv demo test up unit chaos clean contracts check-contracts
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,15 @@ chaos: venv
 
 unit: venv
 	$(PY) -m pytest -m "not integration and not e2e and not chaos"
+
+# Documents generated from contracts/ and chassis/broker.py: the AsyncAPI document and RabbitMQ definitions
+contracts: venv
+	$(PY) -m contracts.docs
+	$(PY) deploy/generate.py
+
+# Fails if a generated document is stale or invalid (make test runs the same tests)
+check-contracts: venv
+	$(PY) -m pytest tests/contracts -q
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
