@@ -6,9 +6,10 @@ import warnings
 import jsonschema
 import pytest
 import yaml
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 
 from contracts import decode, docs, topology
+from contracts.envelope import Payload
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # asyncapi3's models warn about shadowed field names
@@ -105,3 +106,22 @@ def test_schema_and_decoder_agree_on_which_fields_are_required(document, event_t
         except ValidationError:
             decoder_accepts = False
         assert schema_accepts == decoder_accepts, f"{ident}: without data.{name}"
+
+
+def test_field_metadata_documents_a_value_and_custom_validators_do_not_stop_generation():
+    class Sample(Payload):
+        code = fields.String(required=True, validate=lambda value: value.isdigit(),
+                             metadata={"description": "subdistrict code", "example": "830101"})
+
+    schema = docs.object_schema(Sample())
+    assert schema["properties"]["code"] == {"type": "string", "description": "subdistrict code",
+                                            "examples": ["830101"]}
+    assert docs.example_value(schema, "sample") == {"code": "830101"}
+
+
+def test_a_field_type_without_a_json_schema_mapping_is_refused_by_name():
+    class Sample(Payload):
+        ratio = fields.Float()
+
+    with pytest.raises(TypeError, match="SCALAR_TYPES"):
+        docs.object_schema(Sample())
