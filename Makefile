@@ -36,9 +36,10 @@ chaos: venv
 unit: venv
 	$(PY) -m pytest -m "not integration and not e2e and not chaos"
 
-# Documents generated from contracts/ and chassis/broker.py: the AsyncAPI document and RabbitMQ definitions
+# Documents generated from contracts/, the services and chassis/broker.py: AsyncAPI, OpenAPI, deploy/
 contracts: venv
 	$(PY) -m contracts.docs
+	$(PY) -m contracts.openapi
 	$(PY) deploy/generate.py
 
 # Fails if a generated document is stale or invalid (make test runs the same tests)

@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 import yaml
-from marshmallow import fields, validate
+from marshmallow import RAISE, fields, validate
 
 from contracts import topology
 
@@ -97,11 +97,12 @@ def field_schema(field):
 
 
 def object_schema(schema):
-    """JSON Schema of a marshmallow schema instance; unknown properties are allowed (EXCLUDE)."""
+    """JSON Schema of a marshmallow schema instance; unknown properties are allowed unless RAISE."""
     properties = {name: field_schema(field) for name, field in schema.fields.items()
                   if not field.dump_only}
     required = [name for name, field in schema.fields.items() if field.required]
-    result = {"type": "object", "properties": properties, "additionalProperties": True}
+    result = {"type": "object", "properties": properties,
+              "additionalProperties": schema.unknown != RAISE}
     if required:
         result["required"] = required
     return result
