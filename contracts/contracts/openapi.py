@@ -16,9 +16,9 @@ from pathlib import Path
 
 from marshmallow import Schema
 
+from chassis.cli import SERVICES
 from contracts.docs import object_schema
 
-SERVICES = ("marketplace", "funds", "centres", "notifications")
 DIRECTORY = Path(__file__).resolve().parents[1] / "openapi"
 PATH_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 REQUEST_BODY = re.compile(r"load_body\(request, schemas\.(\w+)\(")
