@@ -11,6 +11,7 @@ import yaml
 from prometheus_client import REGISTRY
 
 from centres.service import CentresService  # noqa: F401  each service registers its own metrics
+from chassis.cli import SERVICES
 from devtools.testing import query
 from funds.service import FundsService
 from marketplace.service import MarketplaceService  # noqa: F401
@@ -115,3 +116,22 @@ def test_a_running_services_metrics_pass_promtool(run_container, config_of):
     assert response.status_code == 200
     assert 'outbox_lag_seconds{service="funds"}' in response.text
     assert_promtool("check", "metrics", stdin=response.text)
+
+
+def test_prometheus_scrapes_every_service_of_the_compose_file_on_its_http_port():
+    scrape = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
+    compose = yaml.safe_load((DEPLOY.parent / "docker-compose.yml").read_text(encoding="utf-8"))
+    [job] = [job for job in scrape["scrape_configs"] if job["job_name"] == "codi-services"]
+    [discovery] = job["dns_sd_configs"]
+    assert sorted(discovery["names"]) == sorted(SERVICES)
+    for service in SERVICES:
+        address = compose["services"][service]["environment"][f"{service.upper()}_HTTP_ADDRESS"]
+        assert address.endswith(f":{discovery['port']}")
+
+
+def test_every_dashboard_panel_uses_a_provisioned_datasource():
+    provisioned = yaml.safe_load((DEPLOY / "grafana" / "provisioning" / "datasources" / "datasources.yml")
+                                 .read_text(encoding="utf-8"))
+    uids = {(source["type"], source["uid"]) for source in provisioned["datasources"]}
+    for target in dashboard_targets():
+        assert (target["datasource"]["type"], target["datasource"]["uid"]) in uids
