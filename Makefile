@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 export PYTHONWARNINGS := ignore::Warning:nameko.cli.commands
 
-.PHONY: venv demo test up unit chaos bench clean
+.PHONY: venv demo test up unit chaos bench clean contracts check-contracts
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -43,6 +43,16 @@ $(VENV)/.bench-installed: $(VENV)/.installed bench/requirements.txt
 
 bench: $(VENV)/.bench-installed
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Documents generated from contracts/, the services and chassis/broker.py: AsyncAPI, OpenAPI, deploy/
+contracts: venv
+	$(PY) -m contracts.docs
+	$(PY) -m contracts.openapi
+	$(PY) deploy/generate.py
+
+# Fails if a generated document is stale or invalid (make test runs the same tests)
+check-contracts: venv
+	$(PY) -m pytest tests/contracts -q
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

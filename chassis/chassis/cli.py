@@ -5,6 +5,9 @@
     codi-admin SERVICE token revoke TOKEN
     codi-admin SERVICE run                run the service (nameko) in the foreground
     codi-admin SERVICE config-path        print the path of the service's config.yaml
+    codi-admin SERVICE dead-letters list  show the messages in the service's dead-letter queue
+    codi-admin SERVICE dead-letters replay [--limit N]
+                                          send them back to the queues they came from
     codi-admin topology                   declare every exchange and durable queue
 """
 import argparse
@@ -14,10 +17,13 @@ import uuid
 from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
+from kombu import Connection, Producer
+
 from chassis import auth
 from chassis.broker import Publisher
 from chassis.config import load_config
 from chassis.db import Database, create_database, migrate
+from contracts import topology
 
 SERVICES = ("marketplace", "funds", "centres", "notifications")
 
@@ -55,6 +61,67 @@ def issue_token(service, kind, subject=None, label="", environ=None):
             return auth.issue(cursor, kind, subject, label)
     finally:
         database.close()
+
+
+def original_queue(headers):
+    """Where a dead letter came from: our consumer's header, or RabbitMQ's own x-death record."""
+    deaths = headers.get("x-death") or [{}]
+    return headers.get("x-original-queue") or deaths[0].get("queue")
+
+
+def list_dead_letters(service, environ=None):
+    """(headers, body) of every message in the service's dead-letter queue; all stay there."""
+    with Connection(service_config(service, environ)["AMQP_URI"]) as connection:
+        channel = connection.channel()
+        found = []
+        while (message := channel.basic_get(topology.dead_letter_queue_name(service))) is not None:
+            found.append((message.headers or {}, message.body))
+        channel.close()  # unacknowledged: every message returns to the queue
+        return found
+
+
+def replay_dead_letters(service, limit=None, environ=None):
+    """Publish dead letters back to their original queue (confirmed), then remove them.
+
+    Returns (replayed, left): a message whose origin is unknown stops the replay and stays.
+    """
+    replayed = 0
+    with Connection(service_config(service, environ)["AMQP_URI"],
+                    transport_options={"confirm_publish": True}) as connection:
+        channel = connection.channel()
+        producer = Producer(channel)
+        while limit is None or replayed < limit:
+            message = channel.basic_get(topology.dead_letter_queue_name(service))
+            if message is None:
+                break
+            headers = dict(message.headers or {})
+            queue = original_queue(headers)
+            if queue is None:
+                channel.basic_reject(message.delivery_tag, requeue=True)
+                break
+            headers.pop("x-death", None)
+            producer.publish(message.body, exchange="", routing_key=queue, headers=headers,
+                             content_type=message.properties.get("content_type", "application/json"),
+                             content_encoding=message.properties.get("content_encoding", "utf-8"),
+                             delivery_mode=2)
+            channel.basic_ack(message.delivery_tag)
+            replayed += 1
+        channel.close()
+    return replayed, len(list_dead_letters(service, environ))
+
+
+def cmd_dead_letters(service, args):
+    if args.action == "replay":
+        replayed, left = replay_dead_letters(service, args.limit)
+        print(f"replayed {replayed}; {left} left in {topology.dead_letter_queue_name(service)}")
+        return
+    letters = list_dead_letters(service)
+    for number, (headers, body) in enumerate(letters, 1):
+        reason = headers.get("x-dead-letter-reason", "dead-lettered by the broker (x-death)")
+        text = body if isinstance(body, str) else body.decode("utf-8", "replace")  # binary stays bytes
+        print(f"{number}. from {original_queue(headers)}: {reason}")
+        print(f"   {text[:300]}")
+    print(f"{len(letters)} message(s) in {topology.dead_letter_queue_name(service)}")
 
 
 def cmd_migrate(service):
@@ -107,6 +174,11 @@ def main(argv=None):
     issue.add_argument("--label")
     revoke = token_sub.add_parser("revoke")
     revoke.add_argument("token")
+    letters = sub.add_parser("dead-letters")
+    letters_sub = letters.add_subparsers(dest="action", required=True)
+    letters_sub.add_parser("list")
+    replay = letters_sub.add_parser("replay")
+    replay.add_argument("--limit", type=int)
     args = parser.parse_args(argv)
 
     if args.target == "topology":
@@ -117,6 +189,8 @@ def main(argv=None):
         return cmd_token(args.target, args)
     if args.command == "run":
         return cmd_run(args.target)
+    if args.command == "dead-letters":
+        return cmd_dead_letters(args.target, args)
     if args.command == "config-path":
         return print(config_path(args.target))
     parser.error("a command is required")
