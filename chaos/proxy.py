@@ -7,6 +7,31 @@ import socket
 import threading
 
 
+class Pair:
+    """A client socket and its upstream, closed once both pumps between them have finished."""
+
+    def __init__(self, client, upstream):
+        self.sockets = (client, upstream)
+        self._running_pumps = 2
+        self._lock = threading.Lock()
+
+    def shutdown(self):
+        for sock in self.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def pump_finished(self):
+        with self._lock:
+            self._running_pumps -= 1
+            return self._running_pumps == 0
+
+    def close(self):
+        for sock in self.sockets:
+            sock.close()
+
+
 class Proxy:
     def __init__(self, target_host, target_port, listen_port=0):
         self.target = (target_host, target_port)
@@ -21,7 +46,8 @@ class Proxy:
         while self._running:
             try:
                 client, _ = self._server.accept()
-            except OSError:
+            except OSError:  # shut down by close()
+                self._server.close()
                 return
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
@@ -29,38 +55,41 @@ class Proxy:
             except OSError:
                 client.close()
                 continue
+            pair = Pair(client, upstream)
             with self._lock:
-                self._open.update((client, upstream))
+                self._open.add(pair)
             for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+                threading.Thread(target=self._pump, args=(pair, source, sink), daemon=True).start()
 
-    def _pump(self, source, sink):
+    def _pump(self, pair, source, sink):
         try:
             while chunk := source.recv(65536):
                 sink.sendall(chunk)
         except OSError:
             pass
         finally:
-            self._close(source, sink)
-
-    def _close(self, *sockets):
-        with self._lock:
-            for sock in sockets:
-                self._open.discard(sock)
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                sock.close()
+            pair.shutdown()  # wakes the other direction's pump, which is blocked in recv
+            if pair.pump_finished():
+                with self._lock:
+                    self._open.discard(pair)
+                pair.close()
 
     def cut(self):
-        """Close every connection now; returns how many sockets were cut."""
+        """Cut every connection now (both directions); returns how many sockets were cut.
+
+        Only shutdown here: each socket is closed by its own pumps once they have returned,
+        never while one of them still waits on it.
+        """
         with self._lock:
-            sockets = list(self._open)
-        self._close(*sockets)
-        return len(sockets)
+            pairs = list(self._open)
+        for pair in pairs:
+            pair.shutdown()
+        return 2 * len(pairs)
 
     def close(self):
         self._running = False
-        self._server.close()
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread, which closes it
+        except OSError:
+            pass
         self.cut()

@@ -30,6 +30,7 @@ SCALAR_TYPES = [
     (fields.Integer, {"type": "integer"}),
     (fields.Boolean, {"type": "boolean"}),
     (fields.Dict, {"type": "object"}),
+    (fields.Raw, {}),  # any JSON value
 ]
 
 
@@ -88,7 +89,7 @@ def field_schema(field):
         schema["description"] = field.metadata["description"]
     if "example" in field.metadata:  # fields.X(metadata={"example": ...}) documents a real value
         schema["examples"] = [field.metadata["example"]]
-    if field.allow_none:
+    if field.allow_none and "type" in schema:  # a schema without "type" already admits null
         schema["type"] = [schema["type"], "null"]
     return schema
 

@@ -139,7 +139,7 @@ class RefundOut(Schema):
 
 # -- listing: keyset pagination behind an opaque cursor -----------------------------
 
-class Cursor(fields.Field):
+class Cursor(fields.String):
     """(sort timestamp, id) of the last item of a page, as an opaque URL-safe string."""
 
     def _serialize(self, value, attr, obj, **kwargs):
