@@ -25,7 +25,7 @@ OPERATIONS = [
     ("get", "/v1/products/{product_id}", "ดูสินค้า (get a product)", None, None,
      200, schemas.ProductOut, (400, 404)),
     ("patch", "/v1/products/{product_id}", "แก้ไขสินค้า (change a product: its seller or an operator)",
-     schemas.product_patch(), None, 200, schemas.ProductOut, (400, 401, 403, 404)),
+     schemas.ProductPatch(), None, 200, schemas.ProductOut, (400, 401, 403, 404)),
     ("get", "/v1/orders", "รายการคำสั่งซื้อ (list orders)", None, schemas.OrderQuery,
      200, schemas.OrderPage, (400, 401, 403)),
     ("post", "/v1/orders", "สั่งซื้อ (place an order)", schemas.OrderIn, None,

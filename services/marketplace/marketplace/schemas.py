@@ -33,18 +33,17 @@ class ProductIn(Strict):
 
 
 class ProductPatch(ProductIn):
-    """Any of a product's own fields; load with ``partial=True`` and without ``seller_id``."""
+    """Any of a product's own fields (all optional); the seller never changes."""
 
     active = fields.Boolean()
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, exclude=("seller_id",), **kwargs)
 
     @validates_schema
     def something_to_change(self, data, **kwargs):
         if not data:
             raise ValidationError("ต้องระบุอย่างน้อยหนึ่งช่อง (nothing to change)", "_body")
-
-
-def product_patch():
-    return ProductPatch(partial=True, exclude=("seller_id",))
 
 
 class ProductOut(Schema):

@@ -83,7 +83,7 @@ class MarketplaceService(PlatformService):
     def update_product(self, request, product_id):
         principal = self.db.principal(request).require("organisation", "operator")
         product_id = path_uuid(product_id, "product_id")
-        changes = load_body(request, schemas.product_patch())
+        changes = load_body(request, schemas.ProductPatch())
         with self.db.unit_of_work(MarketUnitOfWork) as uow:
             product = catalogue.update_product(uow, principal, product_id, changes)
         return 200, schemas.ProductOut().dump(product)

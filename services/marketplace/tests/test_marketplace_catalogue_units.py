@@ -84,7 +84,7 @@ def test_changing_a_product_that_does_not_exist_is_not_found():
 ])
 def test_a_bad_patch_is_a_400_naming_the_field(body, field):
     with pytest.raises(InvalidInput) as refused:
-        load(schemas.product_patch(), body)
+        load(schemas.ProductPatch(), body)
     assert field in refused.value.fields
 
 
