@@ -81,6 +81,18 @@ def rabbitmqctl(*args):
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
 
 
+def wait_for_broker(seconds=120):
+    """``await_startup`` answers 69 until the restarted node's VM is reachable: ask again."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return rabbitmqctl("await_startup")
+        except subprocess.CalledProcessError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
 def memory_alarm(harness, rng):
     rabbitmqctl("set_vm_memory_high_watermark", "0.000001")
     time.sleep(3)
@@ -92,7 +104,7 @@ def restart_broker_app(harness, rng):
     rabbitmqctl("stop_app")
     time.sleep(2)
     rabbitmqctl("start_app")
-    rabbitmqctl("await_startup")
+    wait_for_broker()
     return "rabbitmqctl stop_app/start_app"
 
 
@@ -102,7 +114,7 @@ def kill_broker(harness, rng):
         os.kill(int(pid), signal.SIGKILL)
     time.sleep(1)
     subprocess.run(["rabbitmq-server", "-detached"], check=True, capture_output=True)
-    rabbitmqctl("await_startup")
+    wait_for_broker()
     return f"SIGKILL RabbitMQ ({len(pids)} processes) and restart"
 
 

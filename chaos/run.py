@@ -138,7 +138,7 @@ class Harness:
             drop_database(self.admin_dsn, f"{self.db_prefix}_{service}")
 
 
-def inject_faults(harness, rng, count, workload_done, injected):
+def inject_faults(harness, rng, count, workload_done, injected, failed):
     kinds = dict(faults.PROCESS_FAULTS)
     if harness.allow_infra:
         kinds.update(faults.INFRA_FAULTS)
@@ -149,11 +149,12 @@ def inject_faults(harness, rng, count, workload_done, injected):
         time.sleep(rng.uniform(0.2, 1.5))
         try:
             detail = kinds[kind](harness, rng)
+            injected[kind] += 1
         except Exception as exc:  # a fault that could not be injected is reported, not fatal
             detail = f"could not inject: {exc}"
-        injected[kind] += 1
-        log(f"fault {sum(injected.values())}/{len(schedule)}: {kind}: {detail}")
-        if workload_done.is_set() and sum(injected.values()) >= count:
+            failed[kind] += 1
+        log(f"fault {sum(injected.values()) + sum(failed.values())}/{len(schedule)}: {kind}: {detail}")
+        if workload_done.is_set() and sum(injected.values()) + sum(failed.values()) >= count:
             break
 
 
@@ -250,9 +251,9 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         harness.supervising = True
         threading.Thread(target=harness.supervise, daemon=True).start()
 
-        workload_done, injected = threading.Event(), Counter()
+        workload_done, injected, failed = threading.Event(), Counter(), Counter()
         fault_thread = threading.Thread(target=inject_faults, args=(
-            harness, random.Random(seed + 1), fault_count, workload_done, injected))
+            harness, random.Random(seed + 1), fault_count, workload_done, injected, failed))
         fault_thread.start()
         outcomes, retries = drive(harness, network, plans, seed)
         workload_done.set()
@@ -267,6 +268,7 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         harness.close()
     results.update({
         "seed": seed, "faults_injected": dict(injected), "faults_total": sum(injected.values()),
+        "faults_not_injected": dict(failed),
         "process_restarts": dict(harness.restarts), "http_retries": retries,
         "duplicates_published": harness.duplicates_published,
         "orders_driven": sum(1 for order_id, _ in outcomes.values() if order_id),

@@ -20,4 +20,5 @@ def test_a_short_fixed_seed_run_loses_and_doubles_nothing():
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "ci.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     assert set(results["faults_injected"]) == kinds
+    assert not results["faults_not_injected"]
     assert results["passed"], json.dumps(results, indent=2, ensure_ascii=False)
