@@ -59,11 +59,13 @@ def check_emails(mail_dir, levy_events, officer_ids, domain):
     return missing, duplicated, resent_same_id
 
 
-def levy_pending_events(outbox_rows):
-    """Event ids of levy.pending events, and credits announced more than once (a doubled email)."""
-    by_credit = defaultdict(list)
+def levy_email_events(outbox_rows):
+    """Event ids of the levy movements officers are emailed about (pending, voided, reversed),
+    and movements announced more than once (each would be a second, different email)."""
+    by_movement = defaultdict(list)
     for row in outbox_rows:
         body = json.loads(row["body"])
-        by_credit[body["data"]["credit_id"]].append(body["event_id"])
-    doubled = sum(1 for events in by_credit.values() if len(events) > 1)
-    return [event for events in by_credit.values() for event in events], doubled
+        movement = (body["event_type"], body["data"]["credit_id"], body["data"].get("reversal_id"))
+        by_movement[movement].append(body["event_id"])
+    doubled = sum(1 for events in by_movement.values() if len(events) > 1)
+    return [event for events in by_movement.values() for event in events], doubled

@@ -216,8 +216,8 @@ def check(harness, network, rate):
                     dead_unexpected += 1
                 channel.basic_ack(message.delivery_tag)
 
-    levy_events, doubled_announcements = checker.levy_pending_events(
-        harness.query("funds", "SELECT body FROM outbox WHERE routing_key = 'levy.pending'"))
+    levy_events, doubled_announcements = checker.levy_email_events(harness.query(
+        "funds", "SELECT body FROM outbox WHERE routing_key IN ('levy.pending', 'levy.voided', 'levy.reversed')"))
     missing, duplicated_mail, resent = checker.check_emails(
         harness.mail_dir, levy_events, [network["officer"]["officer_id"]], MESSAGE_ID_DOMAIN)
     return {
@@ -243,7 +243,7 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
     harness = Harness(seed, allow_infra, supports_lifecycle, work_dir)
     try:
         harness.start_platform()
-        network = scenario.set_up_network(harness.platform)
+        network = scenario.set_up_network(harness.platform, stock=5 * orders + 100)  # never sold out
         rate = network["agreement"]["rate"]
         plan_rng = random.Random(seed)
         plans = [plan_order(plan_rng, supports_lifecycle) for _ in range(orders)]

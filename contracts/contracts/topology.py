@@ -21,6 +21,8 @@ SUBSCRIPTIONS = {
     "notifications": [
         funds.OFFICER_REGISTERED,
         funds.LEVY_PENDING,
+        funds.LEVY_VOIDED,
+        funds.LEVY_REVERSED,
     ],
 }
 

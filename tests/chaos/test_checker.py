@@ -66,3 +66,20 @@ def test_the_proxy_forwards_and_cuts_connections_mid_stream():
     assert client.recv(1024) == b""  # the peer closed: the connection was cut
     proxy.close()
     server.close()
+
+
+def test_levy_emails_are_expected_per_movement_and_a_movement_told_twice_is_doubled():
+    import json
+
+    credit = str(uuid.uuid4())
+
+    def row(event_type, reversal_id=None):
+        return {"body": json.dumps({"event_id": str(uuid.uuid4()), "event_type": event_type,
+                                    "data": {"credit_id": credit, "reversal_id": reversal_id}})}
+
+    reversal = str(uuid.uuid4())
+    rows = [row("levy.pending"), row("levy.reversed", reversal), row("levy.reversed", str(uuid.uuid4())),
+            row("levy.voided"), row("levy.voided")]
+    events, doubled = checker.levy_email_events(rows)
+    assert len(events) == 5
+    assert doubled == 1  # the void told twice; two different reversals are two movements

@@ -38,8 +38,10 @@ class TemplateKind:
 
 
 LEVY_PENDING = TemplateKind("levy_pending", critical=False)
+LEVY_VOIDED = TemplateKind("levy_voided", critical=True)
+LEVY_REVERSED = TemplateKind("levy_reversed", critical=True)
 DAILY_DIGEST = TemplateKind("daily_digest", critical=False)
-KINDS = {kind.name: kind for kind in (LEVY_PENDING, DAILY_DIGEST)}
+KINDS = {kind.name: kind for kind in (LEVY_PENDING, LEVY_VOIDED, LEVY_REVERSED, DAILY_DIGEST)}
 
 
 def template_kind(name):
@@ -143,8 +145,8 @@ _SAMPLE_LEVY = {
 }
 
 
-def _preview_levy_pending(officer):
-    return render_levy(LEVY_PENDING, _SAMPLE_LEVY, officer, _SAMPLE_AT)
+def _preview_levy(kind):
+    return lambda officer: render_levy(kind, _SAMPLE_LEVY, officer, _SAMPLE_AT)
 
 
 def _preview_daily_digest(officer):
@@ -153,7 +155,8 @@ def _preview_daily_digest(officer):
     return render_daily_digest(items, officer, _SAMPLE_AT)
 
 
-_PREVIEWS = {LEVY_PENDING: _preview_levy_pending, DAILY_DIGEST: _preview_daily_digest}
+_PREVIEWS = {LEVY_PENDING: _preview_levy(LEVY_PENDING), LEVY_VOIDED: _preview_levy(LEVY_VOIDED),
+             LEVY_REVERSED: _preview_levy(LEVY_REVERSED), DAILY_DIGEST: _preview_daily_digest}
 
 
 def preview(kind, language="th"):

@@ -84,6 +84,18 @@ class NotificationsService(PlatformService):
             if uow is not None:
                 handlers.queue_levy_movement(uow, event, compose.LEVY_PENDING, self.message_id_domain)
 
+    @event_consumer(funds.LEVY_VOIDED)
+    def on_levy_voided(self, event):
+        with self.db.handling(event, "on_levy_voided", NotificationsUnitOfWork) as uow:
+            if uow is not None:
+                handlers.queue_levy_movement(uow, event, compose.LEVY_VOIDED, self.message_id_domain)
+
+    @event_consumer(funds.LEVY_REVERSED)
+    def on_levy_reversed(self, event):
+        with self.db.handling(event, "on_levy_reversed", NotificationsUnitOfWork) as uow:
+            if uow is not None:
+                handlers.queue_levy_movement(uow, event, compose.LEVY_REVERSED, self.message_id_domain)
+
     @timer(interval=DIGEST_CHECK_SECONDS)
     def queue_due_digests(self):
         with self.db.unit_of_work(NotificationsUnitOfWork) as uow:

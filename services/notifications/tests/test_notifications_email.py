@@ -383,3 +383,19 @@ def test_an_officer_who_opted_out_gets_no_levy_email(service, mail, amqp_uri):
     eventually("the colleague's email", lambda: mail.mails_to(colleague["email"]))
     assert mail.mails_to(opted_out["email"]) == []
     assert [e["recipient"] for e in log_of(service, fund_id=opted_out["fund_id"])] == [colleague["email"]]
+
+
+@pytest.mark.parametrize("event_type, subject_start", [
+    (funds.LEVY_VOIDED, "ยกเลิกเงินสมทบของ"), (funds.LEVY_REVERSED, "คืนเงินสมทบจาก")])
+def test_voids_and_reversals_are_critical_and_reach_an_officer_who_opted_out(
+        service, mail, amqp_uri, event_type, subject_start):
+    opted_out = register_officer(amqp_uri, preferences={"per_credit": False, "daily_digest_at": None})
+    data = levy_pending(opted_out, amount=2000)
+    if event_type is funds.LEVY_REVERSED:
+        data.update(original_credit_id=data["credit_id"], reversal_id=uuid.uuid4(),
+                    refund_id=uuid.uuid4(), phase="posted", shortfall_satang=0)
+    publish(amqp_uri, event_type, data)
+    [message] = eventually("the critical email", lambda: mail.mails_to(opted_out["email"]))
+    assert message["Subject"].startswith(subject_start)
+    text, html = text_and_html(message)
+    assert "20.00 บาท" in text and "ยี่สิบบาทถ้วน" in text and "20.00 บาท" in html
