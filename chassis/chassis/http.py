@@ -7,7 +7,7 @@ import json
 import logging
 import uuid
 
-from marshmallow import ValidationError
+from marshmallow import RAISE, Schema, ValidationError
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -17,6 +17,13 @@ from chassis.errors import DomainError, InvalidInput, TransientError
 log = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json; charset=utf-8"
+
+
+class Strict(Schema):
+    """Base of request schemas: an unknown field is a 400, never silently dropped."""
+
+    class Meta:
+        unknown = RAISE
 
 
 def json_response(status, payload, headers=None):

@@ -1,5 +1,7 @@
 """What crosses the HTTP boundary of the registry."""
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
+
+from chassis.http import Strict
 
 from centres.registry import FOCUS_AREAS, ORGANISATION_KINDS
 
@@ -7,11 +9,6 @@ NAME = validate.And(validate.Length(min=1, max=300),
                     validate.Regexp(r"(?s).*\S", error="ต้องไม่เว้นว่าง (must not be blank)"))
 REGISTRATION_NUMBER = validate.Length(max=30)
 SUBDISTRICT = validate.Regexp(r"^\d{6}$", error="รหัสตำบลเป็นตัวเลข 6 หลัก (six digits)")
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class OrganisationIn(Strict):

@@ -1,16 +1,12 @@
 """What crosses the funds service's HTTP boundary."""
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
+from chassis.http import Strict
 from chassis.thai import format_baht
 from funds.levy import BASES, RECIPIENTS
 from funds.statements import KIND_TH, PHASES
 
 ROLLUP_KEYS = ("region", "province_group", "centre")
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class AgreementIn(Strict):

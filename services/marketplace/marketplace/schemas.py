@@ -5,14 +5,11 @@ import json
 import uuid
 
 import geothai
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from chassis.http import Strict
 
 from marketplace.orders import STATUSES
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 def real_subdistrict(code):
