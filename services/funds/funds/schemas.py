@@ -104,9 +104,7 @@ class StatementQuery(Strict):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 
-class StatementBalanceOut(Schema):
-    posted_satang = fields.Integer()
-    pending_satang = fields.Integer()
+class StatementBalanceOut(BalanceOut):
     posted_th = fields.String()
     pending_th = fields.String()
 
