@@ -18,6 +18,7 @@ from chassis.broker import Publisher
 from chassis.db import TRANSIENT_ERRORS
 from chassis.db import Database as PooledDatabase
 from chassis.errors import TransientError
+from chassis.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,9 @@ class ServiceDatabase:
     def transaction(self, isolation=None):
         return self._database.transaction(isolation)
 
-    @contextmanager
     def unit_of_work(self, factory):
         """``factory(cursor)`` → a UnitOfWork; its events are staged before commit."""
-        with self._database.transaction() as cursor:
-            uow = factory(cursor)
-            yield uow
-            uow.stage_events()
+        return unit_of_work(self._database, factory)
 
     @contextmanager
     def handling(self, event, consumer, factory):

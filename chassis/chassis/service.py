@@ -1,10 +1,35 @@
 """The base every service class extends: database, outbox relay, metrics, health."""
 from nameko.dependency_providers import Config
+from nameko.timer import Timer
 from werkzeug.wrappers import Response
 
 from chassis import metrics
 from chassis.dependencies import Database, Metrics, OutboxRelay
 from chassis.http import http
+
+
+class ConfiguredTimer(Timer):
+    """A nameko timer whose interval comes from the service config (``config_key``);
+    an interval of 0 or less turns the timer off."""
+
+    def __init__(self, config_key, default_seconds, **kwargs):
+        self.config_key = config_key
+        super().__init__(interval=default_seconds, **kwargs)
+
+    def setup(self):
+        self.interval = float(self.container.config.get(self.config_key, self.interval))
+
+    def start(self):
+        if self.interval > 0:
+            super().start()
+
+    def stop(self):
+        if self.gt is not None:
+            super().stop()
+
+    def kill(self):
+        if self.gt is not None:
+            super().kill()
 
 
 class PlatformService:

@@ -3,6 +3,8 @@
 Domain code calls ``uow.emit(EVENT, data)``; the events are staged in the outbox inside
 the same transaction when the unit of work completes, so state and events commit together.
 """
+from contextlib import contextmanager
+
 from chassis import outbox
 
 
@@ -18,3 +20,13 @@ class UnitOfWork:
         staged = [outbox.stage(self.cursor, event_type, data) for event_type, data in self.events]
         self.events = []
         return staged
+
+
+@contextmanager
+def unit_of_work(database, factory):
+    """One transaction of ``database``: ``factory(cursor)`` → a UnitOfWork whose events are
+    staged in the outbox before commit (the service's relay publishes them)."""
+    with database.transaction() as cursor:
+        uow = factory(cursor)
+        yield uow
+        uow.stage_events()
