@@ -1,7 +1,9 @@
 """PostgreSQL repositories of the marketplace."""
 import json
+import uuid
 
 from chassis.uow import UnitOfWork
+from contracts.envelope import EnvelopeSchema
 from marketplace.orders import Line, Order
 
 
@@ -125,6 +127,8 @@ class Products:
         return _page(self.cursor.fetchall(), limit, "created_at")
 
 
+ENVELOPE = EnvelopeSchema()
+
 ORDER_COLUMNS = ("id, seller_id, buyer_id, status, payment_status, fulfilment_status, ship_to,"
                  " placed_at, expires_at, paid_at, cancel_reason")
 
@@ -186,6 +190,34 @@ class Orders:
             " ORDER BY placed_at DESC, id DESC LIMIT %(limit)s", {**where.params, "limit": limit + 1})
         rows, after = _page(self.cursor.fetchall(), limit, "placed_at")
         return self._with_lines(rows), after
+
+    def paid(self, paid_from=None, paid_to=None, after=None, limit=200, order_ids=None):
+        """Paid orders, oldest payment first, one page; ``after`` is the (paid_at, id) keyset of the
+        previous page; ``order_ids`` instead asks for those orders (if they were paid)."""
+        self.cursor.execute(
+            f"SELECT {ORDER_COLUMNS} FROM orders WHERE paid_at IS NOT NULL"
+            " AND (%(ids)s::uuid[] IS NULL OR id = ANY(%(ids)s::uuid[]))"
+            " AND (%(from)s::timestamptz IS NULL OR paid_at >= %(from)s)"
+            " AND (%(to)s::timestamptz IS NULL OR paid_at < %(to)s)"
+            " AND (%(after_at)s::timestamptz IS NULL OR (paid_at, id) > (%(after_at)s, %(after_id)s::uuid))"
+            " ORDER BY paid_at, id LIMIT %(limit)s",
+            {"ids": order_ids, "from": paid_from, "to": paid_to, "limit": limit + 1,
+             "after_at": after[0] if after else None, "after_id": after[1] if after else None})
+        rows, after = _page(self.cursor.fetchall(), limit, "paid_at")
+        return self._with_lines(rows), after
+
+    def staged_events(self, order_ids, event_names):
+        """{order id: [event envelope, …]} of the orders' events named ``event_names``, in the
+        order they were staged (from the outbox, which keeps every event it published)."""
+        self.cursor.execute(
+            "SELECT body FROM outbox WHERE exchange = 'marketplace.events'"
+            " AND ((body::jsonb -> 'data') ->> 'order_id') = ANY(%s) AND routing_key = ANY(%s)"
+            " ORDER BY id", ([str(order_id) for order_id in order_ids], list(event_names)))
+        staged = {order_id: [] for order_id in order_ids}
+        for row in self.cursor.fetchall():
+            envelope = ENVELOPE.load(json.loads(row["body"]))
+            staged[uuid.UUID(envelope["data"]["order_id"])].append(envelope)
+        return staged
 
     def due_for_expiry(self, now, limit):
         """Ids of unpaid orders past their time, locked; rows another sweeper holds are skipped."""

@@ -40,6 +40,9 @@ OPERATIONS = [
      schemas.CancellationIn, None, 200, schemas.OrderOut, (400, 401, 403, 404, 409)),
     ("post", "/v1/orders/{order_id}/refunds", "คืนเงินตามจำนวน (refund by line quantity: seller or operator)",
      schemas.RefundIn, None, 201, schemas.RefundOut, (400, 401, 403, 404, 409, 422)),
+    ("get", "/v1/reconciliation/orders",
+     "คำสั่งซื้อที่ชำระแล้วกับเหตุการณ์เดิม (paid orders with their original events: operators)",
+     None, schemas.ReconciliationQuery, 200, schemas.ReconciliationPage, (400, 401, 403)),
 ]
 PUBLIC = {("get", "/v1/products"), ("get", "/v1/products/{product_id}")}
 

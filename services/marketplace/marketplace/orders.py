@@ -286,6 +286,23 @@ def expire_due_orders(uow, now, limit):
     return expired
 
 
+# What funds needs to recompute an order's levies and outcomes: the events it was told of.
+RECONCILED_EVENTS = (events.ORDER_PAID, events.ORDER_DELIVERED, events.ORDER_CANCELLED,
+                     events.ORDER_EXPIRED, events.ORDER_REFUNDED)
+
+
+def reconciliation_page(uow, principal, query):
+    """Paid orders (a page by payment time, or the ones asked for by id), each with the
+    envelopes of the events that funds acts on, as staged, with their original event ids."""
+    principal.require("operator")
+    found, after = uow.orders.paid(query.get("paid_from"), query.get("paid_to"), query.get("after"),
+                                   query["limit"], query.get("order_id") or None)
+    staged = uow.orders.staged_events([order.id for order in found],
+                                      [event_type.name for event_type in RECONCILED_EVENTS])
+    return {"orders": [{"order": order, "events": staged[order.id]} for order in found],
+            "next_cursor": after}
+
+
 def seller_from_organisation(snapshot):
     place = snapshot["place"]
     return {"id": snapshot["organisation_id"], "name_th": snapshot["name_th"],

@@ -8,6 +8,7 @@ import geothai
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from chassis.http import Strict
+from contracts.envelope import EnvelopeSchema
 
 from marketplace.orders import STATUSES
 
@@ -179,6 +180,35 @@ class OrderPage(Schema):
 
 class ProductPage(Schema):
     items = fields.List(fields.Nested(ProductOut))
+    next_cursor = Cursor()
+
+
+# -- reconciliation (operators; funds' reconcile command) -----------------------------
+
+class ReconciliationQuery(PageQuery):
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    paid_from = fields.AwareDateTime(metadata={"description": "paid at or after"})
+    paid_to = fields.AwareDateTime(metadata={"description": "paid before"})
+    order_id = fields.List(fields.UUID(), validate=validate.Length(max=200), metadata={
+        "description": "only these orders, if paid (repeat the parameter)"})
+
+
+class PaidOrderOut(OrderOut):
+    """An order without its delivery address (funds has no use for it)."""
+
+    class Meta:
+        exclude = ("ship_to",)
+
+
+class ReconciliationOrder(Schema):
+    order = fields.Nested(PaidOrderOut)
+    events = fields.List(fields.Nested(EnvelopeSchema), metadata={
+        "description": "the order's order.paid, delivered, cancelled, expired and refunded events "
+                       "as published (original event ids), in the order they were staged"})
+
+
+class ReconciliationPage(Schema):
+    orders = fields.List(fields.Nested(ReconciliationOrder))
     next_cursor = Cursor()
 
 

@@ -1,12 +1,10 @@
 """nameko entrypoints of the marketplace: thin, the logic lives in ``orders`` and ``catalogue``."""
 import datetime as dt
 
-from nameko.timer import Timer
-
 from chassis import idempotency
 from chassis.http import http, load, load_body, path_uuid, read_json
 from chassis.messaging import event_consumer
-from chassis.service import PlatformService
+from chassis.service import ConfiguredTimer, PlatformService
 from contracts import centres
 
 from marketplace import catalogue, openapi, orders, schemas
@@ -17,17 +15,6 @@ EXPIRY_BATCH = 100
 
 def now():
     return dt.datetime.now(dt.timezone.utc)
-
-
-class ConfiguredTimer(Timer):
-    """A nameko timer whose interval comes from the service config (``config_key``)."""
-
-    def __init__(self, config_key, default_seconds, **kwargs):
-        self.config_key = config_key
-        super().__init__(interval=default_seconds, **kwargs)
-
-    def setup(self):
-        self.interval = float(self.container.config.get(self.config_key, self.interval))
 
 
 class MarketplaceService(PlatformService):
@@ -160,6 +147,16 @@ class MarketplaceService(PlatformService):
             order, refund = orders.refund_order(uow, principal, order_id, command, now())
             return 201, schemas.RefundOut().dump({**refund, "order": order})
         return self._order_step(request, order_id, schemas.RefundIn(), step)
+
+    @http("GET", "/v1/reconciliation/orders")
+    def reconciliation_orders(self, request):
+        principal = self.db.principal(request)
+        arguments = {name: values if name == "order_id" else values[0]
+                     for name, values in request.args.lists()}
+        query = load(schemas.ReconciliationQuery(), arguments)
+        with self.db.unit_of_work(MarketUnitOfWork) as uow:
+            page = orders.reconciliation_page(uow, principal, query)
+        return 200, schemas.ReconciliationPage().dump(page)
 
     @ConfiguredTimer.decorator("ORDER_EXPIRY_SWEEP_SECONDS", 30)
     def expire_unpaid_orders(self):
