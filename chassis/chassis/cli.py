@@ -8,9 +8,13 @@
     codi-admin SERVICE dead-letters list  show the messages in the service's dead-letter queue
     codi-admin SERVICE dead-letters replay [--limit N]
                                           send them back to the queues they came from
+    codi-admin funds reconcile [--from DATE] [--to DATE] [--repair] [--json]
+                                          compare paid orders with the ledger; --repair replays
+                                          the missing events (services/funds/README.md)
     codi-admin topology                   declare every exchange and durable queue
 """
 import argparse
+import importlib
 import os
 import sys
 import uuid
@@ -26,6 +30,10 @@ from chassis.db import Database, create_database, migrate
 from contracts import topology
 
 SERVICES = ("marketplace", "funds", "centres", "notifications")
+
+# Commands a service adds: (service, command) → module with add_arguments(parser) and
+# command(args) → exit status.
+SERVICE_COMMANDS = {("funds", "reconcile"): "funds.reconciler"}
 
 
 def config_path(service):
@@ -179,6 +187,9 @@ def main(argv=None):
     letters_sub.add_parser("list")
     replay = letters_sub.add_parser("replay")
     replay.add_argument("--limit", type=int)
+    for (service, name), module in SERVICE_COMMANDS.items():
+        importlib.import_module(module).add_arguments(
+            sub.add_parser(name, help=f"{service} only"))
     args = parser.parse_args(argv)
 
     if args.target == "topology":
@@ -191,6 +202,10 @@ def main(argv=None):
         return cmd_run(args.target)
     if args.command == "dead-letters":
         return cmd_dead_letters(args.target, args)
+    if args.command and (args.target, args.command) in SERVICE_COMMANDS:
+        return sys.exit(importlib.import_module(SERVICE_COMMANDS[args.target, args.command]).command(args))
+    if any(name == args.command for _, name in SERVICE_COMMANDS):
+        parser.error(f"{args.command} is a command of another service")
     if args.command == "config-path":
         return print(config_path(args.target))
     parser.error("a command is required")

@@ -3,7 +3,7 @@ import json
 import uuid
 
 from chassis.uow import UnitOfWork
-from funds.ledger import fund_account
+from funds.ledger import CLEARING, fund_account
 from funds.levy import Agreement
 from funds.settlement import Credit, Outcome
 
@@ -281,6 +281,95 @@ class Rollups:
         return self.cursor.fetchall()
 
 
+class Reconciliation:
+    """Set-wise reads of what the funds service holds, for ``funds.reconciliation``."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def credits_of_orders(self, order_ids):
+        """{order id: [credit row, …]}"""
+        self.cursor.execute(
+            "SELECT id, order_id, fund_id, agreement_id, amount_satang, lines, status, refunded"
+            " FROM credits WHERE order_id = ANY(%s::uuid[]) ORDER BY created_at, id", (list(order_ids),))
+        found = {order_id: [] for order_id in order_ids}
+        for row in self.cursor.fetchall():
+            found.setdefault(row["order_id"], []).append(row)
+        return found
+
+    def outcomes_of_orders(self, order_ids):
+        """{order id: (source event ids, refund ids)} of the outcomes recorded."""
+        self.cursor.execute(
+            "SELECT order_id, source_event_id, refund_id FROM order_outcomes"
+            " WHERE order_id = ANY(%s::uuid[])", (list(order_ids),))
+        found = {order_id: (set(), set()) for order_id in order_ids}
+        for row in self.cursor.fetchall():
+            events, refunds = found.setdefault(row["order_id"], (set(), set()))
+            events.add(row["source_event_id"])
+            if row["refund_id"] is not None:
+                refunds.add(row["refund_id"])
+        return found
+
+    def ledger_of_credits(self, credit_ids):
+        """{credit id: {phase: satang}} booked to the credit's fund (its own and its receivable
+        account) by the credit's transactions."""
+        self.cursor.execute(
+            "SELECT t.credit_id, e.phase, sum(e.amount_satang)::bigint AS total"
+            " FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id"
+            " WHERE t.credit_id = ANY(%s::uuid[]) AND e.account <> %s GROUP BY t.credit_id, e.phase",
+            (list(credit_ids), CLEARING))
+        found = {}
+        for row in self.cursor.fetchall():
+            found.setdefault(row["credit_id"], {})[row["phase"]] = row["total"]
+        return found
+
+    def credited_orders(self, since, until, after, limit):
+        """One page of the ids of orders credited in [since, until), in id order after ``after``."""
+        self.cursor.execute(
+            "SELECT DISTINCT order_id FROM credits WHERE (%(since)s::timestamptz IS NULL"
+            " OR created_at >= %(since)s) AND (%(until)s::timestamptz IS NULL OR created_at < %(until)s)"
+            " AND (%(after)s::uuid IS NULL OR order_id > %(after)s::uuid) ORDER BY order_id LIMIT %(limit)s",
+            {"since": since, "until": until, "after": after, "limit": limit})
+        return [row["order_id"] for row in self.cursor.fetchall()]
+
+    def unbalanced_transactions(self):
+        self.cursor.execute(
+            "SELECT transaction_id, sum(amount_satang)::bigint AS total FROM ledger_entries"
+            " GROUP BY transaction_id HAVING sum(amount_satang) <> 0 ORDER BY transaction_id")
+        return self.cursor.fetchall()
+
+    def accounts_off_their_entries(self):
+        self.cursor.execute(
+            "SELECT a.code, a.fund_id, a.pending_satang, a.posted_satang,"
+            " coalesce(e.pending, 0)::bigint AS entries_pending, coalesce(e.posted, 0)::bigint AS entries_posted"
+            " FROM accounts a LEFT JOIN (SELECT account,"
+            " sum(amount_satang) FILTER (WHERE phase = 'pending') AS pending,"
+            " sum(amount_satang) FILTER (WHERE phase = 'posted') AS posted"
+            " FROM ledger_entries GROUP BY account) e ON e.account = a.code"
+            " WHERE a.pending_satang <> coalesce(e.pending, 0) OR a.posted_satang <> coalesce(e.posted, 0)"
+            " ORDER BY a.code")
+        return self.cursor.fetchall()
+
+    def agreements_of_sellers(self, seller_ids):
+        """{seller id: [every version of its agreements]}"""
+        self.cursor.execute(
+            f"SELECT {AGREEMENT_COLUMNS} FROM levy_agreements WHERE seller_org_id = ANY(%s::uuid[])"
+            " ORDER BY id, version", (list(seller_ids),))
+        found = {seller_id: [] for seller_id in seller_ids}
+        for row in self.cursor.fetchall():
+            found.setdefault(row["seller_org_id"], []).append(_agreement(row))
+        return found
+
+    def home_funds(self, organisation_ids):
+        self.cursor.execute("SELECT id, home_fund_id FROM organisations WHERE id = ANY(%s::uuid[])",
+                            (list(organisation_ids),))
+        return {row["id"]: row["home_fund_id"] for row in self.cursor.fetchall()}
+
+    def fund_names(self, fund_ids):
+        self.cursor.execute("SELECT id, name_th FROM funds WHERE id = ANY(%s::uuid[])", (list(fund_ids),))
+        return {row["id"]: row["name_th"] for row in self.cursor.fetchall()}
+
+
 class FundsUnitOfWork(UnitOfWork):
     def __init__(self, cursor):
         super().__init__(cursor)
@@ -293,3 +382,4 @@ class FundsUnitOfWork(UnitOfWork):
         self.entries = Entries(cursor)
         self.rollups = Rollups(cursor)
         self.ledger = Ledger(cursor)
+        self.reconciliation = Reconciliation(cursor)

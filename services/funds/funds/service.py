@@ -1,13 +1,17 @@
 """nameko entrypoints of the funds service: thin, the logic lives in ``handlers``."""
+import logging
+
 from werkzeug.wrappers import Response
 
 from chassis.http import http, load, load_body, path_uuid
 from chassis.messaging import event_consumer
-from chassis.service import PlatformService
+from chassis.service import ConfiguredTimer, PlatformService
 from contracts import centres, marketplace
 
-from funds import handlers, schemas, statements
+from funds import handlers, reconciler, schemas, statements
 from funds.adapters import FundsUnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class FundsService(PlatformService):
@@ -67,6 +71,15 @@ class FundsService(PlatformService):
         with self.db.handling(event, consumer, FundsUnitOfWork) as uow:
             if uow is not None:
                 handlers.settle_order(uow, event)
+
+    # -- reconciliation (off unless RECONCILE_INTERVAL_S > 0) ----------------------------
+    @ConfiguredTimer.decorator("RECONCILE_INTERVAL_S", 0)
+    def reconcile_periodically(self):
+        """Compare recent paid orders with the ledger; drift goes to the metrics and the log."""
+        try:
+            reconciler.periodic(self.db, self.config)
+        except reconciler.MarketplaceError as exc:
+            log.warning("reconciliation skipped: %s", exc)
 
     # -- HTTP --------------------------------------------------------------------------
     @http("POST", "/v1/levy-agreements")
