@@ -4,31 +4,11 @@ import uuid
 import pytest
 import requests
 
-from devtools import scenario, smtp_sink
-from devtools.platform import Platform
+from devtools import scenario
 
 pytestmark = pytest.mark.e2e
 
 LEVY = scenario.BAGS * scenario.LEVY_PER_BAG_SATANG
-
-
-@pytest.fixture(scope="module")
-def mail_dir(tmp_path_factory, test_env):
-    directory = tmp_path_factory.mktemp("mail")
-    sink = smtp_sink.start(directory, port=int(test_env["SMTP_PORT"]))
-    yield directory
-    sink.stop()
-
-
-@pytest.fixture(scope="module")
-def platform(test_env, mail_dir, tmp_path_factory):
-    with Platform(test_env, log_dir=tmp_path_factory.mktemp("logs")) as running:
-        yield running
-
-
-@pytest.fixture
-def network(platform):
-    return scenario.set_up_network(platform, officer_email=f"officer-{uuid.uuid4().hex[:8]}@example.org")
 
 
 def test_headline_paid_order_credits_the_fund_and_emails_the_officer(platform, network, mail_dir):
