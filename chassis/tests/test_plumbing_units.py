@@ -61,9 +61,34 @@ def test_entrypoints_are_labelled_by_kind_including_subclasses():
     from chassis.messaging import EventConsumer
     from contracts import marketplace
 
-    class ConfiguredTimer(Timer):
+    from chassis.service import ConfiguredTimer
+
+    class OwnTimer(Timer):
         pass
 
     assert entrypoint_kind(JsonHttpHandler("GET", "/x")) == "http"
     assert entrypoint_kind(EventConsumer(marketplace.ORDER_PAID)) == "event"
-    assert entrypoint_kind(ConfiguredTimer(interval=1)) == "timer"
+    assert entrypoint_kind(OwnTimer(interval=1)) == "timer"
+    assert entrypoint_kind(ConfiguredTimer("SWEEP_SECONDS", 30)) == "timer"
+
+
+def test_a_configured_timer_takes_its_interval_from_config_and_is_off_at_zero():
+    from chassis.service import ConfiguredTimer
+
+    class Container:  # what a timer uses of nameko's (weak-referenceable)
+        def __init__(self, config):
+            self.config, self.spawned = config, []
+
+        def spawn_managed_thread(self, run, **kwargs):
+            self.spawned.append(run)
+
+    off = Container({"EVERY": "0"})
+    timer = ConfiguredTimer("EVERY", 30).bind(off, "method")
+    timer.setup()
+    timer.start()
+    timer.stop()  # never started: nothing to stop
+    assert timer.interval == 0 and off.spawned == []
+    default = Container({})
+    on = ConfiguredTimer("EVERY", 30).bind(default, "method")
+    on.setup()
+    assert on.interval == 30

@@ -211,6 +211,28 @@ def test_a_corrupted_amount_is_reported_not_repaired_and_the_cli_exits_non_zero(
         assert cli.returncode == 1, cli.stderr
         assert "ยอดเงินสมทบไม่ตรงกับที่คำสั่งซื้อต้องให้" in cli.stdout and "0.01 บาท" in cli.stdout
         assert order["id"] in cli.stdout
+
+        # the periodic timer, switched on: the drift shows in the funds service's metrics
+        platform.stop("funds")
+        platform.env.update(RECONCILE_INTERVAL_S="0.5", RECONCILE_GRACE_SECONDS="0",
+                            MARKETPLACE_URL=env["MARKETPLACE_URL"],
+                            MARKETPLACE_OPERATOR_TOKEN=env["MARKETPLACE_OPERATOR_TOKEN"])
+        try:
+            platform.start("funds")
+            platform.wait_ready(["funds"])
+            metrics = scenario.eventually("a reconciliation by the timer", lambda: (
+                lambda text: text if "funds_reconcile_last_run_timestamp_seconds 0.0" not in text
+                and "funds_reconcile_last_run_timestamp_seconds" in text else None)(
+                requests.get(platform.url("funds", "/metrics"), timeout=10).text))
+            assert 'funds_reconcile_findings{kind="amount_differs"} 1.0' in metrics
+            assert "funds_reconcile_orders_in_drift 1.0" in metrics
+            assert ledger_size(env) == before  # the timer reports; it repairs only if told to
+        finally:
+            platform.stop("funds")
+            for name in ("RECONCILE_INTERVAL_S", "RECONCILE_GRACE_SECONDS"):
+                platform.env.pop(name)
+            platform.start("funds")
+            platform.wait_ready(["funds"])
     finally:
         execute(env["FUNDS_DATABASE_URL"], "UPDATE credits SET amount_satang = %s WHERE order_id = %s",
                 (2 * scenario.LEVY_PER_BAG_SATANG, order["id"]))
