@@ -301,3 +301,27 @@ def test_the_json_report_names_every_finding_and_is_clean_only_without_drift():
 def test_every_kind_has_thai_and_english(kind):
     th, en, _ = reconciliation.KINDS[kind]
     assert th and en and th != en
+
+
+# -- the command's wiring -------------------------------------------------------------------
+
+def test_reconcile_is_a_funds_command_only():
+    from chassis.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["marketplace", "reconcile"])
+    assert exit_.value.code == 2
+
+
+def test_without_a_marketplace_token_the_command_says_how_to_get_one_and_exits_2(capsys):
+    import argparse
+
+    from funds import reconciler
+
+    parser = argparse.ArgumentParser()
+    reconciler.add_arguments(parser)
+    args = parser.parse_args(["--from", "2026-11-01", "--to", "2026-12-01"])
+    assert (args.paid_from.isoformat(), args.paid_to.isoformat()) == (
+        "2026-11-01T00:00:00+07:00", "2026-12-01T00:00:00+07:00")
+    assert reconciler.command(args, environ={"MARKETPLACE_OPERATOR_TOKEN": ""}) == 2
+    assert "codi-admin marketplace token issue --kind operator" in capsys.readouterr().err
