@@ -6,6 +6,7 @@ PostgreSQL or RabbitMQ is missing, the fixtures fail and so does the run.
 """
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from kombu import Connection
@@ -33,17 +34,27 @@ def empty_vhost(run_id):
         yield uri
 
 
-@pytest.fixture(scope="session")
-def test_env(run_id, amqp_uri):
-    """Environment for the whole platform: own vhost, own databases, free ports, fast polling."""
+@contextmanager
+def isolated_platform_env(db_prefix, amqp_uri):
+    """Environment for the whole platform on ``amqp_uri``: databases ``<db_prefix>_<service>``
+    (migrated, dropped afterwards), free ports, fast polling."""
     ports = {service: free_port() for service in SERVICES}
-    env = platform_env(ports, amqp_uri=amqp_uri, db_prefix=f"t{run_id}", smtp_port=free_port(),
+    env = platform_env(ports, amqp_uri=amqp_uri, db_prefix=db_prefix, smtp_port=free_port(),
                        extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2",
                               "LOG_LEVEL": "WARNING"})
     environ = {**os.environ, **env}
     Platform(env).migrate()
-    yield environ
-    drop_service_databases(environ)
+    try:
+        yield environ
+    finally:
+        drop_service_databases(environ)
+
+
+@pytest.fixture(scope="session")
+def test_env(run_id, amqp_uri):
+    """Environment for the whole platform: own vhost, own databases, free ports, fast polling."""
+    with isolated_platform_env(f"t{run_id}", amqp_uri) as environ:
+        yield environ
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,22 @@ from kombu import Connection
 
 from chassis.thai import BANGKOK
 from devtools import scenario
-from devtools.testing import query
+from devtools.isolation import isolated_vhost
+from devtools.testing import isolated_platform_env, query
 from funds import reconciler
 
 pytestmark = pytest.mark.e2e
 
 LEVY = scenario.BAGS * scenario.LEVY_PER_BAG_SATANG
+
+
+@pytest.fixture(scope="module")
+def test_env(run_id):
+    """This module's own vhost and databases: reconciliation looks at everything the platform
+    holds, and other tests leave deliberate debris (credits of events published without an order)."""
+    with isolated_vhost(f"test-{run_id}-reconcile") as amqp_uri, \
+            isolated_platform_env(f"t{run_id}r", amqp_uri) as environ:
+        yield environ
 
 
 def execute(dsn, sql, params=()):

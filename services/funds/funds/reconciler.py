@@ -100,8 +100,7 @@ def market_order(item):
         status=order["status"], fulfilment_status=order["fulfilment_status"],
         paid_at=dt.datetime.fromisoformat(order["paid_at"]) if order.get("paid_at") else None,
         paid=paid[0] if paid else None,
-        outcomes=tuple(event for event in events if event.type.name in
-                       {kind.name for kind in handlers.ORDER_OUTCOMES}))
+        outcomes=tuple(event for event in events if event.type in handlers.ORDER_OUTCOMES))
 
 
 class Reconciler:
