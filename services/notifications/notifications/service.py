@@ -49,7 +49,12 @@ class DeliveryWorker(BackgroundWorker):
                                   float(config.get("SMTP_BURST", 5)))
 
     def run_once(self):
-        # one transaction per email: a failure to record one outcome resends that email only
+        # one SMTP connection per batch, one transaction per email: a failure to record one
+        # outcome resends that email only
+        with self.mailer.session():
+            return self._send_batch()
+
+    def _send_batch(self):
         for _ in range(self.batch):
             with self.database.transaction() as cursor:
                 deliveries = NotificationsUnitOfWork(cursor).deliveries
