@@ -33,13 +33,17 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0
 @dataclass(frozen=True)
 class TemplateKind:
     """One kind of email. Critical mail (reversals, voids) ignores an officer's opt-out:
-    a fund must learn that money it was told about is gone."""
+    a fund must learn that money it was told about is gone. A kind that is not ``per_event``
+    is only ever told in the daily digest (a posting follows every delivered order: one more
+    email per order would bury the ones that matter)."""
 
     name: str
     critical: bool
+    per_event: bool = True
 
 
 LEVY_PENDING = TemplateKind("levy_pending", critical=False)
+LEVY_POSTED = TemplateKind("levy_posted", critical=False, per_event=False)
 LEVY_VOIDED = TemplateKind("levy_voided", critical=True)
 LEVY_REVERSED = TemplateKind("levy_reversed", critical=True)
 DAILY_DIGEST = TemplateKind("daily_digest", critical=False)
@@ -108,25 +112,32 @@ def render_levy(kind, data, officer, occurred_at):
     return render(kind, levy_context(data, officer, occurred_at))
 
 
-def digest_item(data, occurred_at):
-    """What a daily digest keeps of one credit (JSON-ready)."""
-    return {"order_id": str(data["order_id"]), "fund_name_th": data["fund_name_th"],
+def digest_item(data, occurred_at, kind=LEVY_PENDING):
+    """What a daily digest keeps of one levy movement (JSON-ready)."""
+    return {"kind": kind.name, "order_id": str(data["order_id"]), "fund_name_th": data["fund_name_th"],
             "amount_satang": data["amount_satang"], "occurred_at": occurred_at.isoformat()}
 
 
-def daily_digest_context(items, officer, slot):
-    """``items`` are ``digest_item`` dicts, oldest first; ``slot`` the digest's scheduled time."""
+def _digest_section(items):
     total = sum(item["amount_satang"] for item in items)
+    return {"count": len(items), "total": format_baht(total), "total_words": baht_in_words(total),
+            "items": [{"order_id": item["order_id"], "amount": format_baht(item["amount_satang"]),
+                       "when": thai_datetime(dt.datetime.fromisoformat(item["occurred_at"]))}
+                      for item in items]}
+
+
+def daily_digest_context(items, officer, slot):
+    """``items`` are ``digest_item`` dicts, oldest first; ``slot`` the digest's scheduled time.
+    New credits (pending until delivery) and postings (delivered: the money is the fund's)
+    are told apart; items kept before postings were digested count as credits."""
+    credits = [item for item in items if item.get("kind", LEVY_PENDING.name) == LEVY_PENDING.name]
+    posted = [item for item in items if item.get("kind") == LEVY_POSTED.name]
     return {
         "language": officer["language"],
         "officer_name": officer["name"],
         "fund_name": items[0]["fund_name_th"],
-        "count": len(items),
-        "total": format_baht(total),
-        "total_words": baht_in_words(total),
-        "credits": [{"order_id": item["order_id"], "amount": format_baht(item["amount_satang"]),
-                     "when": thai_datetime(dt.datetime.fromisoformat(item["occurred_at"]))}
-                    for item in items],
+        "credits": _digest_section(credits),
+        "posted": _digest_section(posted),
         "date": thai_date(slot),
     }
 
@@ -153,7 +164,9 @@ def _preview_levy(kind):
 
 def _preview_daily_digest(officer):
     items = [digest_item(_SAMPLE_LEVY, _SAMPLE_AT), digest_item(
-        {**_SAMPLE_LEVY, "order_id": uuid.UUID(int=3), "amount_satang": 2550}, _SAMPLE_AT)]
+        {**_SAMPLE_LEVY, "order_id": uuid.UUID(int=3), "amount_satang": 2550}, _SAMPLE_AT),
+        digest_item({**_SAMPLE_LEVY, "order_id": uuid.UUID(int=4), "amount_satang": 400}, _SAMPLE_AT,
+                    LEVY_POSTED)]
     return render_daily_digest(items, officer, _SAMPLE_AT)
 
 

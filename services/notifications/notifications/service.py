@@ -89,6 +89,12 @@ class NotificationsService(PlatformService):
             if uow is not None:
                 handlers.queue_levy_movement(uow, event, compose.LEVY_PENDING, self.message_id_domain)
 
+    @event_consumer(funds.LEVY_POSTED)
+    def on_levy_posted(self, event):
+        with self.db.handling(event, "on_levy_posted", NotificationsUnitOfWork) as uow:
+            if uow is not None:
+                handlers.queue_levy_movement(uow, event, compose.LEVY_POSTED, self.message_id_domain)
+
     @event_consumer(funds.LEVY_VOIDED)
     def on_levy_voided(self, event):
         with self.db.handling(event, "on_levy_voided", NotificationsUnitOfWork) as uow:
