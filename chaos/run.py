@@ -138,38 +138,70 @@ class Harness:
             drop_database(self.admin_dsn, f"{self.db_prefix}_{service}")
 
 
-def inject_faults(harness, rng, count, workload_done, injected, failed):
+class Progress:
+    """How many orders the workload has driven, for faults paced by the workload's progress."""
+
+    def __init__(self, total):
+        self.total, self.driven = total, 0
+        self.done = threading.Event()
+        self._changed = threading.Condition()
+
+    def advance(self):
+        with self._changed:
+            self.driven += 1
+            self._changed.notify_all()
+
+    def finish(self):
+        with self._changed:
+            self.done.set()
+            self._changed.notify_all()
+
+    def wait_for(self, fraction):
+        """Until ``fraction`` of the orders are driven or the workload ended; True if it ended."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.done.is_set() or self.driven >= fraction * self.total)
+            return self.done.is_set()
+
+
+def inject_faults(harness, rng, count, progress, injected, failed, during_workload):
+    """Spread the faults over the workload: fault i strikes once i/(count+1) of the orders are
+    driven (at a random moment within that stretch), whatever the machine's speed; faults
+    slower than the workload go on after it, until ``count`` are done."""
     kinds = dict(faults.PROCESS_FAULTS)
     if harness.allow_infra:
         kinds.update(faults.INFRA_FAULTS)
     names = sorted(kinds)
     rng.shuffle(names)  # every kind at least once, in a seeded order, then seeded random picks
     schedule = names + [rng.choice(sorted(kinds)) for _ in range(max(0, count - len(names)))]
-    for kind in schedule:
-        time.sleep(rng.uniform(0.2, 1.5))
+    for number, kind in enumerate(schedule, start=1):
+        workload_over = progress.wait_for(number / (len(schedule) + 1))
+        time.sleep(rng.uniform(0.0, 0.5))
         try:
             detail = kinds[kind](harness, rng)
             injected[kind] += 1
+            during_workload[0] += not workload_over
         except Exception as exc:  # a fault that could not be injected is reported, not fatal
             detail = f"could not inject: {exc}"
             failed[kind] += 1
-        log(f"fault {sum(injected.values()) + sum(failed.values())}/{len(schedule)}: {kind}: {detail}")
-        if workload_done.is_set() and sum(injected.values()) + sum(failed.values()) >= count:
-            break
+        log(f"fault {number}/{len(schedule)} at {progress.driven}/{progress.total} orders: {kind}: {detail}")
 
 
-def drive(harness, network, plans, rng_seed, concurrency=4):
+def drive(harness, network, plans, rng_seed, progress, concurrency):
     client = Client(harness.platform)
     outcomes = {}
 
     def one(index):
         order_id, outcome = run_order(client, network, plans[index], random.Random(rng_seed + index))
         outcomes[index] = (order_id, outcome)
-        if (len(outcomes)) % 25 == 0:
-            log(f"workload: {len(outcomes)}/{len(plans)} orders driven")
+        progress.advance()
+        if progress.driven % 100 == 0:
+            log(f"workload: {progress.driven}/{len(plans)} orders driven")
 
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(one, range(len(plans))))
+    try:
+        with ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(one, range(len(plans))))
+    finally:
+        progress.finish()
     return outcomes, client.retries
 
 
@@ -234,7 +266,8 @@ def check(harness, network, rate):
     }
 
 
-def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, drain_timeout=180):
+def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, drain_timeout=180,
+        concurrency=4):
     log(f"chaos run: seed {seed}, {orders} orders, {fault_count} faults, infrastructure faults "
         f"{'on' if allow_infra else 'off'}")
     started = time.monotonic()
@@ -251,12 +284,11 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         harness.supervising = True
         threading.Thread(target=harness.supervise, daemon=True).start()
 
-        workload_done, injected, failed = threading.Event(), Counter(), Counter()
+        progress, injected, failed, during_workload = Progress(orders), Counter(), Counter(), [0]
         fault_thread = threading.Thread(target=inject_faults, args=(
-            harness, random.Random(seed + 1), fault_count, workload_done, injected, failed))
+            harness, random.Random(seed + 1), fault_count, progress, injected, failed, during_workload))
         fault_thread.start()
-        outcomes, retries = drive(harness, network, plans, seed)
-        workload_done.set()
+        outcomes, retries = drive(harness, network, plans, seed, progress, concurrency)
         fault_thread.join()
         log("faults over; restarting every service without fail points and draining")
         harness.supervising = False
@@ -268,7 +300,7 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         harness.close()
     results.update({
         "seed": seed, "faults_injected": dict(injected), "faults_total": sum(injected.values()),
-        "faults_not_injected": dict(failed),
+        "faults_not_injected": dict(failed), "faults_during_workload": during_workload[0],
         "process_restarts": dict(harness.restarts), "http_retries": retries,
         "duplicates_published": harness.duplicates_published,
         "orders_driven": sum(1 for order_id, _ in outcomes.values() if order_id),
@@ -292,9 +324,10 @@ def main(argv=None):
                         help="no broker or database restarts (they affect the whole machine)")
     parser.add_argument("--pay-only", action="store_true",
                         help="orders are only placed and paid (no delivery, cancellation or refund)")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads driving orders")
     args = parser.parse_args(argv)
     results = run(args.seed, args.orders, args.faults, allow_infra=not args.no_infra,
-                  supports_lifecycle=not args.pay_only)
+                  supports_lifecycle=not args.pay_only, concurrency=args.concurrency)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(results, indent=2, ensure_ascii=False))

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -25,6 +26,11 @@ class EventType:
     schema: type         # marshmallow schema of the payload
     description: str
     version: int = 1
+
+    @cached_property
+    def payload_schema(self):
+        """One instance per event type: building a marshmallow schema costs more than using it."""
+        return self.schema()
 
     @property
     def exchange(self):
@@ -45,6 +51,9 @@ class EnvelopeSchema(Schema):
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     occurred_at = fields.AwareDateTime(required=True)
     data = fields.Dict(required=True)
+
+
+_ENVELOPE = EnvelopeSchema()
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ def _reject_floats(value, path="data"):
 def encode(event_type, data, event_id=None, occurred_at=None):
     """Validate ``data`` against the contract and return (event_id, JSON text)."""
     _reject_floats(data)
-    schema = event_type.schema()
+    schema = event_type.payload_schema
     payload = schema.dump(data)
     errors = schema.validate(payload)
     if errors:
@@ -101,7 +110,7 @@ def decode(event_type, body):
             raise ValidationError(f"body is not JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise ValidationError("body is not a JSON object")
-    envelope = EnvelopeSchema().load(body)
+    envelope = _ENVELOPE.load(body)
     if envelope["event_type"] != event_type.name or envelope["source"] != event_type.source:
         raise ValidationError(
             f"expected {event_type.key}, got {envelope['source']}/{envelope['event_type']}"
@@ -110,5 +119,5 @@ def decode(event_type, body):
         raise ValidationError(
             f"version {envelope['version']} is newer than the known {event_type.version}"
         )
-    data = event_type.schema().load(envelope["data"])
+    data = event_type.payload_schema.load(envelope["data"])
     return Event(envelope["event_id"], event_type, envelope["occurred_at"], data)

@@ -21,6 +21,7 @@ SUBSCRIPTIONS = {
     "notifications": [
         funds.OFFICER_REGISTERED,
         funds.LEVY_PENDING,
+        funds.LEVY_POSTED,
         funds.LEVY_VOIDED,
         funds.LEVY_REVERSED,
     ],

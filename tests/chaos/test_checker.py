@@ -6,6 +6,7 @@ from email.message import EmailMessage
 
 from chaos import checker
 from chaos.proxy import Proxy
+from chaos.run import Progress
 from notifications import compose
 
 
@@ -83,3 +84,19 @@ def test_levy_emails_are_expected_per_movement_and_a_movement_told_twice_is_doub
     events, doubled = checker.levy_email_events(rows)
     assert len(events) == 5
     assert doubled == 1  # the void told twice; two different reversals are two movements
+
+
+def test_faults_are_paced_by_the_workload_progress():
+    progress = Progress(total=10)
+    reached = []
+    waiter = threading.Thread(target=lambda: reached.append(progress.wait_for(0.5)))
+    waiter.start()
+    for _ in range(4):
+        progress.advance()
+    waiter.join(timeout=0.2)
+    assert waiter.is_alive(), "a fault waited for half the orders, only 4 of 10 were driven"
+    progress.advance()
+    waiter.join(timeout=5)
+    assert reached == [False]  # half driven, workload not over
+    progress.finish()
+    assert progress.wait_for(1.0) is True  # the workload ended: later faults do not wait

@@ -2,6 +2,7 @@
 import json
 import uuid
 
+from chassis.db import execute_together
 from chassis.uow import UnitOfWork
 from funds.ledger import CLEARING, fund_account
 from funds.levy import Agreement
@@ -45,6 +46,19 @@ class Funds:
             (fund_id,))
         return self.cursor.fetchone()
 
+    def movement_facts(self, fund_id):
+        """What a levy movement tells of its fund, in one query: the name (blank if the registry
+        has not told us yet), the balance and the active officers' ids."""
+        self.cursor.execute(
+            "SELECT coalesce((SELECT name_th FROM funds WHERE id = %(fund)s), '') AS name_th,"
+            " coalesce(a.posted_satang, 0) AS posted_satang, coalesce(a.pending_satang, 0) AS pending_satang,"
+            " ARRAY(SELECT id FROM officers WHERE fund_id = %(fund)s AND active ORDER BY id) AS officer_ids"
+            " FROM (SELECT 1) one LEFT JOIN accounts a ON a.code = %(account)s",
+            {"fund": fund_id, "account": fund_account(fund_id)})
+        row = self.cursor.fetchone()
+        return {"name_th": row["name_th"], "officer_ids": row["officer_ids"],
+                "balance": {"posted_satang": row["posted_satang"], "pending_satang": row["pending_satang"]}}
+
 
 class Officers:
     def __init__(self, cursor):
@@ -56,10 +70,6 @@ class Officers:
             " VALUES (%s, %s, %s, %s, %s, %s, %s)",
             (officer["officer_id"], officer["fund_id"], officer["name"], officer["email"],
              officer["language"], json.dumps(officer["preferences"]), officer["active"]))
-
-    def ids_of_fund(self, fund_id):
-        self.cursor.execute("SELECT id FROM officers WHERE fund_id = %s AND active ORDER BY id", (fund_id,))
-        return [row["id"] for row in self.cursor.fetchall()]
 
     def funds_of(self, officer_id):
         self.cursor.execute("SELECT fund_id FROM officers WHERE id = %s AND active", (officer_id,))
@@ -198,18 +208,20 @@ class Ledger:
             (transaction_id, kind, credit_id, source_event_id))
         if self.cursor.fetchone() is None:
             return None
+        statements = []
         for account, phase, amount in legs:
             owner = fund_id if account == fund_account(fund_id) else None
             column = "pending_satang" if phase == "pending" else "posted_satang"
             # open the account at zero first: a CHECK sees an upsert's proposed row before the
             # conflict, so inserting a negative amount would fail even for an existing account
-            self.cursor.execute("INSERT INTO accounts (code, fund_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                                (account, owner))
-            self.cursor.execute(f"UPDATE accounts SET {column} = {column} + %s WHERE code = %s",
-                                (amount, account))
-            self.cursor.execute(
-                "INSERT INTO ledger_entries (transaction_id, account, phase, amount_satang)"
-                " VALUES (%s, %s, %s, %s)", (transaction_id, account, phase, amount))
+            statements += [
+                ("INSERT INTO accounts (code, fund_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                 (account, owner)),
+                (f"UPDATE accounts SET {column} = {column} + %s WHERE code = %s", (amount, account)),
+                ("INSERT INTO ledger_entries (transaction_id, account, phase, amount_satang)"
+                 " VALUES (%s, %s, %s, %s)", (transaction_id, account, phase, amount)),
+            ]
+        execute_together(self.cursor, statements)
         return transaction_id
 
     def balance(self, fund_id, lock=False):

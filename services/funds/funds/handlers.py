@@ -113,15 +113,13 @@ def _settle(uow, row, credit, outcome):
 
 def _movement(uow, credit, amount, lines, transaction_id):
     """The LevyMovement payload of a credit's change, with the fund's balance after it."""
-    fund = uow.funds.get(credit["fund_id"])
+    fund = uow.funds.movement_facts(credit["fund_id"])
     return {
-        "credit_id": credit["id"], "fund_id": credit["fund_id"],
-        "fund_name_th": fund["name_th"] if fund else "",
+        "credit_id": credit["id"], "fund_id": credit["fund_id"], "fund_name_th": fund["name_th"],
         "order_id": credit["order_id"], "seller_org_id": credit["seller_org_id"],
         "buyer_org_id": credit["buyer_org_id"], "agreement_id": credit["agreement_id"],
         "agreement_version": credit["agreement_version"], "amount_satang": amount, "lines": lines,
-        "balance": uow.ledger.balance(credit["fund_id"]),
-        "officer_ids": uow.officers.ids_of_fund(credit["fund_id"]),
+        "balance": fund["balance"], "officer_ids": fund["officer_ids"],
         "transaction_id": transaction_id,
     }
 

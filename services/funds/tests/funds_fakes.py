@@ -60,8 +60,10 @@ class FakeUnitOfWork:
     def get(self, fund_id):
         return self.store.funds.get(fund_id)
 
-    def ids_of_fund(self, fund_id):
-        return []
+    def movement_facts(self, fund_id):
+        fund = self.store.funds.get(fund_id)
+        return {"name_th": fund["name_th"] if fund else "", "officer_ids": [],
+                "balance": self.ledger.balance(fund_id)}
 
 
 class FakeCredits:

@@ -2,6 +2,7 @@
 import json
 import uuid
 
+from chassis.db import execute_together
 from chassis.uow import UnitOfWork
 from contracts.envelope import EnvelopeSchema
 from marketplace.orders import Line, Order
@@ -140,44 +141,25 @@ class Orders:
         self.cursor = cursor
 
     def add(self, order):
-        self.cursor.execute(
+        execute_together(self.cursor, [(
             "INSERT INTO orders (id, seller_id, buyer_id, status, payment_status, fulfilment_status,"
             " ship_to, total_satang, placed_at, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (order.id, order.seller_id, order.buyer_id, order.status, order.payment_status,
              order.fulfilment_status, json.dumps(order.ship_to, ensure_ascii=False),
-             order.total_satang, order.placed_at, order.expires_at))
-        for line in order.lines:
-            self.cursor.execute(
+             order.total_satang, order.placed_at, order.expires_at)),
+            *((
                 "INSERT INTO order_lines (order_id, line_no, product_id, product_name, category, unit,"
                 " quantity, unit_price_satang) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                 (order.id, line.line_no, line.product_id, line.product_name, line.category,
-                 line.unit, line.quantity, line.unit_price_satang))
+                 line.unit, line.quantity, line.unit_price_satang)) for line in order.lines),
+        ])
 
     def get(self, order_id, for_update=False):
         self.cursor.execute(
-            f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = %s" + (" FOR UPDATE" if for_update else ""),
-            (order_id,))
+            f"SELECT {ORDER_WITH_LINES} FROM orders o WHERE o.id = %s"
+            + (" FOR UPDATE OF o" if for_update else ""), (order_id,))
         rows = self.cursor.fetchall()
-        return self._with_lines(rows)[0] if rows else None
-
-    def _with_lines(self, rows):
-        """Orders from their rows, with their lines and refunded quantities (two queries in all)."""
-        ids = [row["id"] for row in rows]
-        self.cursor.execute(
-            "SELECT order_id, line_no, product_id, product_name, category, unit, quantity,"
-            " unit_price_satang FROM order_lines WHERE order_id = ANY(%s) ORDER BY order_id, line_no",
-            (ids,))
-        lines = {order_id: [] for order_id in ids}
-        for line in self.cursor.fetchall():
-            lines[line.pop("order_id")].append(Line(**line))
-        self.cursor.execute(
-            "SELECT r.order_id, rl.line_no, sum(rl.quantity)::integer AS quantity"
-            " FROM refunds r JOIN refund_lines rl ON rl.refund_id = r.id"
-            " WHERE r.order_id = ANY(%s) GROUP BY r.order_id, rl.line_no", (ids,))
-        refunded = {order_id: {} for order_id in ids}
-        for row in self.cursor.fetchall():
-            refunded[row["order_id"]][row["line_no"]] = row["quantity"]
-        return [Order(lines=lines[row["id"]], refunded=refunded[row["id"]], **row) for row in rows]
+        return _order(rows[0]) if rows else None
 
     def find(self, party, after, limit, **equal_to):
         """Newest first, one page; ``party`` limits the orders to those it buys or sells."""
@@ -186,10 +168,10 @@ class Orders:
             where.add("(seller_id = %(party)s OR buyer_id = %(party)s)", party=party)
         where.after("placed_at", "id", after)
         self.cursor.execute(
-            f"SELECT {ORDER_COLUMNS} FROM orders WHERE {where}"
+            f"SELECT {ORDER_WITH_LINES} FROM orders o WHERE {where}"
             " ORDER BY placed_at DESC, id DESC LIMIT %(limit)s", {**where.params, "limit": limit + 1})
         rows, after = _page(self.cursor.fetchall(), limit, "placed_at")
-        return self._with_lines(rows), after
+        return [_order(row) for row in rows], after
 
     def paid(self, paid_from=None, paid_to=None, after=None, limit=200, order_ids=None):
         """Paid orders, oldest payment first, one page; ``after`` is the (paid_at, id) keyset of the
@@ -227,33 +209,50 @@ class Orders:
         return [row["id"] for row in self.cursor.fetchall()]
 
     def save(self, order, payment_reference=None, refunded_at=None):
-        self.cursor.execute(
+        statements = [(
             "UPDATE orders SET status = %s, payment_status = %s, fulfilment_status = %s,"
             " paid_at = %s, cancel_reason = %s, updated_at = now() WHERE id = %s",
             (order.status, order.payment_status, order.fulfilment_status, order.paid_at,
-             order.cancel_reason, order.id))
+             order.cancel_reason, order.id))]
         for event_type, data in order.events:
             if event_type.name == "order.paid":
-                self.cursor.execute(
+                statements.append((
                     "INSERT INTO payments (id, order_id, amount_satang, reference, paid_at)"
                     " VALUES (%s, %s, %s, %s, %s)",
                     (data["payment_id"], order.id, data["amount_satang"], payment_reference,
-                     data["paid_at"]))
+                     data["paid_at"])))
             elif event_type.name == "order.refunded":
-                self._add_refund(order.id, data["refund_id"], data["amount_satang"],
-                                 data["refunded_lines"], refunded_at)
+                statements += _refund(order.id, data["refund_id"], data["amount_satang"],
+                                      data["refunded_lines"], refunded_at)
             elif event_type.name == "order.cancelled" and data["refund_id"] is not None:
-                self._add_refund(order.id, data["refund_id"], data["refunded_satang"],
-                                 data["refunded_lines"], refunded_at)
+                statements += _refund(order.id, data["refund_id"], data["refunded_satang"],
+                                      data["refunded_lines"], refunded_at)
+        execute_together(self.cursor, statements)
 
-    def _add_refund(self, order_id, refund_id, amount_satang, lines, refunded_at):
-        self.cursor.execute(
-            "INSERT INTO refunds (id, order_id, amount_satang, refunded_at) VALUES (%s, %s, %s, %s)",
-            (refund_id, order_id, amount_satang, refunded_at))
-        for line in lines:
-            self.cursor.execute(
-                "INSERT INTO refund_lines (refund_id, line_no, quantity) VALUES (%s, %s, %s)",
-                (refund_id, line["line_no"], line["quantity"]))
+
+def _refund(order_id, refund_id, amount_satang, lines, refunded_at):
+    return [("INSERT INTO refunds (id, order_id, amount_satang, refunded_at) VALUES (%s, %s, %s, %s)",
+             (refund_id, order_id, amount_satang, refunded_at)),
+            *(("INSERT INTO refund_lines (refund_id, line_no, quantity) VALUES (%s, %s, %s)",
+               (refund_id, line["line_no"], line["quantity"])) for line in lines)]
+
+
+# An order with its lines and the quantities refunded per line, in one query.
+ORDER_WITH_LINES = (
+    ", ".join(f"o.{column.strip()}" for column in ORDER_COLUMNS.split(","))
+    + ", (SELECT coalesce(json_agg(json_build_object('line_no', l.line_no, 'product_id', l.product_id,"
+    " 'product_name', l.product_name, 'category', l.category, 'unit', l.unit, 'quantity', l.quantity,"
+    " 'unit_price_satang', l.unit_price_satang) ORDER BY l.line_no), '[]')"
+    " FROM order_lines l WHERE l.order_id = o.id) AS lines,"
+    " (SELECT coalesce(json_object_agg(line_no, quantity), '{}') FROM (SELECT rl.line_no,"
+    " sum(rl.quantity)::integer AS quantity FROM refunds r JOIN refund_lines rl ON rl.refund_id = r.id"
+    " WHERE r.order_id = o.id GROUP BY rl.line_no) refunded_lines) AS refunded")
+
+
+def _order(row):
+    lines = [Line(**{**line, "product_id": uuid.UUID(line["product_id"])}) for line in row.pop("lines")]
+    refunded = {int(line_no): quantity for line_no, quantity in row.pop("refunded").items()}
+    return Order(lines=lines, refunded=refunded, **row)
 
 
 class MarketUnitOfWork(UnitOfWork):

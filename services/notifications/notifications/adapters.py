@@ -2,6 +2,7 @@
 import json
 import smtplib
 import ssl
+from contextlib import contextmanager
 
 from chassis.uow import UnitOfWork
 
@@ -148,7 +149,11 @@ class NotificationsUnitOfWork(UnitOfWork):
 
 
 class SmtpMailer:
-    """Sends one message over SMTP (plain, STARTTLS or implicit TLS, optional login)."""
+    """Sends messages over SMTP (plain, STARTTLS or implicit TLS, optional login).
+
+    Inside ``session()`` one connection carries every message (a connection, TLS handshake
+    and login per email cost more than the email itself); outside, each send has its own.
+    """
 
     def __init__(self, host, port, security="none", username=None, password=None, timeout=10,
                  ca_file=None):
@@ -157,19 +162,73 @@ class SmtpMailer:
         self.host, self.port, self.security = host, int(port), security
         self.username, self.password, self.timeout = username, password, timeout
         self.ca_file = ca_file  # None: the system's trusted CAs
+        self._client = None
+        self._in_session = False
 
     def tls_context(self):
         return ssl.create_default_context(cafile=self.ca_file)
 
-    def send(self, message):
+    def _connect(self):
         if self.security == "tls":
             client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
                                       context=self.tls_context())
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with client:
+        try:
             if self.security == "starttls":
                 client.starttls(context=self.tls_context())
             if self.username:
                 client.login(self.username, self.password or "")
-            client.send_message(message)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    @contextmanager
+    def session(self):
+        self._in_session = True
+        try:
+            yield self
+        finally:
+            self._in_session = False
+            self._disconnect(polite=True)
+
+    def _disconnect(self, polite=False):
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            if polite:
+                client.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            client.close()
+
+    def send(self, message):
+        reused = self._client is not None
+        if not reused:
+            self._client = self._connect()
+        try:
+            self._client.send_message(message)
+        except BaseException as exc:
+            self._disconnect()
+            if not (reused and _closed_by_server(exc)):
+                raise
+            # the server closed the idle connection before taking the message: send once
+            # more on a new one (at worst a resend with the same Message-ID)
+            self._client = self._connect()
+            try:
+                self._client.send_message(message)
+            except BaseException:
+                self._disconnect()
+                raise
+        finally:
+            if not self._in_session:
+                self._disconnect(polite=True)
+
+
+def _closed_by_server(exc):
+    """A dropped connection, or 421: the server is closing it (idle timeout, shutdown)."""
+    return isinstance(exc, smtplib.SMTPServerDisconnected) or (
+        isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421)

@@ -9,7 +9,9 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formataddr
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -31,13 +33,17 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0
 @dataclass(frozen=True)
 class TemplateKind:
     """One kind of email. Critical mail (reversals, voids) ignores an officer's opt-out:
-    a fund must learn that money it was told about is gone."""
+    a fund must learn that money it was told about is gone. A kind that is not ``per_event``
+    is only ever told in the daily digest (a posting follows every delivered order: one more
+    email per order would bury the ones that matter)."""
 
     name: str
     critical: bool
+    per_event: bool = True
 
 
 LEVY_PENDING = TemplateKind("levy_pending", critical=False)
+LEVY_POSTED = TemplateKind("levy_posted", critical=False, per_event=False)
 LEVY_VOIDED = TemplateKind("levy_voided", critical=True)
 LEVY_REVERSED = TemplateKind("levy_reversed", critical=True)
 DAILY_DIGEST = TemplateKind("daily_digest", critical=False)
@@ -106,25 +112,32 @@ def render_levy(kind, data, officer, occurred_at):
     return render(kind, levy_context(data, officer, occurred_at))
 
 
-def digest_item(data, occurred_at):
-    """What a daily digest keeps of one credit (JSON-ready)."""
-    return {"order_id": str(data["order_id"]), "fund_name_th": data["fund_name_th"],
+def digest_item(data, occurred_at, kind=LEVY_PENDING):
+    """What a daily digest keeps of one levy movement (JSON-ready)."""
+    return {"kind": kind.name, "order_id": str(data["order_id"]), "fund_name_th": data["fund_name_th"],
             "amount_satang": data["amount_satang"], "occurred_at": occurred_at.isoformat()}
 
 
-def daily_digest_context(items, officer, slot):
-    """``items`` are ``digest_item`` dicts, oldest first; ``slot`` the digest's scheduled time."""
+def _digest_section(items):
     total = sum(item["amount_satang"] for item in items)
+    return {"count": len(items), "total": format_baht(total), "total_words": baht_in_words(total),
+            "items": [{"order_id": item["order_id"], "amount": format_baht(item["amount_satang"]),
+                       "when": thai_datetime(dt.datetime.fromisoformat(item["occurred_at"]))}
+                      for item in items]}
+
+
+def daily_digest_context(items, officer, slot):
+    """``items`` are ``digest_item`` dicts, oldest first; ``slot`` the digest's scheduled time.
+    New credits (pending until delivery) and postings (delivered: the money is the fund's)
+    are told apart; items kept before postings were digested count as credits."""
+    credits = [item for item in items if item.get("kind", LEVY_PENDING.name) == LEVY_PENDING.name]
+    posted = [item for item in items if item.get("kind") == LEVY_POSTED.name]
     return {
         "language": officer["language"],
         "officer_name": officer["name"],
         "fund_name": items[0]["fund_name_th"],
-        "count": len(items),
-        "total": format_baht(total),
-        "total_words": baht_in_words(total),
-        "credits": [{"order_id": item["order_id"], "amount": format_baht(item["amount_satang"]),
-                     "when": thai_datetime(dt.datetime.fromisoformat(item["occurred_at"]))}
-                    for item in items],
+        "credits": _digest_section(credits),
+        "posted": _digest_section(posted),
         "date": thai_date(slot),
     }
 
@@ -151,7 +164,9 @@ def _preview_levy(kind):
 
 def _preview_daily_digest(officer):
     items = [digest_item(_SAMPLE_LEVY, _SAMPLE_AT), digest_item(
-        {**_SAMPLE_LEVY, "order_id": uuid.UUID(int=3), "amount_satang": 2550}, _SAMPLE_AT)]
+        {**_SAMPLE_LEVY, "order_id": uuid.UUID(int=3), "amount_satang": 2550}, _SAMPLE_AT),
+        digest_item({**_SAMPLE_LEVY, "order_id": uuid.UUID(int=4), "amount_satang": 400}, _SAMPLE_AT,
+                    LEVY_POSTED)]
     return render_daily_digest(items, officer, _SAMPLE_AT)
 
 
@@ -165,11 +180,18 @@ def preview(kind, language="th"):
 
 
 def build_message(delivery, sender_address, sender_name):
-    message = EmailMessage()
-    message["From"] = formataddr((header_safe(sender_name), checked_address(sender_address)))
+    """The multipart (text + HTML) message of a queued delivery.
+
+    Built with the compat32 MIME classes: the ``email.policy.default`` header refolding cost
+    more CPU than everything else the service does per email (see bench/README.md). Headers
+    are encoded words from text already made header-safe, so the result is the same mail.
+    """
+    message = MIMEMultipart("alternative")
+    message["From"] = formataddr((header_safe(sender_name), checked_address(sender_address)),
+                                 charset="utf-8")
     message["To"] = checked_address(delivery["recipient"])
-    message["Subject"] = header_safe(delivery["subject"])
+    message["Subject"] = Header(header_safe(delivery["subject"]), "utf-8")
     message["Message-ID"] = delivery["message_id"]
-    message.set_content(delivery["text_body"], charset="utf-8")
-    message.add_alternative(delivery["html_body"], subtype="html", charset="utf-8")
+    message.attach(MIMEText(delivery["text_body"], "plain", "utf-8"))
+    message.attach(MIMEText(delivery["html_body"], "html", "utf-8"))
     return message

@@ -45,7 +45,7 @@ def queue_levy_movement(uow, event, kind, domain):
         mode = preferences.delivery_mode(officer["preferences"], kind)
         if mode == preferences.DIGEST:
             uow.digest_items.add(event.event_id, officer["id"],
-                                 compose.digest_item(event.data, event.occurred_at))
+                                 compose.digest_item(event.data, event.occurred_at, kind))
         elif mode == preferences.IMMEDIATE:
             rendered = compose.render_levy(kind, event.data, officer, event.occurred_at)
             queued += queue_email(uow, kind, event.event_id, officer, rendered, domain) is not None

@@ -14,13 +14,14 @@ def delivery_mode(preferences, kind):
     """IMMEDIATE, DIGEST, or None when the officer opted out of this kind of mail.
 
     Critical mail always goes at once. Otherwise a chosen digest time replaces per-credit
-    emails, and an officer with neither has opted out of non-critical mail.
+    emails, and an officer with neither has opted out of non-critical mail. Digest-only kinds
+    (postings) reach only officers who chose a digest.
     """
     if kind.critical:
         return IMMEDIATE
     if preferences.get("daily_digest_at"):
         return DIGEST
-    if preferences.get("per_credit", True):
+    if kind.per_event and preferences.get("per_credit", True):
         return IMMEDIATE
     return None
 

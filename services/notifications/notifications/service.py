@@ -49,7 +49,12 @@ class DeliveryWorker(BackgroundWorker):
                                   float(config.get("SMTP_BURST", 5)))
 
     def run_once(self):
-        # one transaction per email: a failure to record one outcome resends that email only
+        # one SMTP connection per batch, one transaction per email: a failure to record one
+        # outcome resends that email only
+        with self.mailer.session():
+            return self._send_batch()
+
+    def _send_batch(self):
         for _ in range(self.batch):
             with self.database.transaction() as cursor:
                 deliveries = NotificationsUnitOfWork(cursor).deliveries
@@ -83,6 +88,12 @@ class NotificationsService(PlatformService):
         with self.db.handling(event, "on_levy_pending", NotificationsUnitOfWork) as uow:
             if uow is not None:
                 handlers.queue_levy_movement(uow, event, compose.LEVY_PENDING, self.message_id_domain)
+
+    @event_consumer(funds.LEVY_POSTED)
+    def on_levy_posted(self, event):
+        with self.db.handling(event, "on_levy_posted", NotificationsUnitOfWork) as uow:
+            if uow is not None:
+                handlers.queue_levy_movement(uow, event, compose.LEVY_POSTED, self.message_id_domain)
 
     @event_consumer(funds.LEVY_VOIDED)
     def on_levy_voided(self, event):

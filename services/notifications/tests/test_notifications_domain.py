@@ -102,6 +102,20 @@ def test_daily_digest_groups_credits_with_their_total():
     assert "25.50 บาท" in html and "31 พฤษภาคม 2567" in text
 
 
+def test_daily_digest_tells_postings_apart_from_new_credits():
+    items = [compose.digest_item(levy_data(amount=10000), OCCURRED),
+             compose.digest_item(levy_data(amount=400), OCCURRED, compose.LEVY_POSTED),
+             {key: value for key, value in compose.digest_item(levy_data(amount=1), OCCURRED).items()
+              if key != "kind"}]  # kept before postings were digested: a new credit
+    slot = dt.datetime(2024, 5, 31, 18, 0, tzinfo=BANGKOK)
+    subject, text, html = compose.render_daily_digest(items, THAI_OFFICER, slot)
+    assert "เงินสมทบใหม่ 2 รายการ รวม 100.01 บาท" in subject
+    assert "ยืนยันแล้ว 1 รายการ รวม 4.00 บาท" in subject
+    assert "ยืนยันเข้ากองทุนแล้ว" in text and "สี่บาทถ้วน" in text and "ยืนยันเข้ากองทุนแล้ว" in html
+    only_posted = compose.render_daily_digest(items[1:2], THAI_OFFICER, slot)
+    assert "เงินสมทบใหม่" not in only_posted[0] and "รอยืนยัน" not in only_posted[1]
+
+
 @pytest.mark.parametrize("name", sorted(compose.KINDS))
 @pytest.mark.parametrize("language", ["th", "en"])
 def test_every_template_previews_with_sample_data(name, language):
@@ -126,6 +140,8 @@ CRITICAL = compose.TemplateKind("levy_reversed", critical=True)
     ({"per_credit": False, "daily_digest_at": None}, compose.LEVY_PENDING, None),
     ({"per_credit": False, "daily_digest_at": None}, CRITICAL, preferences.IMMEDIATE),
     ({"per_credit": False, "daily_digest_at": "08:00"}, CRITICAL, preferences.IMMEDIATE),
+    ({"per_credit": True, "daily_digest_at": None}, compose.LEVY_POSTED, None),
+    ({"per_credit": True, "daily_digest_at": "18:00"}, compose.LEVY_POSTED, preferences.DIGEST),
 ])
 def test_delivery_mode(prefs, kind, mode):
     assert preferences.delivery_mode(prefs, kind) == mode
@@ -281,6 +297,18 @@ def test_a_levy_movement_follows_preferences_unless_critical(critical, emailed, 
     assert handlers.queue_levy_movement(uow, event, kind, "d") == emailed
     assert uow.deliveries.queue.call_count == emailed
     assert uow.digest_items.add.call_count == digested
+
+
+def test_a_posting_is_never_emailed_alone_and_waits_for_the_digest():
+    officers = [officer_row(True, None), officer_row(True, "18:00"), officer_row(False, None)]
+    uow = mock.Mock()
+    uow.officers.of_fund.return_value = officers
+    data = {**levy_data(), "fund_id": uuid.uuid4(), "officer_ids": [o["id"] for o in officers]}
+    event = mock.Mock(event_id=uuid.uuid4(), occurred_at=OCCURRED, data=data)
+    assert handlers.queue_levy_movement(uow, event, compose.LEVY_POSTED, "d") == 0
+    uow.deliveries.queue.assert_not_called()
+    [(event_id, officer_id, item)] = [call.args for call in uow.digest_items.add.call_args_list]
+    assert officer_id == officers[1]["id"] and item["kind"] == "levy_posted"
 
 
 def test_a_levy_movement_for_an_officer_not_known_yet_is_retried():

@@ -374,6 +374,20 @@ def test_a_daily_digest_groups_credits_into_one_email(service, mail, amqp_uri):
     assert entry["kind"] == "daily_digest"
 
 
+def test_postings_wait_for_the_digest_and_are_never_emailed_one_by_one(service, mail, amqp_uri):
+    officer, [credit] = a_digest_officer_with_waiting_credits(service, amqp_uri, [10000])
+    per_credit = register_officer(amqp_uri, fund_id=officer["fund_id"])
+    publish(amqp_uri, funds.LEVY_POSTED, {
+        **credit, "officer_ids": [officer["officer_id"], per_credit["officer_id"]],
+        "balance": {"posted_satang": 10000, "pending_satang": 0}})
+    eventually("the posting waiting", lambda: len(waiting_credits(service, officer)) == 2)
+    assert tick(service, dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)) == 1
+    [message] = eventually("the digest", lambda: mail.mails_to(officer["email"]))
+    assert "เงินสมทบใหม่ 1 รายการ รวม 100.00 บาท" in message["Subject"]
+    assert "ยืนยันแล้ว 1 รายการ รวม 100.00 บาท" in message["Subject"]
+    assert mail.mails_to(per_credit["email"]) == []
+
+
 def test_an_officer_who_opted_out_gets_no_levy_email(service, mail, amqp_uri):
     opted_out = register_officer(amqp_uri, preferences={"per_credit": False, "daily_digest_at": None})
     colleague = register_officer(amqp_uri, fund_id=opted_out["fund_id"])

@@ -2,6 +2,7 @@
 import smtplib
 import ssl
 import subprocess
+import time
 from email.message import EmailMessage
 
 import pytest
@@ -30,11 +31,19 @@ def certificate(tmp_path_factory):
 class Inbox:
     def __init__(self):
         self.received = []  # (authenticated login, secure?, recipients)
+        self.connections = set()  # client (host, port) of each message
 
     async def handle_DATA(self, server, session, envelope):
         login = session.auth_data if session.authenticated else None
         secure = server.transport.get_extra_info("ssl_object") is not None
         self.received.append((login, secure, envelope.rcpt_tos))
+        self.connections.add(session.peer)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refused@"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
         return "250 OK"
 
 
@@ -68,9 +77,9 @@ def server(certificate):
         controller.stop()
 
 
-def message():
+def message(to="officer@example.org"):
     mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = "no-reply@codi.or.th", "officer@example.org", "ทดสอบ"
+    mail["From"], mail["To"], mail["Subject"] = "no-reply@codi.or.th", to, "ทดสอบ"
     mail.set_content("ข้อความ")
     return mail
 
@@ -104,3 +113,33 @@ def test_an_untrusted_certificate_is_refused(server):
 def test_an_unknown_security_setting_is_refused():
     with pytest.raises(ValueError, match="SMTP_SECURITY"):
         SmtpMailer("127.0.0.1", 25, "ssl")
+
+
+def test_a_session_sends_every_message_over_one_connection(server, certificate):
+    inbox, port = server()
+    mailer = SmtpMailer("127.0.0.1", port, "starttls", USER, PASSWORD, ca_file=certificate[0])
+    with mailer.session():
+        for _ in range(3):
+            mailer.send(message())
+    mailer.send(message())  # outside a session: a connection of its own
+    assert len(inbox.received) == 4 and len(inbox.connections) == 2
+
+
+def test_a_session_reconnects_when_the_server_closed_the_idle_connection(server, certificate):
+    inbox, port = server(timeout=1)  # aiosmtpd answers 421 and closes after 1 s idle
+    mailer = SmtpMailer("127.0.0.1", port, "starttls", USER, PASSWORD, ca_file=certificate[0])
+    with mailer.session():
+        mailer.send(message())
+        time.sleep(1.5)
+        mailer.send(message())
+    assert len(inbox.received) == 2 and len(inbox.connections) == 2
+
+
+def test_after_a_refusal_a_session_goes_on_with_a_new_connection(server, certificate):
+    inbox, port = server()
+    mailer = SmtpMailer("127.0.0.1", port, "starttls", USER, PASSWORD, ca_file=certificate[0])
+    with mailer.session():
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            mailer.send(message(to="refused@example.org"))
+        mailer.send(message())
+    assert inbox.received == [(USER, True, ["officer@example.org"])]
