@@ -177,7 +177,7 @@ class Orders:
         """Paid orders, oldest payment first, one page; ``after`` is the (paid_at, id) keyset of the
         previous page; ``order_ids`` instead asks for those orders (if they were paid)."""
         self.cursor.execute(
-            f"SELECT {ORDER_COLUMNS} FROM orders WHERE paid_at IS NOT NULL"
+            f"SELECT {ORDER_WITH_LINES} FROM orders o WHERE paid_at IS NOT NULL"
             " AND (%(ids)s::uuid[] IS NULL OR id = ANY(%(ids)s::uuid[]))"
             " AND (%(from)s::timestamptz IS NULL OR paid_at >= %(from)s)"
             " AND (%(to)s::timestamptz IS NULL OR paid_at < %(to)s)"
@@ -186,7 +186,7 @@ class Orders:
             {"ids": order_ids, "from": paid_from, "to": paid_to, "limit": limit + 1,
              "after_at": after[0] if after else None, "after_id": after[1] if after else None})
         rows, after = _page(self.cursor.fetchall(), limit, "paid_at")
-        return self._with_lines(rows), after
+        return [_order(row) for row in rows], after
 
     def staged_events(self, order_ids, event_names):
         """{order id: [event envelope, …]} of the orders' events named ``event_names``, in the
