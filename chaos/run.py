@@ -22,7 +22,7 @@ from pathlib import Path
 from kombu import Connection
 
 from chassis.cli import SERVICES
-from chassis.db import drop_database
+from chassis.db import Database, drop_database
 from chaos import checker, faults
 from chaos.proxy import Proxy
 from chaos.workload import Client, plan_order, run_order
@@ -31,6 +31,7 @@ from devtools import scenario, smtp_sink
 from devtools.isolation import free_port, rabbitmqctl
 from devtools.platform import Platform, platform_env
 from devtools.testing import query
+from funds.reconciler import MarketplaceOrders, Reconciler
 
 RESULTS = Path(__file__).parent / "results"
 FAILPOINTS = "relay.after_publish=0.02,consumer.after_commit=0.02,mail.after_send=0.02"
@@ -211,6 +212,19 @@ def events_of(harness, service, routing_keys):
     return [(row["routing_key"], json.loads(row["body"])["data"]) for row in rows]
 
 
+def reconcile(harness, network):
+    """The product's own reconciliation (``codi-admin funds reconcile``) over every paid order:
+    a second opinion beside the checker, which shares none of its code."""
+    database = Database(harness.dsn("funds"), pool_size=1)
+    try:
+        market = MarketplaceOrders(harness.platform.url("marketplace", ""), network["ops"]["marketplace"])
+        report = Reconciler(database, market).run()
+    finally:
+        database.close()
+    return {"orders_checked": report.orders_checked, "orders_in_drift": report.orders_in_drift,
+            "findings": report.by_kind()}
+
+
 def check(harness, network, rate):
     """Compare the marketplace's truth with the funds ledger, the dead letters and the mail."""
     orders, refunded = {}, Counter()
@@ -263,6 +277,7 @@ def check(harness, network, rate):
                          "unexpected": dead_unexpected},
         "emails_missing": missing, "emails_duplicated": duplicated_mail + doubled_announcements,
         "emails_resent_same_message_id": resent,
+        "reconciliation": reconcile(harness, network),
     }
 
 
@@ -311,7 +326,8 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         and not any(results["outbox_undrained"].values())
         and results["dead_letters"]["unexpected"] == 0
         and results["dead_letters"]["poison_found"] == results["dead_letters"]["poison_expected"]
-        and results["emails_missing"] == results["emails_duplicated"] == 0)
+        and results["emails_missing"] == results["emails_duplicated"] == 0
+        and results["reconciliation"]["orders_in_drift"] == 0)
     return results
 
 
