@@ -34,7 +34,19 @@ from devtools.testing import query
 from funds.reconciler import MarketplaceOrders, Reconciler
 
 RESULTS = Path(__file__).parent / "results"
-FAILPOINTS = "relay.after_publish=0.02,consumer.after_commit=0.02,mail.after_send=0.02"
+FAILPOINT_NAMES = ("relay.after_publish", "consumer.after_commit", "mail.after_send")
+MAX_FAILPOINT_RATE = 0.02
+FAILPOINT_KILLS_PER_RUN = 150  # a process restart costs seconds: more would be all the run does
+
+
+def failpoint_rate(orders):
+    """Chance that each fail point kills its process: 2 % on short runs; on long ones, low
+    enough that the kills stay about FAILPOINT_KILLS_PER_RUN (~5 events per order pass them)."""
+    return min(MAX_FAILPOINT_RATE, FAILPOINT_KILLS_PER_RUN / (5 * orders))
+
+
+def failpoints_setting(rate):
+    return ",".join(f"{name}={rate:.4g}" for name in FAILPOINT_NAMES)
 HEARTBEAT_SECONDS = 2
 MESSAGE_ID_DOMAIN = "notifications.codi.or.th"
 
@@ -295,7 +307,7 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         rate = network["agreement"]["rate"]
         plan_rng = random.Random(seed)
         plans = [plan_order(plan_rng, supports_lifecycle) for _ in range(orders)]
-        harness.restart_everything(FAILPOINTS)
+        harness.restart_everything(failpoints_setting(failpoint_rate(orders)))
         harness.supervising = True
         threading.Thread(target=harness.supervise, daemon=True).start()
 
@@ -315,6 +327,7 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         harness.close()
     results.update({
         "seed": seed, "faults_injected": dict(injected), "faults_total": sum(injected.values()),
+        "failpoint_rate": failpoint_rate(orders),
         "faults_not_injected": dict(failed), "faults_during_workload": during_workload[0],
         "process_restarts": dict(harness.restarts), "http_retries": retries,
         "duplicates_published": harness.duplicates_published,
