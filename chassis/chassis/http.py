@@ -6,6 +6,7 @@ status (404, 409, 422, 401, 403); a database outage is a 503 the client may retr
 import json
 import logging
 import uuid
+from dataclasses import dataclass, field
 
 from marshmallow import RAISE, Schema, ValidationError
 from nameko.web.handlers import HttpRequestHandler
@@ -74,7 +75,25 @@ def load_body(request, schema):
     return load(schema, read_json(request))
 
 
+@dataclass(frozen=True)
+class Api:
+    """What an entrypoint declares about its HTTP contract (documented by ``chassis.openapi``)."""
+
+    body: object = None       # marshmallow schema of the JSON request body
+    query: object = None      # marshmallow schema of the query parameters
+    response: object = None   # marshmallow schema of the success body
+    status: int = 200
+    public: bool = False      # no bearer token needed
+    media: dict = None        # other media types of the success response: {type: {"schema": ...}}
+    path: dict = field(default_factory=dict)  # JSON Schema of path parameters (``*_id``: a UUID)
+
+
 class JsonHttpHandler(HttpRequestHandler):
+    def __init__(self, method, url, *, body=None, query=None, response=None, status=200, public=False,
+                 media=None, path=None, **kwargs):
+        self.api = Api(body, query, response, status, public, media, path or {})
+        super().__init__(method, url, **kwargs)
+
     def response_from_result(self, result):
         if isinstance(result, Response):
             return result

@@ -35,6 +35,10 @@ class AgreementOut(Schema):
     effective_to = fields.AwareDateTime(allow_none=True)
 
 
+class AgreementList(Schema):
+    agreements = fields.List(fields.Nested(AgreementOut))
+
+
 class PreferencesIn(Strict):
     per_credit = fields.Boolean(load_default=True)
     daily_digest_at = fields.String(allow_none=True, load_default=None,

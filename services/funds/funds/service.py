@@ -9,6 +9,8 @@ from contracts import centres, marketplace
 from funds import handlers, schemas, statements
 from funds.adapters import FundsUnitOfWork
 
+MONTH = {"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}}
+
 
 class FundsService(PlatformService):
     name = "funds"
@@ -69,7 +71,7 @@ class FundsService(PlatformService):
                 handlers.settle_order(uow, event)
 
     # -- HTTP --------------------------------------------------------------------------
-    @http("POST", "/v1/levy-agreements")
+    @http("POST", "/v1/levy-agreements", body=schemas.AgreementIn, response=schemas.AgreementOut, status=201)
     def create_agreement(self, request):
         self.db.principal(request).require("operator")
         command = load_body(request, schemas.AgreementIn())
@@ -77,7 +79,8 @@ class FundsService(PlatformService):
             agreement = handlers.create_agreement(uow, command)
         return 201, schemas.AgreementOut().dump(agreement)
 
-    @http("PUT", "/v1/levy-agreements/<agreement_id>")
+    @http("PUT", "/v1/levy-agreements/<agreement_id>", body=schemas.AgreementIn, response=schemas.AgreementOut,
+          status=201)
     def revise_agreement(self, request, agreement_id):
         self.db.principal(request).require("operator")
         agreement_id = path_uuid(agreement_id, "agreement_id")
@@ -86,7 +89,7 @@ class FundsService(PlatformService):
             agreement = handlers.revise_agreement(uow, agreement_id, command)
         return 201, schemas.AgreementOut().dump(agreement)
 
-    @http("GET", "/v1/levy-agreements")
+    @http("GET", "/v1/levy-agreements", query=schemas.AgreementsQuery, response=schemas.AgreementList)
     def list_agreements(self, request):
         self.db.principal(request).require("operator")
         query = load(schemas.AgreementsQuery(), request.args.to_dict())
@@ -94,7 +97,7 @@ class FundsService(PlatformService):
             agreements = uow.agreements.listing(query.get("seller_org_id"), query["all_versions"])
         return 200, {"agreements": schemas.AgreementOut(many=True).dump(agreements)}
 
-    @http("POST", "/v1/funds/<fund_id>/officers")
+    @http("POST", "/v1/funds/<fund_id>/officers", body=schemas.OfficerIn, response=schemas.OfficerOut, status=201)
     def register_officer(self, request, fund_id):
         self.db.principal(request).require("operator")
         command = load_body(request, schemas.OfficerIn())
@@ -102,14 +105,14 @@ class FundsService(PlatformService):
             officer = handlers.register_officer(uow, path_uuid(fund_id, "fund_id"), command)
         return 201, schemas.OfficerOut().dump(officer)
 
-    @http("GET", "/v1/funds/<fund_id>")
+    @http("GET", "/v1/funds/<fund_id>", response=schemas.FundOut)
     def get_fund(self, request, fund_id):
         principal = self.db.principal(request).require("operator", "officer")
         with self.db.unit_of_work(FundsUnitOfWork) as uow:
             view = handlers.fund_view(uow, principal, path_uuid(fund_id, "fund_id"))
         return 200, schemas.FundOut().dump(view)
 
-    @http("GET", "/v1/funds/<fund_id>/entries")
+    @http("GET", "/v1/funds/<fund_id>/entries", query=schemas.EntriesQuery, response=schemas.EntriesPageOut)
     def list_entries(self, request, fund_id):
         principal = self.db.principal(request).require("operator", "officer")
         fund_id = path_uuid(fund_id, "fund_id")
@@ -118,7 +121,8 @@ class FundsService(PlatformService):
             page = handlers.entries_page(uow, principal, fund_id, query)
         return 200, schemas.EntriesPageOut().dump(page)
 
-    @http("GET", "/v1/funds/<fund_id>/statements/<month>")
+    @http("GET", "/v1/funds/<fund_id>/statements/<month>", query=schemas.StatementQuery,
+          response=schemas.StatementOut, media={"text/csv": {"schema": {"type": "string"}}}, path=MONTH)
     def get_statement(self, request, fund_id, month):
         principal = self.db.principal(request).require("operator", "officer")
         fund_id = path_uuid(fund_id, "fund_id")
@@ -131,7 +135,7 @@ class FundsService(PlatformService):
                                      f'attachment; filename="statement-{fund_id}-{view["month"]}.csv"'})
         return 200, schemas.StatementOut().dump(view)
 
-    @http("GET", "/v1/rollups")
+    @http("GET", "/v1/rollups", query=schemas.RollupQuery, response=schemas.RollupOut)
     def get_rollups(self, request):
         principal = self.db.principal(request).require("operator", "officer")
         query = load(schemas.RollupQuery(), request.args.to_dict())
