@@ -77,7 +77,7 @@ class ListQuery(Strict):
     focus_area = fields.String(validate=validate.OneOf(FOCUS_AREAS))
     q = fields.String(validate=validate.Length(min=1, max=100))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10**9))  # SQL OFFSET is a bigint
 
 
 class FundQuery(ListQuery):

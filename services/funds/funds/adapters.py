@@ -2,6 +2,7 @@
 import json
 import uuid
 
+from chassis.db import unique_or_conflict
 from chassis.uow import UnitOfWork
 from funds.ledger import fund_account
 from funds.levy import Agreement
@@ -51,11 +52,13 @@ class Officers:
         self.cursor = cursor
 
     def add(self, officer):
-        self.cursor.execute(
-            "INSERT INTO officers (id, fund_id, name, email, language, preferences, active)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (officer["officer_id"], officer["fund_id"], officer["name"], officer["email"],
-             officer["language"], json.dumps(officer["preferences"]), officer["active"]))
+        """Adds the officer; the same email twice for one fund is a Conflict (409)."""
+        with unique_or_conflict(self.cursor, "อีเมลนี้ลงทะเบียนกับกองทุนนี้แล้ว (email already registered)"):
+            self.cursor.execute(
+                "INSERT INTO officers (id, fund_id, name, email, language, preferences, active)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (officer["officer_id"], officer["fund_id"], officer["name"], officer["email"],
+                 officer["language"], json.dumps(officer["preferences"]), officer["active"]))
 
     def ids_of_fund(self, fund_id):
         self.cursor.execute("SELECT id FROM officers WHERE fund_id = %s AND active ORDER BY id", (fund_id,))

@@ -174,12 +174,12 @@ class ProductQuery(PageQuery):
 
 class OrderPage(Schema):
     items = fields.List(fields.Nested(OrderOut))
-    next_cursor = Cursor()
+    next_cursor = Cursor(allow_none=True)
 
 
 class ProductPage(Schema):
     items = fields.List(fields.Nested(ProductOut))
-    next_cursor = Cursor()
+    next_cursor = Cursor(allow_none=True)
 
 
 class ErrorDetail(Schema):
