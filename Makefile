@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 export PYTHONWARNINGS := ignore::Warning:nameko.cli.commands
 
-.PHONY: venv keda-schema demo test up unit chaos bench clean contracts check-contracts
+.PHONY: venv keda-schema demo test up unit chaos bench clean contracts check-contracts fuzz-api
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,6 +36,13 @@ test: venv keda-schema
 	$(PY) -m devtools.infra
 	$(PY) -m pytest -m "not chaos"
 	$(PY) -m pytest -m chaos
+
+# Schemathesis at length against the running services (tests/e2e/test_api_fuzz.py; make test runs
+# 100 cases per operation): make fuzz-api, or make fuzz-api API_FUZZ_EXAMPLES=5000
+API_FUZZ_EXAMPLES ?= 1000
+fuzz-api: venv
+	$(PY) -m devtools.infra
+	API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) $(PY) -m pytest -m "not chaos" tests/e2e/test_api_fuzz.py
 
 chaos: venv
 	$(PY) -m devtools.infra

@@ -4,26 +4,11 @@ import uuid
 import pytest
 import requests
 
-from devtools import scenario, smtp_sink
-from devtools.platform import Platform
+from devtools import scenario
 
 pytestmark = pytest.mark.e2e
 
 LEVY = scenario.BAGS * scenario.LEVY_PER_BAG_SATANG
-
-
-@pytest.fixture(scope="module")
-def mail_dir(tmp_path_factory, test_env):
-    directory = tmp_path_factory.mktemp("mail")
-    sink = smtp_sink.start(directory, port=int(test_env["SMTP_PORT"]))
-    yield directory
-    sink.stop()
-
-
-@pytest.fixture(scope="module")
-def platform(test_env, mail_dir, tmp_path_factory):
-    with Platform(test_env, log_dir=tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 @pytest.fixture
