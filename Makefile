@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 export PYTHONWARNINGS := ignore::Warning:nameko.cli.commands
 
-.PHONY: venv demo test up unit chaos bench clean contracts check-contracts
+.PHONY: venv keda-schema demo test up unit chaos bench clean contracts check-contracts fuzz-api
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,6 +16,14 @@ $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.
 
 venv: $(VENV)/.installed
 
+# KEDA's schemas for tests/ops (deploy/schemas/keda: @kubernetes-models/keda, pinned by package-lock.json)
+KEDA_SCHEMA := deploy/schemas/keda/node_modules/.package-lock.json
+$(KEDA_SCHEMA): deploy/schemas/keda/package.json deploy/schemas/keda/package-lock.json
+	npm ci --prefix deploy/schemas/keda --ignore-scripts --no-audit --no-fund
+	touch $@
+
+keda-schema: $(KEDA_SCHEMA)
+
 demo: venv
 	$(PY) -m devtools.demo
 
@@ -24,16 +32,23 @@ up: venv
 
 # The fault run restarts the machine's RabbitMQ and PostgreSQL: plain pytest leaves it out (pytest.ini);
 # make test runs it alone, after the rest.
-test: venv
+test: venv keda-schema
 	$(PY) -m devtools.infra
 	$(PY) -m pytest -m "not chaos"
 	$(PY) -m pytest -m chaos
+
+# Schemathesis at length against the running services (tests/e2e/test_api_fuzz.py; make test runs
+# 100 cases per operation): make fuzz-api, or make fuzz-api API_FUZZ_EXAMPLES=5000
+API_FUZZ_EXAMPLES ?= 1000
+fuzz-api: venv
+	$(PY) -m devtools.infra
+	API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) $(PY) -m pytest -m "not chaos" tests/e2e/test_api_fuzz.py
 
 chaos: venv
 	$(PY) -m devtools.infra
 	$(PY) -m chaos.run
 
-unit: venv
+unit: venv keda-schema
 	$(PY) -m pytest -m "not integration and not e2e and not chaos"
 
 # The benchmark (bench/README.md): make bench, or make bench BENCH_ARGS=--quick for a smoke run.
@@ -51,7 +66,7 @@ contracts: venv
 	$(PY) deploy/generate.py
 
 # Fails if a generated document is stale or invalid (make test runs the same tests)
-check-contracts: venv
+check-contracts: venv keda-schema
 	$(PY) -m pytest tests/contracts -q
 
 clean:

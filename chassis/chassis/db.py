@@ -15,9 +15,21 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.extras
 
-from chassis.errors import TransientError
+from chassis.errors import Conflict, TransientError
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def unique_or_conflict(cursor, message):
+    """Writes inside that break a unique constraint are a Conflict (409) naming the constraint;
+    the transaction goes on (a savepoint undoes only them)."""
+    cursor.execute("SAVEPOINT unique_write")
+    try:
+        yield
+    except psycopg2.errors.UniqueViolation as exc:
+        cursor.execute("ROLLBACK TO SAVEPOINT unique_write")
+        raise Conflict(f"{message} (duplicate: {exc.diag.constraint_name})") from None
 
 # Errors after which the same work may succeed if retried: lost connections,
 # a server shutting down, serialization conflicts and deadlocks.

@@ -5,9 +5,11 @@ status (404, 409, 422, 401, 403); a database outage is a 503 the client may retr
 """
 import json
 import logging
+import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 
-from marshmallow import RAISE, Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError, fields
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -24,6 +26,19 @@ class Strict(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class Timestamp(fields.AwareDateTime):
+    """An ISO 8601 time with its UTC offset, the offset one a real time zone uses (±14:00 at most).
+    Python accepts offsets up to ±23:59, PostgreSQL only up to ±15:59: beyond is a 400, not a 500."""
+
+    MAX_OFFSET = dt.timedelta(hours=14)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if abs(result.utcoffset()) > self.MAX_OFFSET:
+            raise ValidationError("เขตเวลาต้องอยู่ระหว่าง -14:00 ถึง +14:00 (UTC offset beyond ±14:00)")
+        return result
 
 
 def json_response(status, payload, headers=None):
@@ -54,8 +69,23 @@ def read_json(request):
     return body
 
 
+def nul_fields(data, path=""):
+    """Where ``data`` (JSON) holds a NUL character, which PostgreSQL cannot store in text."""
+    if isinstance(data, str):
+        return [path or "_body"] if "\x00" in data else []
+    if isinstance(data, dict):
+        return [place for key, value in data.items()
+                for place in ([f"{path}{key!r}"] if "\x00" in str(key) else nul_fields(value, f"{path}{key}."))]
+    if isinstance(data, list):
+        return [place for index, value in enumerate(data) for place in nul_fields(value, f"{path}{index}.")]
+    return []
+
+
 def load(schema, data):
-    """Validate with a marshmallow schema; field errors become a 400."""
+    """Validate with a marshmallow schema; field errors (and NUL characters anywhere) become a 400."""
+    nul = nul_fields(data)
+    if nul:
+        raise InvalidInput({place.rstrip("."): ["มีอักขระ NUL (contains a NUL character)"] for place in nul})
     try:
         return schema.load(data)
     except ValidationError as exc:
@@ -74,7 +104,25 @@ def load_body(request, schema):
     return load(schema, read_json(request))
 
 
+@dataclass(frozen=True)
+class Api:
+    """What an entrypoint declares about its HTTP contract (documented by ``chassis.openapi``)."""
+
+    body: object = None       # marshmallow schema of the JSON request body
+    query: object = None      # marshmallow schema of the query parameters
+    response: object = None   # marshmallow schema of the success body
+    status: int = 200
+    public: bool = False      # no bearer token needed
+    media: dict = None        # other media types of the success response: {type: {"schema": ...}}
+    path: dict = field(default_factory=dict)  # JSON Schema of path parameters (``*_id``: a UUID)
+
+
 class JsonHttpHandler(HttpRequestHandler):
+    def __init__(self, method, url, *, body=None, query=None, response=None, status=200, public=False,
+                 media=None, path=None, **kwargs):
+        self.api = Api(body, query, response, status, public, media, path or {})
+        super().__init__(method, url, **kwargs)
+
     def response_from_result(self, result):
         if isinstance(result, Response):
             return result

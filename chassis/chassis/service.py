@@ -1,9 +1,11 @@
-"""The base every service class extends: database, outbox relay, metrics, health."""
+"""The base every service class extends: database, outbox relay, metrics, health, OpenAPI."""
+from functools import cache
+
 from nameko.dependency_providers import Config
 from nameko.timer import Timer
 from werkzeug.wrappers import Response
 
-from chassis import metrics
+from chassis import metrics, openapi
 from chassis.dependencies import Database, Metrics, OutboxRelay
 from chassis.http import http
 
@@ -38,17 +40,17 @@ class PlatformService:
     timing = Metrics()
     config = Config()
 
-    @http("GET", "/metrics")
+    @http("GET", "/metrics", public=True, media={"text/plain": {"schema": {"type": "string"}}})
     def prometheus_metrics(self, request):
         self.outbox.refresh_gauges()
         body, content_type = metrics.exposition()
         return Response(body, content_type=content_type)
 
-    @http("GET", "/health/live")
+    @http("GET", "/health/live", public=True)
     def health_live(self, request):
         return 200, {"status": "ok", "service": self.name}
 
-    @http("GET", "/health/ready")
+    @http("GET", "/health/ready", public=True)
     def health_ready(self, request):
         checks = {}
         for check, probe in (("database", self.db.ping), ("broker", self.outbox.broker_ok)):
@@ -59,3 +61,13 @@ class PlatformService:
         ready = all(value == "ok" for value in checks.values())
         return (200 if ready else 503), {"status": "ready" if ready else "not ready",
                                          "service": self.name, "checks": checks}
+
+    @http("GET", "/openapi.json", public=True)
+    def openapi_document(self, request):
+        """This service's OpenAPI 3.1 document (the one make contracts commits)"""
+        return 200, openapi_document(type(self))
+
+
+@cache
+def openapi_document(service_class):
+    return openapi.document(service_class)

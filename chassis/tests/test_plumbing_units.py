@@ -92,3 +92,35 @@ def test_a_configured_timer_takes_its_interval_from_config_and_is_off_at_zero():
     on = ConfiguredTimer("EVERY", 30).bind(default, "method")
     on.setup()
     assert on.interval == 30
+
+
+# -- HTTP input that PostgreSQL cannot store is a 400, not a 500 (found by schemathesis) -----------
+def test_a_nul_character_anywhere_in_the_input_is_invalid_input():
+    from marshmallow import fields
+
+    from chassis.errors import InvalidInput
+    from chassis.http import Strict, load
+
+    class Body(Strict):
+        name = fields.String()
+        tags = fields.List(fields.String())
+
+    with pytest.raises(InvalidInput) as refused:
+        load(Body(), {"name": "ข้าว\x00", "tags": ["ok", "x\x00"]})
+    assert set(refused.value.fields) == {"name", "tags.1"}
+    assert load(Body(), {"name": "ข้าว"}) == {"name": "ข้าว"}
+
+
+def test_a_timestamp_offset_beyond_any_time_zone_is_invalid_input():
+    from marshmallow import Schema
+
+    from chassis.errors import InvalidInput
+    from chassis.http import Timestamp, load
+
+    class Query(Schema):
+        since = Timestamp()
+
+    assert load(Query(), {"since": "2026-01-15T09:30:00+07:00"})["since"].utcoffset() == dt.timedelta(hours=7)
+    for offset in ("+16:49", "-19:04"):
+        with pytest.raises(InvalidInput):
+            load(Query(), {"since": f"2026-01-15T09:30:00{offset}"})

@@ -31,6 +31,8 @@ SCALAR_TYPES = [
     (fields.Boolean, {"type": "boolean"}),
     (fields.Dict, {"type": "object"}),
     (fields.Raw, {}),  # any JSON value
+    (fields.Function, {}),  # computed on output: any JSON value
+    (fields.Method, {}),
 ]
 
 
@@ -73,13 +75,14 @@ def validator_keywords(field):
     return keywords
 
 
-def field_schema(field):
+def field_schema(field, output=False):
+    """JSON Schema of a field's value; ``output``: as dumped (responses), else as loaded."""
     if isinstance(field, fields.Nested):
-        schema = object_schema(field.schema)
+        schema = object_schema(field.schema, output)
         if field.many:
             schema = {"type": "array", "items": schema}
     elif isinstance(field, fields.List):
-        schema = {"type": "array", "items": field_schema(field.inner)}
+        schema = {"type": "array", "items": field_schema(field.inner, output)}
     else:
         schema = next((dict(json) for kind, json in SCALAR_TYPES if isinstance(field, kind)), None)
         if schema is None:
@@ -94,11 +97,25 @@ def field_schema(field):
     return schema
 
 
-def object_schema(schema):
-    """JSON Schema of a marshmallow schema instance; unknown properties are allowed unless RAISE."""
-    properties = {name: field_schema(field) for name, field in schema.fields.items()
+def object_schema(schema, output=False):
+    """JSON Schema of a marshmallow schema instance, keyed by each field's name on the wire.
+
+    As loaded (default): unknown properties are allowed unless RAISE; a partial schema (a PATCH)
+    requires nothing. As dumped (``output``): exactly the schema's fields, computed ones included,
+    none of them guaranteed (a dump leaves out what the object lacks).
+    """
+    def wire(name, field):
+        return field.data_key or name
+
+    if output:
+        return {"type": "object", "additionalProperties": False, "properties": {
+            wire(name, field): field_schema(field, output=True)
+            for name, field in schema.fields.items() if not field.load_only}}
+    properties = {wire(name, field): field_schema(field) for name, field in schema.fields.items()
                   if not field.dump_only}
-    required = [name for name, field in schema.fields.items() if field.required]
+    partial = schema.partial
+    required = [wire(name, field) for name, field in schema.fields.items() if field.required
+                and not (partial is True or (partial and name in partial))]  # a PATCH: any subset
     result = {"type": "object", "properties": properties,
               "additionalProperties": schema.unknown != RAISE}
     if required:

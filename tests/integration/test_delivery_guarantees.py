@@ -6,6 +6,7 @@ import uuid
 import pytest
 import requests
 from kombu import Connection
+from prometheus_client.parser import text_string_to_metric_families
 
 from chassis.cli import issue_token
 from contracts import centres, marketplace, topology
@@ -56,6 +57,28 @@ def pending_of(funds):
 def credits_of(funds):
     return query(funds["config"]["DATABASE_URL"],
                  "SELECT order_id, amount_satang FROM credits WHERE fund_id = %s", (funds["fund_id"],))
+
+
+def levy_counters(funds):
+    """{(metric, labels): value} of the levy counters on the running service's /metrics."""
+    text = requests.get(f"{funds['base']}/metrics", timeout=5).text
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples
+            if sample.name.startswith("codi_levy_credited")}
+
+
+def test_a_credit_moves_the_levy_counters_of_its_region_and_fund(funds, amqp_uri):
+    by_region = ("codi_levy_credited_satang_total", (("province_group", "17"), ("region", "south")))
+    by_fund = ("codi_levy_credited_by_fund_satang_total", (("fund_id", str(funds["fund_id"])),))
+    before = levy_counters(funds)
+    order = paid_order(funds["seller_id"], bags=3)
+    event_id, _ = publish_event(amqp_uri, marketplace.ORDER_PAID, order)
+    publish_event(amqp_uri, marketplace.ORDER_PAID, order, event_id=event_id)  # counted once
+    eventually("the credit", lambda: pending_of(funds) == 1200)
+    eventually("the counters", lambda: levy_counters(funds).get(by_fund) == 1200)
+    after = levy_counters(funds)
+    assert after[by_region] - before.get(by_region, 0) == 1200
+    assert after[by_fund] == 1200
 
 
 def test_the_same_event_delivered_twice_credits_once(funds, amqp_uri):

@@ -1,6 +1,10 @@
 """deploy/k8s: built-in kinds validate offline against Kubernetes' own schemas (kubernetes-validate);
-KEDA's custom resources, for which no schema ships on PyPI, are checked for what KEDA needs."""
+KEDA's custom resources against KEDA's schemas (npm @kubernetes-models/keda 2.0.0, generated from
+KEDA's v2 API types; `make keda-schema` installs it), and for what KEDA needs of them."""
 import copy
+import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,7 @@ from contracts import topology
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.33.0"
 KEDA_KINDS = {"ScaledObject", "TriggerAuthentication"}
+KEDA_SCHEMA = K8S.parent / "schemas" / "keda"
 
 
 def manifests():
@@ -56,3 +61,33 @@ def test_every_consumer_scales_on_its_queues_with_a_known_authentication():
             assert trigger["type"] == "rabbitmq"
             assert {"queueName", "mode", "value"} <= set(trigger["metadata"])
             assert trigger["authenticationRef"]["name"] in authentications
+
+
+def keda_validate(manifests):
+    """(exit status, output) of KEDA's schema validator over the manifests; never skipped."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is missing: apt-get install -y --no-install-recommends nodejs npm")
+    if not (KEDA_SCHEMA / "node_modules" / "@kubernetes-models" / "keda").is_dir():
+        pytest.fail("KEDA's schemas are not installed: make keda-schema")
+    result = subprocess.run([node, str(KEDA_SCHEMA / "validate.mjs")], input=json.dumps(manifests),
+                            capture_output=True, text=True, timeout=60)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_keda_resources_follow_kedas_schema():
+    keda = [manifest for manifest in manifests() if manifest["kind"] in KEDA_KINDS]
+    assert {manifest["kind"] for manifest in keda} == KEDA_KINDS
+    status, output = keda_validate(keda)
+    assert status == 0, output
+    assert output.count(": ok") == len(keda), output
+
+
+def test_kedas_schema_refuses_a_wrong_type_and_a_misspelt_required_field():
+    wrong_type = copy.deepcopy(named("ScaledObject")["funds"])
+    wrong_type["spec"]["triggers"][0]["metadata"]["value"] = 200  # trigger metadata are strings
+    misspelt = copy.deepcopy(named("ScaledObject")["funds"])
+    misspelt["spec"]["scaleTargetReference"] = misspelt["spec"].pop("scaleTargetRef")
+    for broken in (wrong_type, misspelt):
+        status, output = keda_validate([broken])
+        assert status == 1, output

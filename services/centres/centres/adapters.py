@@ -1,9 +1,7 @@
 """PostgreSQL repositories of the registry."""
 import json
 
-import psycopg2.errors
-
-from chassis.errors import Conflict
+from chassis.db import unique_or_conflict
 from chassis.uow import UnitOfWork
 
 JSON_COLUMNS = {"place", "contacts", "partner_agencies"}
@@ -25,12 +23,8 @@ class Repository:
 
     def _write(self, sql, params):
         # the domain checks names first; a concurrent twin or a reused registration number lands here
-        self.cursor.execute("SAVEPOINT write_registry")
-        try:
+        with unique_or_conflict(self.cursor, "ซ้ำกับที่ลงทะเบียนไว้แล้ว"):
             self.cursor.execute(sql, params)
-        except psycopg2.errors.UniqueViolation as exc:
-            self.cursor.execute("ROLLBACK TO SAVEPOINT write_registry")
-            raise Conflict(f"ซ้ำกับที่ลงทะเบียนไว้แล้ว (duplicate: {exc.diag.constraint_name})") from None
 
     def add(self, record):
         columns = ("id", "subdistrict_code") + self.columns

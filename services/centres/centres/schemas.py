@@ -53,8 +53,17 @@ class CentreIn(Strict):
 
 
 def patch_of(schema_class, id_field):
-    """The PATCH body of a registration schema: any of its fields except the id."""
-    return schema_class(partial=True, exclude=(id_field,))
+    """The PATCH body of a registration schema (a class named ``<Kind>Patch``): any of its fields
+    except the id."""
+    def __init__(self, **kwargs):
+        schema_class.__init__(self, partial=True, exclude=(id_field,), **kwargs)
+    name = schema_class.__name__.removesuffix("In") + "Patch"
+    return type(name, (schema_class,), {"__init__": __init__, "__module__": __name__, "__qualname__": name})
+
+
+OrganisationPatch = patch_of(OrganisationIn, "organisation_id")
+FundPatch = patch_of(FundIn, "fund_id")
+CentrePatch = patch_of(CentreIn, "centre_id")
 
 
 class ListQuery(Strict):
@@ -68,7 +77,7 @@ class ListQuery(Strict):
     focus_area = fields.String(validate=validate.OneOf(FOCUS_AREAS))
     q = fields.String(validate=validate.Length(min=1, max=100))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10**9))  # SQL OFFSET is a bigint
 
 
 class FundQuery(ListQuery):
@@ -131,3 +140,30 @@ class CentreOut(Schema):
     contacts = fields.List(fields.Nested(ContactOut))
     partner_agencies = fields.List(fields.String())
     demo = fields.Boolean()
+
+
+class Page(Schema):
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class OrganisationPage(Page):
+    items = fields.List(fields.Nested(OrganisationOut))
+
+
+class FundPage(Page):
+    items = fields.List(fields.Nested(FundOut))
+
+
+class CentrePage(Page):
+    items = fields.List(fields.Nested(CentreOut))
+
+
+class FocusArea(Schema):
+    code = fields.String()
+    name_th = fields.String()
+
+
+class FocusAreas(Schema):
+    items = fields.List(fields.Nested(FocusArea))

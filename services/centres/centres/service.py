@@ -6,12 +6,14 @@ from centres import queries, registry, schemas
 from centres.adapters import RegistryUnitOfWork
 from centres.geography import default_geography
 
-# kind → (input schema, output schema, list query schema)
+# kind → (input schema, patch schema, output schema, list query schema)
 SCHEMAS = {
-    registry.ORGANISATION: (schemas.OrganisationIn, schemas.OrganisationOut(), schemas.OrganisationQuery),
-    registry.FUND: (schemas.FundIn, schemas.FundOut(), schemas.FundQuery),
-    registry.CENTRE: (schemas.CentreIn, schemas.CentreOut(), schemas.ListQuery),
+    registry.ORGANISATION: (schemas.OrganisationIn, schemas.OrganisationPatch, schemas.OrganisationOut(),
+                            schemas.OrganisationQuery),
+    registry.FUND: (schemas.FundIn, schemas.FundPatch, schemas.FundOut(), schemas.FundQuery),
+    registry.CENTRE: (schemas.CentreIn, schemas.CentrePatch, schemas.CentreOut(), schemas.ListQuery),
 }
+SUBDISTRICT_CODE = {"code": {"type": "string", "pattern": r"^\d{6}$"}}
 
 
 class CentresService(PlatformService):
@@ -20,7 +22,7 @@ class CentresService(PlatformService):
     # -- shared by the three kinds of registered body ----------------------------------
     def _register(self, kind, request):
         self.db.principal(request).require("operator")
-        schema_in, schema_out, _ = SCHEMAS[kind]
+        schema_in, _, schema_out, _ = SCHEMAS[kind]
         command = load_body(request, schema_in())
         with self.db.unit_of_work(RegistryUnitOfWork) as uow:
             record = registry.register(kind, uow, default_geography(), command)
@@ -28,9 +30,9 @@ class CentresService(PlatformService):
 
     def _update(self, kind, request, record_id):
         self.db.principal(request).require("operator")
-        schema_in, schema_out, _ = SCHEMAS[kind]
+        _, schema_patch, schema_out, _ = SCHEMAS[kind]
         record_id = path_uuid(record_id, kind.id_key)
-        changes = load_body(request, schemas.patch_of(schema_in, kind.id_key))
+        changes = load_body(request, schema_patch())
         with self.db.unit_of_work(RegistryUnitOfWork) as uow:
             record = registry.update(kind, uow, default_geography(), record_id, changes)
         return 200, schema_out.dump(record)
@@ -38,10 +40,10 @@ class CentresService(PlatformService):
     def _get(self, kind, record_id):
         with self.db.unit_of_work(RegistryUnitOfWork) as uow:
             record = registry.get(kind, uow, path_uuid(record_id, kind.id_key))
-        return 200, SCHEMAS[kind][1].dump(record)
+        return 200, SCHEMAS[kind][2].dump(record)
 
     def _list(self, kind, request):
-        _, schema_out, query_schema = SCHEMAS[kind]
+        _, _, schema_out, query_schema = SCHEMAS[kind]
         criteria = queries.criteria(default_geography(), load(query_schema(), request.args.to_dict(flat=True)))
         with self.db.unit_of_work(RegistryUnitOfWork) as uow:
             records, total = getattr(uow, kind.repository).search(criteria)
@@ -49,71 +51,74 @@ class CentresService(PlatformService):
                      "limit": criteria["limit"], "offset": criteria["offset"]}
 
     # -- organisations -----------------------------------------------------------------
-    @http("POST", "/v1/organisations")
+    @http("POST", "/v1/organisations", body=schemas.OrganisationIn, response=schemas.OrganisationOut,
+          status=201)
     def register_organisation(self, request):
         return self._register(registry.ORGANISATION, request)
 
-    @http("GET", "/v1/organisations")
+    @http("GET", "/v1/organisations", query=schemas.OrganisationQuery, response=schemas.OrganisationPage,
+          public=True)
     def list_organisations(self, request):
         return self._list(registry.ORGANISATION, request)
 
-    @http("GET", "/v1/organisations/<organisation_id>")
+    @http("GET", "/v1/organisations/<organisation_id>", response=schemas.OrganisationOut, public=True)
     def get_organisation(self, request, organisation_id):
         return self._get(registry.ORGANISATION, organisation_id)
 
-    @http("PATCH", "/v1/organisations/<organisation_id>")
+    @http("PATCH", "/v1/organisations/<organisation_id>", body=schemas.OrganisationPatch,
+          response=schemas.OrganisationOut)
     def update_organisation(self, request, organisation_id):
         return self._update(registry.ORGANISATION, request, organisation_id)
 
     # -- funds -------------------------------------------------------------------------
-    @http("POST", "/v1/funds")
+    @http("POST", "/v1/funds", body=schemas.FundIn, response=schemas.FundOut, status=201)
     def register_fund(self, request):
         return self._register(registry.FUND, request)
 
-    @http("GET", "/v1/funds")
+    @http("GET", "/v1/funds", query=schemas.FundQuery, response=schemas.FundPage, public=True)
     def list_funds(self, request):
         return self._list(registry.FUND, request)
 
-    @http("GET", "/v1/funds/<fund_id>")
+    @http("GET", "/v1/funds/<fund_id>", response=schemas.FundOut, public=True)
     def get_fund(self, request, fund_id):
         return self._get(registry.FUND, fund_id)
 
-    @http("PATCH", "/v1/funds/<fund_id>")
+    @http("PATCH", "/v1/funds/<fund_id>", body=schemas.FundPatch, response=schemas.FundOut)
     def update_fund(self, request, fund_id):
         return self._update(registry.FUND, request, fund_id)
 
     # -- incubation centres (their contact people are personal data: token required) ---
-    @http("POST", "/v1/centres")
+    @http("POST", "/v1/centres", body=schemas.CentreIn, response=schemas.CentreOut, status=201)
     def register_centre(self, request):
         return self._register(registry.CENTRE, request)
 
-    @http("GET", "/v1/centres")
+    @http("GET", "/v1/centres", query=schemas.ListQuery, response=schemas.CentrePage)
     def list_centres(self, request):
         self.db.principal(request)
         return self._list(registry.CENTRE, request)
 
-    @http("GET", "/v1/centres/<centre_id>")
+    @http("GET", "/v1/centres/<centre_id>", response=schemas.CentreOut)
     def get_centre(self, request, centre_id):
         self.db.principal(request)
         return self._get(registry.CENTRE, centre_id)
 
-    @http("PATCH", "/v1/centres/<centre_id>")
+    @http("PATCH", "/v1/centres/<centre_id>", body=schemas.CentrePatch, response=schemas.CentreOut)
     def update_centre(self, request, centre_id):
         return self._update(registry.CENTRE, request, centre_id)
 
     # -- reference data and reports ----------------------------------------------------
-    @http("GET", "/v1/focus-areas")
+    @http("GET", "/v1/focus-areas", response=schemas.FocusAreas, public=True)
     def list_focus_areas(self, request):
         return 200, {"items": [{"code": code, "name_th": name_th}
                                for code, name_th in registry.FOCUS_AREAS.items()]}
 
-    @http("GET", "/v1/coverage")
+    @http("GET", "/v1/coverage", public=True)
     def coverage(self, request):
         with self.db.unit_of_work(RegistryUnitOfWork) as uow:
             counts = {kind: getattr(uow, kind).count_by_province() for kind in queries.KINDS}
         return 200, queries.coverage(default_geography(), counts)
 
-    @http("GET", "/v1/geo/subdistricts/<code>")
+    @http("GET", "/v1/geo/subdistricts/<code>", response=schemas.PlaceOut, public=True, path=SUBDISTRICT_CODE)
     def get_subdistrict(self, request, code):
         place = default_geography().place(code)
         if place is None:

@@ -2,7 +2,7 @@
 import json
 import uuid
 
-from chassis.db import execute_together
+from chassis.db import execute_together, unique_or_conflict
 from chassis.uow import UnitOfWork
 from funds.ledger import CLEARING, fund_account
 from funds.levy import Agreement
@@ -48,15 +48,16 @@ class Funds:
 
     def movement_facts(self, fund_id):
         """What a levy movement tells of its fund, in one query: the name (blank if the registry
-        has not told us yet), the balance and the active officers' ids."""
+        has not told us yet), its region and province group, the balance and the active officers."""
         self.cursor.execute(
-            "SELECT coalesce((SELECT name_th FROM funds WHERE id = %(fund)s), '') AS name_th,"
+            "SELECT coalesce(f.name_th, '') AS name_th, f.region, f.province_group,"
             " coalesce(a.posted_satang, 0) AS posted_satang, coalesce(a.pending_satang, 0) AS pending_satang,"
             " ARRAY(SELECT id FROM officers WHERE fund_id = %(fund)s AND active ORDER BY id) AS officer_ids"
-            " FROM (SELECT 1) one LEFT JOIN accounts a ON a.code = %(account)s",
+            " FROM (SELECT 1) one LEFT JOIN funds f ON f.id = %(fund)s LEFT JOIN accounts a ON a.code = %(account)s",
             {"fund": fund_id, "account": fund_account(fund_id)})
         row = self.cursor.fetchone()
-        return {"name_th": row["name_th"], "officer_ids": row["officer_ids"],
+        return {"name_th": row["name_th"], "region": row["region"], "province_group": row["province_group"],
+                "officer_ids": row["officer_ids"],
                 "balance": {"posted_satang": row["posted_satang"], "pending_satang": row["pending_satang"]}}
 
 
@@ -65,11 +66,13 @@ class Officers:
         self.cursor = cursor
 
     def add(self, officer):
-        self.cursor.execute(
-            "INSERT INTO officers (id, fund_id, name, email, language, preferences, active)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (officer["officer_id"], officer["fund_id"], officer["name"], officer["email"],
-             officer["language"], json.dumps(officer["preferences"]), officer["active"]))
+        """Adds the officer; the same email twice for one fund is a Conflict (409)."""
+        with unique_or_conflict(self.cursor, "อีเมลนี้ลงทะเบียนกับกองทุนนี้แล้ว (email already registered)"):
+            self.cursor.execute(
+                "INSERT INTO officers (id, fund_id, name, email, language, preferences, active)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (officer["officer_id"], officer["fund_id"], officer["name"], officer["email"],
+                 officer["language"], json.dumps(officer["preferences"]), officer["active"]))
 
     def funds_of(self, officer_id):
         self.cursor.execute("SELECT fund_id FROM officers WHERE id = %s AND active", (officer_id,))

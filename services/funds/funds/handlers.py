@@ -43,8 +43,9 @@ def credit_paid_order(uow, event):
         ledger.assert_balanced(legs)
         transaction_id = uow.ledger.record("levy_pending", credit["id"], event.event_id, legs,
                                            fund_id=fund_id)
-        uow.emit(events.LEVY_PENDING, _movement(uow, credit, amount, lines, transaction_id))
-        credited.append(credit)
+        fund = uow.funds.movement_facts(fund_id)
+        uow.emit(events.LEVY_PENDING, _movement(credit, fund, amount, lines, transaction_id))
+        credited.append({**credit, "fund": fund})
     if credited:
         new_ids = {credit["id"] for credit in credited}
         for outcome in uow.outcomes.of_order(order["order_id"]):
@@ -102,7 +103,7 @@ def _settle(uow, row, credit, outcome):
         return None  # this event's effect on this credit is already in the ledger
     uow.credits.save_settlement(effect.credit)
     lines = effect.lines if effect.kind == settlement.REVERSED else list(credit.lines)
-    movement = _movement(uow, row, effect.amount, lines, transaction_id)
+    movement = _movement(row, uow.funds.movement_facts(credit.fund_id), effect.amount, lines, transaction_id)
     if effect.kind == settlement.REVERSED:
         movement.update(original_credit_id=credit.id, reversal_id=transaction_id,
                         refund_id=outcome.refund_id, phase=credit.status,
@@ -111,9 +112,8 @@ def _settle(uow, row, credit, outcome):
     return effect
 
 
-def _movement(uow, credit, amount, lines, transaction_id):
-    """The LevyMovement payload of a credit's change, with the fund's balance after it."""
-    fund = uow.funds.movement_facts(credit["fund_id"])
+def _movement(credit, fund, amount, lines, transaction_id):
+    """The LevyMovement payload of a credit's change; ``fund``: its movement facts after it."""
     return {
         "credit_id": credit["id"], "fund_id": credit["fund_id"], "fund_name_th": fund["name_th"],
         "order_id": credit["order_id"], "seller_org_id": credit["seller_org_id"],

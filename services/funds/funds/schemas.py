@@ -1,7 +1,7 @@
 """What crosses the funds service's HTTP boundary."""
 from marshmallow import Schema, fields, validate
 
-from chassis.http import Strict
+from chassis.http import Strict, Timestamp
 from chassis.thai import format_baht
 from funds.levy import BASES, RECIPIENTS
 from funds.statements import KIND_TH, PHASES
@@ -17,8 +17,8 @@ class AgreementIn(Strict):
     fund_id = fields.UUID(allow_none=True)
     category = fields.String(allow_none=True)
     product_ids = fields.List(fields.UUID(), allow_none=True)
-    effective_from = fields.AwareDateTime(required=True)
-    effective_to = fields.AwareDateTime(allow_none=True)
+    effective_from = Timestamp(required=True)
+    effective_to = Timestamp(allow_none=True)
 
 
 class AgreementOut(Schema):
@@ -33,6 +33,10 @@ class AgreementOut(Schema):
     product_ids = fields.List(fields.UUID(), allow_none=True)
     effective_from = fields.AwareDateTime()
     effective_to = fields.AwareDateTime(allow_none=True)
+
+
+class AgreementList(Schema):
+    agreements = fields.List(fields.Nested(AgreementOut))
 
 
 class PreferencesIn(Strict):
@@ -77,9 +81,9 @@ class EntriesQuery(Strict):
     kind = fields.String(validate=validate.OneOf(list(KIND_TH)))
     phase = fields.String(validate=validate.OneOf(PHASES))
     order_id = fields.UUID()
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
-    cursor = fields.Integer(validate=validate.Range(min=1))
+    since = Timestamp()
+    until = Timestamp()
+    cursor = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))  # a bigint entry id
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

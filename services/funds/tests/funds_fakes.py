@@ -63,6 +63,8 @@ class FakeUnitOfWork:
     def movement_facts(self, fund_id):
         fund = self.store.funds.get(fund_id)
         return {"name_th": fund["name_th"] if fund else "", "officer_ids": [],
+                "region": fund.get("region") if fund else None,
+                "province_group": fund.get("province_group") if fund else None,
                 "balance": self.ledger.balance(fund_id)}
 
 

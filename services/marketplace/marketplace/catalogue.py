@@ -34,7 +34,7 @@ def with_search_text(product):
 
 def create_product(uow, principal, command):
     principal.require("organisation", "operator")
-    seller_id = command["seller_id"] if principal.is_operator else principal.subject_id
+    seller_id = command.get("seller_id") if principal.is_operator else principal.subject_id
     if not principal.is_operator and command.get("seller_id") not in (None, seller_id):
         raise Forbidden("ขายสินค้าได้เฉพาะในนามองค์กรของตน (an organisation sells only its own products)")
     if seller_id is None:

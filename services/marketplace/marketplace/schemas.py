@@ -7,7 +7,7 @@ import uuid
 import geothai
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from chassis.http import Strict
+from chassis.http import Strict, Timestamp
 from contracts.envelope import EnvelopeSchema
 
 from marketplace.orders import STATUSES
@@ -175,21 +175,22 @@ class ProductQuery(PageQuery):
 
 class OrderPage(Schema):
     items = fields.List(fields.Nested(OrderOut))
-    next_cursor = Cursor()
+    next_cursor = Cursor(allow_none=True)
 
 
 class ProductPage(Schema):
     items = fields.List(fields.Nested(ProductOut))
-    next_cursor = Cursor()
+    next_cursor = Cursor(allow_none=True)
 
 
 # -- reconciliation (operators; funds' reconcile command) -----------------------------
 
 class ReconciliationQuery(PageQuery):
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
-    paid_from = fields.AwareDateTime(metadata={"description": "paid at or after"})
-    paid_to = fields.AwareDateTime(metadata={"description": "paid before"})
-    order_id = fields.List(fields.UUID(), validate=validate.Length(max=200), metadata={
+    paid_from = Timestamp(metadata={"description": "paid at or after"})
+    paid_to = Timestamp(metadata={"description": "paid before"})
+    # 100 ids keep the URL within what the HTTP server reads (8 KiB); the reconciler asks 100 at a time
+    order_id = fields.List(fields.UUID(), validate=validate.Length(max=100), metadata={
         "description": "only these orders, if paid (repeat the parameter)"})
 
 
@@ -209,7 +210,7 @@ class ReconciliationOrder(Schema):
 
 class ReconciliationPage(Schema):
     orders = fields.List(fields.Nested(ReconciliationOrder))
-    next_cursor = Cursor()
+    next_cursor = Cursor(allow_none=True)
 
 
 class ErrorDetail(Schema):

@@ -7,7 +7,7 @@ from chassis.messaging import event_consumer
 from chassis.service import ConfiguredTimer, PlatformService
 from contracts import centres
 
-from marketplace import catalogue, openapi, orders, schemas
+from marketplace import catalogue, orders, schemas
 from marketplace.adapters import MarketUnitOfWork
 
 EXPIRY_BATCH = 100
@@ -24,10 +24,6 @@ class MarketplaceService(PlatformService):
     def order_ttl(self):
         return dt.timedelta(minutes=float(self.config.get("ORDER_TTL_MINUTES", 60)))
 
-    @http("GET", "/openapi.json")
-    def openapi_document(self, request):
-        return 200, openapi.document()
-
     # -- read model of the registry ------------------------------------------------
     @event_consumer(centres.ORGANISATION_REGISTERED)
     def on_organisation_registered(self, event):
@@ -43,7 +39,7 @@ class MarketplaceService(PlatformService):
                 uow.sellers.upsert(orders.seller_from_organisation(event.data))
 
     # -- catalogue -------------------------------------------------------------------
-    @http("POST", "/v1/products")
+    @http("POST", "/v1/products", body=schemas.ProductIn, response=schemas.ProductOut, status=201)
     def create_product(self, request):
         principal = self.db.principal(request).require("organisation", "operator")
         command = load_body(request, schemas.ProductIn())
@@ -51,14 +47,14 @@ class MarketplaceService(PlatformService):
             product = catalogue.create_product(uow, principal, command)
         return 201, schemas.ProductOut().dump(product)
 
-    @http("GET", "/v1/products")
+    @http("GET", "/v1/products", query=schemas.ProductQuery, response=schemas.ProductPage, public=True)
     def search_products(self, request):
         query = load(schemas.ProductQuery(), request.args.to_dict())
         with self.db.unit_of_work(MarketUnitOfWork) as uow:
             items, after = catalogue.search_products(uow, query)
         return 200, schemas.ProductPage().dump({"items": items, "next_cursor": after})
 
-    @http("GET", "/v1/products/<product_id>")
+    @http("GET", "/v1/products/<product_id>", response=schemas.ProductOut, public=True)
     def get_product(self, request, product_id):
         with self.db.unit_of_work(MarketUnitOfWork) as uow:
             product = uow.products.get(path_uuid(product_id, "product_id"))
@@ -66,7 +62,7 @@ class MarketplaceService(PlatformService):
             return 404, {"error": {"code": "not_found", "message": "ไม่พบสินค้า (product not found)"}}
         return 200, schemas.ProductOut().dump(product)
 
-    @http("PATCH", "/v1/products/<product_id>")
+    @http("PATCH", "/v1/products/<product_id>", body=schemas.ProductPatch, response=schemas.ProductOut)
     def update_product(self, request, product_id):
         principal = self.db.principal(request).require("organisation", "operator")
         product_id = path_uuid(product_id, "product_id")
@@ -90,7 +86,7 @@ class MarketplaceService(PlatformService):
                 idempotency.record(uow.cursor, principal.key(), key, status, body)
         return status, body
 
-    @http("POST", "/v1/orders")
+    @http("POST", "/v1/orders", body=schemas.OrderIn, response=schemas.OrderOut, status=201)
     def place_order(self, request):
         principal = self.db.principal(request)
         command = load_body(request, schemas.OrderIn())
@@ -100,7 +96,7 @@ class MarketplaceService(PlatformService):
             return 201, schemas.OrderOut().dump(order)
         return self._idempotent(request, principal, work)
 
-    @http("GET", "/v1/orders")
+    @http("GET", "/v1/orders", query=schemas.OrderQuery, response=schemas.OrderPage)
     def list_orders(self, request):
         principal = self.db.principal(request)
         query = load(schemas.OrderQuery(), request.args.to_dict())
@@ -108,7 +104,7 @@ class MarketplaceService(PlatformService):
             items, after = orders.list_orders(uow, principal, query)
         return 200, schemas.OrderPage().dump({"items": items, "next_cursor": after})
 
-    @http("GET", "/v1/orders/<order_id>")
+    @http("GET", "/v1/orders/<order_id>", response=schemas.OrderOut)
     def get_order(self, request, order_id):
         principal = self.db.principal(request)
         with self.db.unit_of_work(MarketUnitOfWork) as uow:
@@ -123,32 +119,36 @@ class MarketplaceService(PlatformService):
         return self._idempotent(request, principal,
                                 lambda uow: step(uow, principal, order_id, command))
 
-    @http("POST", "/v1/orders/<order_id>/payments")
+    @http("POST", "/v1/orders/<order_id>/payments", body=schemas.PaymentIn, response=schemas.OrderOut)
     def pay_order(self, request, order_id):
         def step(uow, principal, order_id, command):
             return 200, schemas.OrderOut().dump(orders.pay_order(uow, principal, order_id, command, now()))
         return self._order_step(request, order_id, schemas.PaymentIn(), step)
 
-    @http("POST", "/v1/orders/<order_id>/fulfilments")
+    @http("POST", "/v1/orders/<order_id>/fulfilments", body=schemas.FulfilmentIn,
+          response=schemas.OrderOut)
     def fulfil_order(self, request, order_id):
         def step(uow, principal, order_id, command):
             return 200, schemas.OrderOut().dump(orders.fulfil_order(uow, principal, order_id, command))
         return self._order_step(request, order_id, schemas.FulfilmentIn(), step)
 
-    @http("POST", "/v1/orders/<order_id>/cancellation")
+    @http("POST", "/v1/orders/<order_id>/cancellation", body=schemas.CancellationIn,
+          response=schemas.OrderOut)
     def cancel_order(self, request, order_id):
         def step(uow, principal, order_id, command):
             return 200, schemas.OrderOut().dump(orders.cancel_order(uow, principal, order_id, command, now()))
         return self._order_step(request, order_id, schemas.CancellationIn(), step)
 
-    @http("POST", "/v1/orders/<order_id>/refunds")
+    @http("POST", "/v1/orders/<order_id>/refunds", body=schemas.RefundIn, response=schemas.RefundOut,
+          status=201)
     def refund_order(self, request, order_id):
         def step(uow, principal, order_id, command):
             order, refund = orders.refund_order(uow, principal, order_id, command, now())
             return 201, schemas.RefundOut().dump({**refund, "order": order})
         return self._order_step(request, order_id, schemas.RefundIn(), step)
 
-    @http("GET", "/v1/reconciliation/orders")
+    @http("GET", "/v1/reconciliation/orders", query=schemas.ReconciliationQuery,
+          response=schemas.ReconciliationPage)
     def reconciliation_orders(self, request):
         principal = self.db.principal(request)
         arguments = {name: values if name == "order_id" else values[0]

@@ -31,6 +31,10 @@ class DeliveryLogEntry(Schema):
     sent_at = fields.DateTime(allow_none=True)
 
 
+class DeliveryLog(Schema):
+    deliveries = fields.List(fields.Nested(DeliveryLogEntry))
+
+
 class Preview(Schema):
     kind = fields.String()
     critical = fields.Boolean()

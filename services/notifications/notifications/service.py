@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 EMAILS = Counter("emails_total", "Officer emails by outcome: sent, retried, failed.", ["outcome"])
 DIGEST_CHECK_SECONDS = 60  # digest times are to the minute
+TEMPLATE_KIND = {"kind": {"type": "string", "enum": sorted(compose.KINDS)}}
 
 
 class DeliveryWorker(BackgroundWorker):
@@ -112,7 +113,7 @@ class NotificationsService(PlatformService):
         with self.db.unit_of_work(NotificationsUnitOfWork) as uow:
             handlers.queue_due_digests(uow, dt.datetime.now(dt.timezone.utc), self.message_id_domain)
 
-    @http("GET", "/v1/funds/<fund_id>/deliveries")
+    @http("GET", "/v1/funds/<fund_id>/deliveries", query=schemas.LogQuery, response=schemas.DeliveryLog)
     def deliveries_of_fund(self, request, fund_id):
         self.db.principal(request).require("operator")
         fund_id = path_uuid(fund_id, "fund_id")
@@ -121,7 +122,7 @@ class NotificationsService(PlatformService):
             rows = uow.deliveries.for_fund(fund_id, **query)
         return 200, {"deliveries": schemas.DeliveryLogEntry(many=True).dump(rows)}
 
-    @http("GET", "/v1/deliveries")
+    @http("GET", "/v1/deliveries", query=schemas.RecipientLogQuery, response=schemas.DeliveryLog)
     def deliveries_of_recipient(self, request):
         self.db.principal(request).require("operator")
         query = load(schemas.RecipientLogQuery(), request.args.to_dict())
@@ -129,14 +130,15 @@ class NotificationsService(PlatformService):
             rows = uow.deliveries.for_recipient(query.pop("recipient"), **query)
         return 200, {"deliveries": schemas.DeliveryLogEntry(many=True).dump(rows)}
 
-    @http("POST", "/v1/deliveries/<delivery_id>/resend")
+    @http("POST", "/v1/deliveries/<delivery_id>/resend", response=schemas.DeliveryLogEntry, status=202)
     def resend_delivery(self, request, delivery_id):
         self.db.principal(request).require("operator")
         with self.db.unit_of_work(NotificationsUnitOfWork) as uow:
             entry = handlers.resend(uow, path_uuid(delivery_id, "delivery_id"))
         return 202, schemas.DeliveryLogEntry().dump(entry)
 
-    @http("GET", "/v1/templates/<kind>/preview")
+    @http("GET", "/v1/templates/<kind>/preview", query=schemas.PreviewQuery, response=schemas.Preview,
+          path=TEMPLATE_KIND)
     def preview_template(self, request, kind):
         self.db.principal(request).require("operator")
         query = load(schemas.PreviewQuery(), request.args.to_dict())

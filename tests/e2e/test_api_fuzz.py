@@ -1,0 +1,141 @@
+"""Schemathesis against the four running services, with real tokens and real ids.
+
+Every operation of each committed OpenAPI document (contracts/openapi/<service>.json, which each
+service also serves at GET /openapi.json: checked here) gets API_FUZZ_EXAMPLES generated cases
+(default 100 per operation in `make test`; `make fuzz-api` runs 1,000), valid and invalid ones, sent
+with a bearer token of a kind chosen per case (operator, organisation, officer) to the real processes
+on the real broker and database. Path parameters are drawn from the generated values and from ids
+that exist (the network devtools.scenario sets up), so handlers run past their 404s. Every response
+must be a non-5xx that conforms to the document (status code, content type, headers, body schema),
+and an operation that declares the bearer scheme must refuse a request without one.
+"""
+import json
+import os
+import uuid
+import zlib
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from chassis.cli import SERVICES, issue_token
+from contracts import openapi
+from devtools import scenario
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "100"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_headers_conformance, response_schema_conformance, ignored_auth]
+FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 100,
+                         suppress_health_check=list(HealthCheck), database=None, print_blob=True)
+
+
+@pytest.fixture(scope="module")
+def network(platform):
+    """The demo network, an order of each kind of state, a centre, and one email delivery."""
+    network = scenario.set_up_network(platform, officer_email=f"fuzz-{uuid.uuid4().hex[:8]}@example.org")
+    order, paid = scenario.place_and_pay(platform, network, bags=2)
+    unpaid = scenario.call("POST", platform.url("marketplace", "/v1/orders"), network["buyer_token"], {
+        "lines": [{"product_id": network["product"]["id"], "quantity": 1}],
+        "ship_to": {"name": "ทดสอบ", "address_line": "ถนนถลาง", "subdistrict_code": "830101"}})
+    centre = scenario.call("POST", platform.url("centres", "/v1/centres"), network["ops"]["centres"], {
+        "name_th": "ศูนย์บ่มเพาะทดสอบ (ข้อมูลสาธิต)", "subdistrict_code": "830101", "intake_year_be": 2568,
+        "focus_areas": ["production"], "demo": True})
+    fund_id = network["fund"]["fund_id"]
+    deliveries = scenario.eventually("the officer's email to be logged", lambda: scenario.call(
+        "GET", platform.url("notifications", f"/v1/funds/{fund_id}/deliveries"),
+        network["ops"]["notifications"])["deliveries"])
+    env = platform.env
+    seller, buyer = uuid.UUID(network["seller"]["organisation_id"]), uuid.UUID(network["buyer"]["organisation_id"])
+    officer = uuid.UUID(network["officer"]["officer_id"])
+    tokens = {
+        "centres": [network["ops"]["centres"]],
+        "marketplace": [network["ops"]["marketplace"], network["buyer_token"],
+                        issue_token("marketplace", "organisation", seller, "fuzz seller", environ=env)],
+        "funds": [network["ops"]["funds"], issue_token("funds", "officer", officer, "fuzz officer", environ=env)],
+        "notifications": [network["ops"]["notifications"]],
+    }
+    ids = {
+        "centres": {"organisation_id": [str(seller), str(buyer)], "fund_id": [fund_id],
+                    "centre_id": [centre["centre_id"]], "code": ["830101", "360101"]},
+        "marketplace": {"product_id": [network["product"]["id"]],
+                        "order_id": [order["id"], paid["id"], unpaid["id"]]},
+        "funds": {"fund_id": [fund_id], "agreement_id": [network["agreement"]["id"]],
+                  "month": [paid["paid_at"][:7]]},
+        "notifications": {"fund_id": [fund_id], "delivery_id": [deliveries[0]["delivery_id"]]},
+    }
+    for service in SERVICES:
+        RUNTIME[service].update(tokens=tokens[service], ids=ids[service])
+    return network
+
+
+# tokens and ids of each service, filled in by the ``network`` fixture before any case is generated
+# (the hook reads them at generation time)
+RUNTIME = {service: {"tokens": [], "ids": {}} for service in SERVICES}
+
+
+def committed_schema(service):
+    """The committed document of ``service``; path parameters are drawn from generated values and
+    from the ids that exist."""
+    schema = schemathesis.openapi.from_path(openapi.DIRECTORY / f"{service}.json")
+
+    @schema.hook
+    def flatmap_path_parameters(context, path_parameters):
+        ids = RUNTIME[service]["ids"]
+        return st.fixed_dictionaries({
+            name: st.one_of(st.just(value), st.sampled_from(ids[name])) if ids.get(name) else st.just(value)
+            for name, value in (path_parameters or {}).items()})
+
+    return schema
+
+
+@pytest.fixture(scope="module")
+def session():
+    with requests.Session() as session:
+        yield session
+
+
+def call_and_validate(case, platform, service, session):
+    """Send the case with one of the service's tokens (chosen by the case's content, so a rerun of
+    the same case uses the same token) and run the checks."""
+    tokens = RUNTIME[service]["tokens"]
+    drawn = repr((case.path_parameters, case.query, case.body)).encode()
+    token = tokens[zlib.crc32(drawn) % len(tokens)]
+    case.call_and_validate(base_url=platform.url(service), session=session, checks=CHECKS, timeout=10,
+                           headers={"Authorization": f"Bearer {token}"})
+
+
+def api_test(service):
+    """One test per operation of the service's document."""
+    @committed_schema(service).parametrize()
+    @FUZZ_SETTINGS
+    def test(case, platform, network, session):
+        call_and_validate(case, platform, service, session)
+
+    test.__name__ = test.__qualname__ = f"test_{service}_api"
+    return test
+
+
+test_centres_api = api_test("centres")
+test_marketplace_api = api_test("marketplace")
+test_funds_api = api_test("funds")
+test_notifications_api = api_test("notifications")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_serves_the_committed_document(platform, service):
+    served = requests.get(platform.url(service, "/openapi.json"), timeout=10)
+    assert served.status_code == 200
+    committed = json.loads((openapi.DIRECTORY / f"{service}.json").read_text(encoding="utf-8"))
+    assert served.json() == committed, f"{service} serves another document: run `make contracts`"
