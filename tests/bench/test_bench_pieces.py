@@ -79,4 +79,10 @@ def test_markdown_summary_shows_measured_figures_against_targets():
     assert "| p99 payment → ledger at 500/s (ms) | 12.5 | ≤ 50 |" in text
     assert "| balance read (ms, p50) | — | < 2 |" in text
     assert "| 500 | 499.0 | 10 | 3.0 | 9.0 | 12.5 | 20.0 |" in text
-    assert report.CAVEAT in text
+    assert report.CAVEAT in text  # unless the run says otherwise, figures are from a shared machine
+    quiet = report.render_markdown({"mode": "full", "under_contention": False, "notes": []})
+    assert report.CAVEAT not in quiet and report.QUIET in quiet
+
+
+def test_a_run_started_under_load_counts_as_under_contention():
+    assert report.under_contention([2.4, 1.0, 0.5]) and not report.under_contention([0.3, 1.8, 2.0])
