@@ -79,8 +79,8 @@ def render_markdown(results):
         lines.append(f"| {offered} | {row.get('achieved_per_s')} | {row.get('samples')} | {row.get('p50')} | "
                      f"{row.get('p95')} | {row.get('p99')} | {row.get('max')} |")
     lines += ["", "## CPU-milliseconds per credited order (saturation run)", "",
-              ("Shared servers also did other developers' work meanwhile; " if results.get("under_contention", True)
-               else "") + "the bench client is not in the total.",
+              ("Shared servers also did other developers' work meanwhile; the bench client is not in the total."
+               if results.get("under_contention", True) else "The bench client is not in the total."),
               "", "| process | CPU-ms |", "|---|---|"]
     lines += [f"| {group} | {ms} |" for group, ms in (results.get("cpu_ms_per_order") or {}).items()]
     lines += [f"| {group} | {ms} |" for group, ms in (results.get("client_cpu_ms_per_order") or {}).items()
