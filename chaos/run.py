@@ -366,7 +366,7 @@ def main(argv=None):
                         help="no broker or database restarts (they affect the whole machine)")
     parser.add_argument("--pay-only", action="store_true",
                         help="orders are only placed and paid (no delivery, cancellation or refund)")
-    parser.add_argument("--concurrency", type=int, default=8, help="client threads driving orders")
+    parser.add_argument("--concurrency", type=int, default=16, help="client threads driving orders")
     args = parser.parse_args(argv)
     results = run(args.seed, args.orders, args.faults, allow_infra=not args.no_infra,
                   supports_lifecycle=not args.pay_only, concurrency=args.concurrency)
