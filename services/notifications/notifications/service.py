@@ -84,29 +84,26 @@ class NotificationsService(PlatformService):
             if uow is not None:
                 uow.officers.upsert(event.data)
 
+    def _levy_movement(self, event, consumer, kind):
+        with self.db.handling(event, consumer, NotificationsUnitOfWork) as uow:
+            if uow is not None:
+                handlers.queue_levy_movement(uow, event, kind, self.message_id_domain)
+
     @event_consumer(funds.LEVY_PENDING)
     def on_levy_pending(self, event):
-        with self.db.handling(event, "on_levy_pending", NotificationsUnitOfWork) as uow:
-            if uow is not None:
-                handlers.queue_levy_movement(uow, event, compose.LEVY_PENDING, self.message_id_domain)
+        self._levy_movement(event, "on_levy_pending", compose.LEVY_PENDING)
 
     @event_consumer(funds.LEVY_POSTED)
     def on_levy_posted(self, event):
-        with self.db.handling(event, "on_levy_posted", NotificationsUnitOfWork) as uow:
-            if uow is not None:
-                handlers.queue_levy_movement(uow, event, compose.LEVY_POSTED, self.message_id_domain)
+        self._levy_movement(event, "on_levy_posted", compose.LEVY_POSTED)
 
     @event_consumer(funds.LEVY_VOIDED)
     def on_levy_voided(self, event):
-        with self.db.handling(event, "on_levy_voided", NotificationsUnitOfWork) as uow:
-            if uow is not None:
-                handlers.queue_levy_movement(uow, event, compose.LEVY_VOIDED, self.message_id_domain)
+        self._levy_movement(event, "on_levy_voided", compose.LEVY_VOIDED)
 
     @event_consumer(funds.LEVY_REVERSED)
     def on_levy_reversed(self, event):
-        with self.db.handling(event, "on_levy_reversed", NotificationsUnitOfWork) as uow:
-            if uow is not None:
-                handlers.queue_levy_movement(uow, event, compose.LEVY_REVERSED, self.message_id_domain)
+        self._levy_movement(event, "on_levy_reversed", compose.LEVY_REVERSED)
 
     @timer(interval=DIGEST_CHECK_SECONDS)
     def queue_due_digests(self):
