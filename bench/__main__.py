@@ -32,7 +32,7 @@ SETTINGS = {
               "saturation_threads": 16, "rates": [25, 50, 100], "rate_s": 5, "rate_threads": 24,
               "drain_timeout_s": 30, "order_lines": 100_000, "relay_messages": 5_000},
     "full": {"broker_messages": 100_000, "pg_seconds": 10, "warmup_s": 5, "saturation_s": 30,
-             "saturation_threads": 32, "rates": [100, 200, 500], "rate_s": 20, "rate_threads": 64,
+             "saturation_threads": 32, "rates": [25, 100, 200, 500], "rate_s": 20, "rate_threads": 64,
              "drain_timeout_s": 120, "order_lines": 1_000_000, "relay_messages": 50_000},
 }
 
