@@ -99,6 +99,9 @@ def operation(function, url, entrypoint, components):
         "summary": (inspect.getdoc(function) or function.__name__.replace("_", " ")).splitlines()[0],
         "responses": {
             str(api.status): success,
+            # the HTTP server itself refuses a request line over eventlet's 8 KiB, empty-bodied,
+            # before any service code runs (e.g. a query repeating order_id hundreds of times)
+            "414": {"description": "URI too long (request line over 8 KiB); no body"},
             "default": {"description": "error (400 invalid input, 401/403 auth, 404, 409, 422, 503)",
                         "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}},
         },
