@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 export PYTHONWARNINGS := ignore::Warning:nameko.cli.commands
 
-.PHONY: venv keda-schema demo test up unit chaos bench clean contracts check-contracts fuzz-api
+.PHONY: venv system-tools keda-schema demo test up unit chaos bench clean contracts check-contracts fuzz-api
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,9 +16,14 @@ $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.
 
 venv: $(VENV)/.installed
 
+# System commands the suite needs (promtool, node, npm): installed from Debian's packages when
+# missing, or one line saying what to install where that is not possible (not root)
+system-tools:
+	python3 devtools/devtools/system_tools.py
+
 # KEDA's schemas for tests/ops (deploy/schemas/keda: @kubernetes-models/keda, pinned by package-lock.json)
 KEDA_SCHEMA := deploy/schemas/keda/node_modules/.package-lock.json
-$(KEDA_SCHEMA): deploy/schemas/keda/package.json deploy/schemas/keda/package-lock.json
+$(KEDA_SCHEMA): deploy/schemas/keda/package.json deploy/schemas/keda/package-lock.json | system-tools
 	npm ci --prefix deploy/schemas/keda --ignore-scripts --no-audit --no-fund
 	touch $@
 
@@ -32,7 +37,7 @@ up: venv
 
 # The fault run restarts the machine's RabbitMQ and PostgreSQL: plain pytest leaves it out (pytest.ini);
 # make test runs it alone, after the rest.
-test: venv keda-schema
+test: system-tools venv keda-schema
 	$(PY) -m devtools.infra
 	$(PY) -m pytest -m "not chaos"
 	$(PY) -m pytest -m chaos
@@ -48,7 +53,7 @@ chaos: venv
 	$(PY) -m devtools.infra
 	$(PY) -m chaos.run
 
-unit: venv keda-schema
+unit: system-tools venv keda-schema
 	$(PY) -m pytest -m "not integration and not e2e and not chaos"
 
 # The benchmark (bench/README.md): make bench, or make bench BENCH_ARGS=--quick for a smoke run.

@@ -86,3 +86,17 @@ def test_markdown_summary_shows_measured_figures_against_targets():
 
 def test_a_run_started_under_load_counts_as_under_contention():
     assert report.under_contention([2.4, 1.0, 0.5]) and not report.under_contention([0.3, 1.8, 2.0])
+
+
+def test_the_latency_plot_tells_the_truth(tmp_path):
+    """A quiet run is not titled 'under contention', no latency axis goes below zero, and the
+    achieved rate is drawn beside the offered one."""
+    results = {"mode": "full", "under_contention": False, "latency_ms": {
+        "25": {"p50": 4.6, "p95": 6.5, "p99": 9.1, "achieved_per_s": 25.0},
+        "100": {"p50": 27.5, "p95": 269.2, "p99": 486.9, "achieved_per_s": 51.1}}}
+    latency, achieved = report.plot_latency(results, tmp_path / "latency.png")
+    assert (tmp_path / "latency.png").stat().st_size > 0
+    assert "contention" not in latency.get_title() and "quiet" in latency.get_title()
+    assert latency.get_yscale() == "log" and latency.get_ylim()[0] > 0
+    assert [list(line.get_ydata()) for line in achieved.get_lines()][0] == [25.0, 51.1]
+    assert "under contention" in report.plot_title({**results, "under_contention": True})

@@ -1,0 +1,55 @@
+"""Install the system commands the test suite needs, from Debian's packages (standard library only:
+it runs before the project's virtualenv exists).
+
+    python3 devtools/devtools/system_tools.py     installs what is missing, or says in one line what to
+                                                  install and exits 1 where it cannot (not root, no apt-get)
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+# command → the Debian package that provides it
+REQUIRED = {
+    "promtool": "prometheus",  # checks the alert rules and /metrics (tests/ops)
+    "node": "nodejs",          # runs KEDA's schema validator (tests/ops)
+    "npm": "npm",              # installs it (make keda-schema)
+}
+
+
+def missing_packages(which=shutil.which, required=REQUIRED):
+    """The packages to install, in a stable order, for the commands that are not on PATH."""
+    return sorted({package for command, package in required.items() if which(command) is None})
+
+
+def install_command(packages):
+    return ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+
+
+def can_install(euid=None, which=shutil.which):
+    return (os.geteuid() if euid is None else euid) == 0 and which("apt-get") is not None
+
+
+def ensure(run=subprocess.run, which=shutil.which, euid=None, out=sys.stdout, err=sys.stderr):
+    packages = missing_packages(which)
+    if not packages:
+        return 0
+    wanted = " ".join(install_command(packages))
+    if not can_install(euid, which):
+        print(f"ติดตั้งก่อนแล้วลองใหม่ (install first, then retry): {wanted}", file=err)
+        return 1
+    print(f"กำลังติดตั้ง (installing) {' '.join(packages)}", file=out)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-q"], install_command(packages)):
+        if run(command, env=env).returncode != 0:
+            print(f"ติดตั้งไม่สำเร็จ (install failed): {' '.join(command)}", file=err)
+            return 1
+    still = missing_packages(which)
+    if still:
+        print(f"ติดตั้งแล้วแต่ยังไม่พบคำสั่ง (installed, commands still missing): {' '.join(still)}", file=err)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(ensure())

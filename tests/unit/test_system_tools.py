@@ -1,0 +1,54 @@
+"""make test installs the system commands the suite needs, or says in one line what to install."""
+import io
+import subprocess
+
+from devtools import system_tools
+
+
+def which_from(present):
+    return lambda command: f"/usr/bin/{command}" if command in present else None
+
+
+def test_nothing_missing_installs_nothing():
+    calls = []
+    assert system_tools.ensure(run=calls.append, which=which_from({"promtool", "node", "npm", "apt-get"}),
+                               euid=0) == 0
+    assert calls == []
+
+
+def test_missing_commands_name_their_debian_packages_once():
+    assert system_tools.missing_packages(which_from({"node"})) == ["npm", "prometheus"]
+
+
+def test_not_root_says_in_one_line_what_to_install_and_stops():
+    calls, err = [], io.StringIO()
+    status = system_tools.ensure(run=calls.append, which=which_from({"node", "npm", "apt-get"}), euid=1000,
+                                 out=io.StringIO(), err=err)
+    assert status == 1 and calls == []
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1
+    assert "apt-get install -y --no-install-recommends prometheus" in lines[0]
+
+
+def test_root_installs_with_apt_and_checks_the_commands_appeared():
+    present = {"node", "apt-get"}
+    commands = []
+
+    def run(command, env):
+        commands.append(command)
+        if command[1] == "install":
+            present.update({"npm", "promtool"})
+        return subprocess.CompletedProcess(command, 0)
+
+    assert system_tools.ensure(run=run, which=lambda c: c if c in present else None, euid=0,
+                               out=io.StringIO(), err=io.StringIO()) == 0
+    assert commands == [["apt-get", "update", "-q"],
+                        ["apt-get", "install", "-y", "--no-install-recommends", "npm", "prometheus"]]
+
+
+def test_an_install_that_leaves_a_command_missing_fails():
+    err = io.StringIO()
+    status = system_tools.ensure(run=lambda command, env: subprocess.CompletedProcess(command, 0),
+                                 which=which_from({"apt-get", "node", "npm"}), euid=0,
+                                 out=io.StringIO(), err=err)
+    assert status == 1 and "prometheus" in err.getvalue()
