@@ -13,7 +13,7 @@ from nameko.rpc import Rpc
 from nameko.timer import Timer
 from nameko.web.handlers import HttpRequestHandler
 
-from chassis import auth, inbox, metrics, outbox
+from chassis import auth, inbox, logs, metrics, outbox
 from chassis.broker import Publisher
 from chassis.db import TRANSIENT_ERRORS
 from chassis.db import Database as PooledDatabase
@@ -46,6 +46,7 @@ class ServiceDatabase:
         with self._database.transaction() as cursor:
             if not inbox.first_delivery(cursor, consumer, event.event_id):
                 metrics.EVENTS_CONSUMED.labels(self._service_name, event.type.key, "duplicate").inc()
+                log.info("%s: %s already handled, redelivery skipped", consumer, event.type.key)
                 yield None
                 return
             uow = factory(cursor)
@@ -203,6 +204,18 @@ def entrypoint_kind(entrypoint):
         if isinstance(entrypoint, cls):
             return kind
     return type(entrypoint).__name__
+
+
+class LogContext(DependencyProvider):
+    """Binds the ids of the work in hand (an entrypoint's ``log_ids``: request, event, order) to
+    every log line of the worker's green thread; other work (a timer's) starts with none."""
+
+    def worker_setup(self, worker_ctx):
+        log_ids = getattr(worker_ctx.entrypoint, "log_ids", None)
+        logs.start(**(log_ids(worker_ctx) if log_ids else {}))
+
+    def get_dependency(self, worker_ctx):
+        return None
 
 
 class Metrics(DependencyProvider):

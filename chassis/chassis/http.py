@@ -14,6 +14,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from chassis import logs
 from chassis.errors import DomainError, InvalidInput, TransientError
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,16 @@ class JsonHttpHandler(HttpRequestHandler):
                  media=None, path=None, **kwargs):
         self.api = Api(body, query, response, status, public, media, path or {})
         super().__init__(method, url, **kwargs)
+
+    def handle_request(self, request):
+        ids = logs.request_ids(request)
+        logs.start(**ids)  # the server's green thread: its error and access lines
+        response = super().handle_request(request)
+        response.headers[logs.REQUEST_ID_HEADER] = ids["request_id"]
+        return response
+
+    def log_ids(self, worker_ctx):
+        return logs.request_ids(worker_ctx.args[0])
 
     def response_from_result(self, result):
         if isinstance(result, Response):

@@ -75,6 +75,11 @@ class EventConsumer(Consumer):
             return
         self.spawn(event, message, attempt=1)
 
+    def log_ids(self, worker_ctx):
+        event = worker_ctx.args[0]
+        return {"event_id": event.event_id, "event_type": event.type.key,
+                "order_id": event.data.get("order_id")}
+
     def spawn(self, event, message, attempt):
         try:
             self.container.spawn_worker(
@@ -86,6 +91,7 @@ class EventConsumer(Consumer):
 
     def handle_result(self, message, event, attempt, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
+            log.info("%s: finished %s", self.method_name, self.event_type.key)
             metrics.EVENTS_CONSUMED.labels(self.service_name, self.event_type.key, "handled").inc()
             failpoints.hit("consumer.after_commit")  # handled, not yet acked: redelivered later
             self.queue_consumer.ack_message(message)

@@ -1,25 +1,28 @@
-"""The base every service class extends: database, outbox relay, metrics, health, OpenAPI."""
+"""The base every service class extends: database, outbox relay, metrics, log ids, health, OpenAPI,
+retention."""
 from functools import cache
 
 from nameko.dependency_providers import Config
 from nameko.timer import Timer
 from werkzeug.wrappers import Response
 
-from chassis import metrics, openapi
-from chassis.dependencies import Database, Metrics, OutboxRelay
+from chassis import metrics, openapi, retention
+from chassis.dependencies import Database, LogContext, Metrics, OutboxRelay
 from chassis.http import http
 
 
 class ConfiguredTimer(Timer):
-    """A nameko timer whose interval comes from the service config (``config_key``);
-    an interval of 0 or less turns the timer off."""
+    """A nameko timer whose interval comes from the service config (``config_key``; unset or empty:
+    the default); an interval of 0 or less turns the timer off."""
 
     def __init__(self, config_key, default_seconds, **kwargs):
         self.config_key = config_key
         super().__init__(interval=default_seconds, **kwargs)
 
     def setup(self):
-        self.interval = float(self.container.config.get(self.config_key, self.interval))
+        value = self.container.config.get(self.config_key)
+        if value not in (None, ""):
+            self.interval = float(value)
 
     def start(self):
         if self.interval > 0:
@@ -38,7 +41,16 @@ class PlatformService:
     db = Database()
     outbox = OutboxRelay()
     timing = Metrics()
+    log_context = LogContext()
     config = Config()
+    # Event types whose published outbox rows are kept for good (a reconciliation serves them)
+    retained_events = ()
+
+    @ConfiguredTimer.decorator("RETENTION_INTERVAL_S", retention.DEFAULTS["RETENTION_INTERVAL_S"])
+    def prune_retention(self):
+        """Prune inbox, idempotency keys and published outbox rows past their horizons."""
+        retention.prune(self.db, self.name, retention.Horizons.from_config(self.config),
+                        retention.prunable_events(self.name, self.retained_events))
 
     @http("GET", "/metrics", public=True, media={"text/plain": {"schema": {"type": "string"}}})
     def prometheus_metrics(self, request):

@@ -1,6 +1,7 @@
 """Run the four services as real processes, the way an operator would.
 
-    python -m devtools.platform up      all services in the foreground, logs to stdout; Ctrl-C stops
+    python -m devtools.platform up      all services in the foreground, logs to stdout (plain text
+                                        unless LOG_FORMAT=json); Ctrl-C stops
 
 Also used by the demo, the end-to-end tests, the benchmark and the fault tests.
 """
@@ -142,7 +143,7 @@ def up():
 
     if not infra.ensure_all():
         sys.exit(1)
-    platform = Platform(platform_env())
+    platform = Platform(platform_env(extra={"LOG_FORMAT": os.environ.get("LOG_FORMAT", "plain")}))
     platform.migrate()
     sink = smtp_sink.start("var/mail", port=1025)
     print("SMTP sink on 127.0.0.1:1025 → var/mail/", flush=True)

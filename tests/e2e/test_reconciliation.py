@@ -231,11 +231,11 @@ def test_a_corrupted_amount_is_reported_not_repaired_and_the_cli_exits_non_zero(
             platform.start("funds")
             platform.wait_ready(["funds"])
             metrics = scenario.eventually("a reconciliation by the timer", lambda: (
-                lambda text: text if "funds_reconcile_last_run_timestamp_seconds 0.0" not in text
-                and "funds_reconcile_last_run_timestamp_seconds" in text else None)(
+                lambda text: text if "codi_funds_reconcile_last_run_timestamp_seconds 0.0" not in text
+                and "codi_funds_reconcile_last_run_timestamp_seconds" in text else None)(
                 requests.get(platform.url("funds", "/metrics"), timeout=10).text))
-            assert 'funds_reconcile_findings{kind="amount_differs"} 1.0' in metrics
-            assert "funds_reconcile_orders_in_drift 1.0" in metrics
+            assert 'codi_funds_reconcile_findings{kind="amount_differs"} 1.0' in metrics
+            assert "codi_funds_reconcile_orders_in_drift 1.0" in metrics
             assert ledger_size(env) == before  # the timer reports; it repairs only if told to
         finally:
             platform.stop("funds")

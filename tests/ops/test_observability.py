@@ -75,8 +75,8 @@ def test_the_alert_rules_are_valid_and_fire_as_their_unit_tests_expect():
 
 def test_the_metric_name_reader_sees_through_promql():
     assert metric_names('histogram_quantile(0.95, sum by (le, service) '
-                        '(rate(entrypoint_duration_seconds_bucket{kind="http"}[5m]))) '
-                        'and on (service) up == 0') == {"entrypoint_duration_seconds_bucket", "up"}
+                        '(rate(codi_entrypoint_duration_seconds_bucket{kind="http"}[5m]))) '
+                        'and on (service) up == 0') == {"codi_entrypoint_duration_seconds_bucket", "up"}
 
 
 def test_the_dashboard_queries_are_valid_promql(tmp_path):
@@ -86,6 +86,14 @@ def test_the_dashboard_queries_are_valid_promql(tmp_path):
     path = tmp_path / "dashboard-rules.yml"
     path.write_text(yaml.safe_dump(rules), encoding="utf-8")
     assert_promtool("check", "rules", str(path))
+
+
+def test_every_metric_the_project_defines_starts_with_codi():
+    """prometheus_client's own (process_*, python_*) aside, each family is ours: one prefix for all."""
+    ours = [family.name for family in REGISTRY.collect()
+            if not family.name.startswith(("process_", "python_", "platform_"))]
+    assert "codi_levy_credited_satang" in ours and "codi_retention_pruned_rows" in ours
+    assert [name for name in ours if not name.startswith("codi_")] == []
 
 
 def test_dashboard_and_alerts_read_only_metrics_that_exist():
@@ -101,7 +109,7 @@ def test_a_running_services_metrics_pass_promtool(run_container, config_of):
     run_container(FundsService, config)
     response = requests.get(f"http://{config['WEB_SERVER_ADDRESS']}/metrics", timeout=10)
     assert response.status_code == 200
-    assert 'outbox_lag_seconds{service="funds"}' in response.text
+    assert 'codi_outbox_lag_seconds{service="funds"}' in response.text
     assert "# TYPE codi_levy_credited_satang_total counter" in response.text
     assert_promtool("check", "metrics", stdin=response.text)
 

@@ -30,12 +30,13 @@ from funds.adapters import FundsUnitOfWork
 
 log = logging.getLogger(__name__)
 
-ORDERS_IN_DRIFT = Gauge("funds_reconcile_orders_in_drift",
+ORDERS_IN_DRIFT = Gauge("codi_funds_reconcile_orders_in_drift",
                         "Paid orders whose levies the last reconciliation found out of line with the ledger.")
-FINDINGS = Gauge("funds_reconcile_findings", "Drift found by the last reconciliation, by kind.", ["kind"])
-REPAIRS = Counter("funds_reconcile_repairs_total", "Drift that a reconciliation replay repaired, by kind.",
-                  ["kind"])
-LAST_RUN = Gauge("funds_reconcile_last_run_timestamp_seconds",
+FINDINGS = Gauge("codi_funds_reconcile_findings", "Drift found by the last reconciliation, by kind.",
+                 ["kind"])
+REPAIRS = Counter("codi_funds_reconcile_repairs_total",
+                  "Drift that a reconciliation replay repaired, by kind.", ["kind"])
+LAST_RUN = Gauge("codi_funds_reconcile_last_run_timestamp_seconds",
                  "When the last reconciliation finished (Unix time).")
 
 PAGE_SIZE = 200

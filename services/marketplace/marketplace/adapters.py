@@ -190,7 +190,7 @@ class Orders:
 
     def staged_events(self, order_ids, event_names):
         """{order id: [event envelope, …]} of the orders' events named ``event_names``, in the
-        order they were staged (from the outbox, which keeps every event it published)."""
+        order they were staged (from the outbox: retention never prunes these, `retained_events`)."""
         self.cursor.execute(
             "SELECT body FROM outbox WHERE exchange = 'marketplace.events'"
             " AND ((body::jsonb -> 'data') ->> 'order_id') = ANY(%s) AND routing_key = ANY(%s)"

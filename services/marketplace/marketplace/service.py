@@ -19,6 +19,7 @@ def now():
 
 class MarketplaceService(PlatformService):
     name = "marketplace"
+    retained_events = orders.RECONCILED_EVENTS  # GET /v1/reconciliation/orders serves them
 
     @property
     def order_ttl(self):

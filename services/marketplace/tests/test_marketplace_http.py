@@ -288,3 +288,53 @@ def test_the_catalogue_pages_by_cursor_and_takes_like_wildcards_literally(world,
     assert {p["id"] for p in first["items"] + second["items"]} == made
     wildcard = requests.get(base, params={"category": category, "q": "%"}, timeout=10).json()
     assert wildcard["items"] == []
+
+
+# -- retention: pruning keeps what reconciliation and idempotent replays need ------------------
+
+def prune_now(world):
+    from chassis import retention
+
+    database = Database(world["dsn"], pool_size=1)
+    try:
+        return retention.prune(database, "marketplace", retention.Horizons.from_config({}),
+                               retention.prunable_events("marketplace", MarketplaceService.retained_events))
+    finally:
+        database.close()
+
+
+def age_outbox_of(world, order_id, days):
+    """Wait until the relay published the order's events, then make them ``days`` old."""
+    deadline = eventlet.Timeout(20)
+    try:
+        while query(world["dsn"], "SELECT 1 FROM outbox WHERE published_at IS NULL"
+                    " AND (body::jsonb)->'data'->>'order_id' = %s", (order_id,)):
+            eventlet.sleep(0.1)
+    finally:
+        deadline.cancel()
+    query(world["dsn"], "UPDATE outbox SET published_at = now() - %s * interval '1 day'"
+          " WHERE (body::jsonb)->'data'->>'order_id' = %s RETURNING id", (days, order_id))
+
+
+def test_pruning_keeps_the_order_events_reconciliation_serves(world):
+    order = paid(world)
+    paid_event = query(world["dsn"], "SELECT event_id FROM outbox WHERE routing_key = 'order.paid'"
+                       " AND (body::jsonb)->'data'->>'order_id' = %s", (order["id"],))[0]["event_id"]
+    age_outbox_of(world, order["id"], 400)
+    assert prune_now(world)["outbox"] >= 1
+    assert outbox_of(world, order["id"]) == ["order.paid"]  # order.placed went; funds never needs it
+    page = world["operator"].call("GET", f"/v1/reconciliation/orders?order_id={order['id']}").json()
+    [found] = page["orders"]
+    assert [(event["event_type"], event["event_id"]) for event in found["events"]] == [
+        ("order.paid", str(paid_event))]
+
+
+def test_an_idempotent_replay_inside_the_horizon_still_returns_the_stored_response(world):
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = place(world, quantity=2, **key)
+    query(world["dsn"], "UPDATE idempotency_keys SET created_at = now() - interval '6 days 23 hours'"
+          " WHERE key = %s RETURNING key", (key["Idempotency-Key"],))
+    prune_now(world)
+    replay = place(world, quantity=2, **key)
+    assert (replay.status_code, replay.json()) == (first.status_code, first.json())
+    assert stock_of(world, world["product"]["id"]) == 98

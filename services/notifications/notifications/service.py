@@ -18,7 +18,7 @@ from notifications.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
-EMAILS = Counter("emails_total", "Officer emails by outcome: sent, retried, failed.", ["outcome"])
+EMAILS = Counter("codi_emails_total", "Officer emails by outcome: sent, retried, failed.", ["outcome"])
 DIGEST_CHECK_SECONDS = 60  # digest times are to the minute
 TEMPLATE_KIND = {"kind": {"type": "string", "enum": sorted(compose.KINDS)}}
 

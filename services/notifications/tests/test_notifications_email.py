@@ -117,8 +117,8 @@ def text_and_html(message):
 
 
 def emails_counted():
-    """emails_total by outcome, as this process's /metrics would show it."""
-    return {outcome: REGISTRY.get_sample_value("emails_total", {"outcome": outcome}) or 0
+    """codi_emails_total by outcome, as this process's /metrics would show it."""
+    return {outcome: REGISTRY.get_sample_value("codi_emails_total", {"outcome": outcome}) or 0
             for outcome in ("sent", "retried", "failed")}
 
 
@@ -154,7 +154,7 @@ def test_a_levy_email_arrives_in_thai_with_every_part(service, mail, amqp_uri):
 
 
 def duplicates_seen():
-    return REGISTRY.get_sample_value("events_consumed_total", {
+    return REGISTRY.get_sample_value("codi_events_consumed_total", {
         "service": "notifications", "event": funds.LEVY_PENDING.key, "outcome": "duplicate"}) or 0
 
 
