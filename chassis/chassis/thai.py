@@ -23,15 +23,15 @@ def format_baht(satang):
 
 
 # --- amounts in words (บาทตัวอักษร) ----------------------------------------------------
-# Written from integer satang, as on Thai cheques and receipts (Excel's BAHTTEXT gives the
-# same): digits หนึ่ง…เก้า with their places สิบ ร้อย พัน หมื่น แสน; สิบ not หนึ่งสิบ, ยี่สิบ not
-# สองสิบ; a last digit 1 of a number of two or more digits is เอ็ด (Royal Institute, อ่านอย่างไร
-# และเขียนอย่างไร: ๑๑ สิบเอ็ด, ๑๐๑ หนึ่งร้อยเอ็ด, ๑๐๐๑ หนึ่งพันเอ็ด, ๕๐๑,๗๔๑,๒๒๑ ห้าร้อยเอ็ดล้าน…
-# ยี่สิบเอ็ด), and the number counted by each ล้าน is read by the same rule, so 1,000,001 is
-# หนึ่งล้านเอ็ด, 11,000,000 สิบเอ็ดล้าน and 101,000,000 หนึ่งร้อยเอ็ดล้าน. Whole baht end in
-# บาทถ้วน; satang are read as the number they are (1 satang หนึ่งสตางค์, not เอ็ด) + สตางค์,
-# and alone when there is no baht (ห้าสิบสตางค์, not ศูนย์บาทห้าสิบสตางค์). Zero is ศูนย์บาทถ้วน;
-# a negative amount (a refund or reversal) is the amount with ลบ before it, as BAHTTEXT does.
+# As on Thai cheques and receipts, from integer satang. Digits หนึ่ง…เก้า with their places สิบ
+# ร้อย พัน หมื่น แสน; สิบ not หนึ่งสิบ, ยี่สิบ not สองสิบ. The last digit 1 of a number of two or more
+# digits is เอ็ด (Royal Institute, อ่านอย่างไรและเขียนอย่างไร: ๑๑ สิบเอ็ด, ๑๐๑ หนึ่งร้อยเอ็ด,
+# ๑๐๐๑ หนึ่งพันเอ็ด, ๕๐๑,๗๔๑,๒๒๑ ห้าร้อยเอ็ดล้าน…ยี่สิบเอ็ด; also Excel's BAHTTEXT; some libraries
+# write หนึ่งร้อยหนึ่ง, which the Institute does not), and the number counted by each ล้าน is read
+# by the same rule: 1,000,001 หนึ่งล้านเอ็ด, 11,000,000 สิบเอ็ดล้าน, 101,000,000 หนึ่งร้อยเอ็ดล้าน.
+# Whole baht end in บาทถ้วน. Satang are the number they are (1 satang is หนึ่งสตางค์, not เอ็ด)
+# + สตางค์, alone when there is no baht (ห้าสิบสตางค์, as BAHTTEXT; not ศูนย์บาทห้าสิบสตางค์).
+# Zero is ศูนย์บาทถ้วน; a negative amount (a refund, a reversal) is ลบ + the amount, as BAHTTEXT.
 DIGIT_WORDS = ("ศูนย์", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า")
 PLACE_WORDS = ("", "สิบ", "ร้อย", "พัน", "หมื่น", "แสน")
 MILLION = 1_000_000
