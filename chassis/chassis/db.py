@@ -141,22 +141,32 @@ class Database:
 
 # --- migrations -----------------------------------------------------------------
 
-def chassis_migrations():
-    return sorted(
-        (entry for entry in resources.files("chassis").joinpath("migrations").iterdir()
-         if entry.name.endswith(".sql")),
-        key=lambda entry: entry.name,
-    )
+def migration_steps(directory):
+    """A migrations folder's files in name order: ``NNNN_name.sql``, run as it is, and
+    ``NNNN_name.py``, whose ``migrate(cursor)`` does what SQL cannot (e.g. recompute stored
+    keys with the Python function that makes them)."""
+    return sorted((entry for entry in directory.iterdir() if entry.name.endswith((".sql", ".py"))),
+                  key=lambda entry: entry.name)
+
+
+def apply_step(cursor, source):
+    text = source.read_text(encoding="utf-8")
+    if source.name.endswith(".sql"):
+        cursor.execute(text)
+        return
+    namespace = {"__name__": f"migration {source.name}"}
+    exec(compile(text, str(source), "exec"), namespace)
+    namespace["migrate"](cursor)
 
 
 def migrate(dsn, service_migrations_dir):
-    """Apply the chassis's tables, then the service's own, each file once, in name order.
+    """Apply the chassis's tables, then the service's own, each file once, in name order,
+    all in one transaction (a failing step leaves the database as it was).
 
     An advisory lock serialises concurrent starts of several instances.
     """
-    service_files = sorted(Path(service_migrations_dir).glob("*.sql"), key=lambda p: p.name)
-    steps = [(f"chassis/{f.name}", f) for f in chassis_migrations()]
-    steps += [(f"service/{f.name}", f) for f in service_files]
+    steps = [(f"chassis/{f.name}", f) for f in migration_steps(resources.files("chassis") / "migrations")]
+    steps += [(f"service/{f.name}", f) for f in migration_steps(Path(service_migrations_dir))]
     conn = psycopg2.connect(dsn)
     try:
         with conn:
@@ -172,7 +182,7 @@ def migrate(dsn, service_migrations_dir):
                     if name in applied:
                         continue
                     log.info("applying migration %s", name)
-                    cursor.execute(source.read_text(encoding="utf-8"))
+                    apply_step(cursor, source)
                     cursor.execute("INSERT INTO schema_migrations (name) VALUES (%s)", (name,))
     finally:
         conn.close()

@@ -17,16 +17,6 @@ def test_amounts_read_as_thai_readers_expect(satang, text):
     assert thai.format_baht(satang) == text
 
 
-def test_amounts_in_thai_words_are_exact_to_the_satang():
-    assert thai.baht_in_words(123450) == "หนึ่งพันสองร้อยสามสิบสี่บาทห้าสิบสตางค์"
-    assert thai.baht_in_words(10000) == "หนึ่งร้อยบาทถ้วน"
-
-
-def test_money_must_be_integer_satang():
-    with pytest.raises(TypeError):
-        thai.baht_in_words(100.0)
-
-
 def test_dates_are_in_the_buddhist_era_and_bangkok_time():
     assert thai.thai_date(dt.date(2023, 5, 30)) == "30 พฤษภาคม 2566"
     # 20:00 UTC on 29 May is already 30 May in Bangkok

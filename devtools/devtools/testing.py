@@ -57,6 +57,36 @@ def test_env(run_id, amqp_uri):
         yield environ
 
 
+@pytest.fixture
+def empty_database(run_id, test_env):
+    """The DSN of a new database on the tests' server, with no table yet; dropped afterwards."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from chassis.cli import admin_dsn
+    from chassis.db import create_database, drop_database
+
+    name = f"t{run_id}_{uuid.uuid4().hex[:8]}"
+    admin = admin_dsn(service_config("marketplace", test_env)["DATABASE_URL"])
+    create_database(admin, name)
+    yield urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
+    drop_database(admin, name)
+
+
+def migrate_before(dsn, service, step_name, tmp_path):
+    """Bring ``dsn`` to the schema of the release before ``step_name`` (a file of the service's
+    migrations): what a database upgraded by that step looks like beforehand."""
+    from importlib import resources
+
+    from chassis.db import migrate
+
+    earlier = tmp_path / f"{service}-before-{step_name}"
+    earlier.mkdir()
+    for entry in resources.files(service).joinpath("migrations").iterdir():
+        if entry.name.endswith((".sql", ".py")) and entry.name < step_name:
+            (earlier / entry.name).write_text(entry.read_text(encoding="utf-8"), encoding="utf-8")
+    migrate(dsn, earlier)
+
+
 @pytest.fixture(scope="session")
 def config_of(test_env):
     """The nameko config of a service under test, as ``nameko run`` would load it."""

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from marshmallow import ValidationError
 
 from chassis.errors import DomainError, InvalidInput
+from chassis.thai import search_key
 from centres import registry, schemas
-from centres.thaitext import search_key
 
 # Column of a rejects file: ignored on import, so a corrected rejects file can be imported again.
 REJECT_COLUMN = "ข้อผิดพลาด (errors)"

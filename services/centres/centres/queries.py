@@ -1,8 +1,8 @@
 """Finding registered bodies by place, focus area and name; the coverage report (plain Python)."""
 from chassis.errors import InvalidInput
+from chassis.thai import search_key
 
 from centres.geography import BANGKOK
-from centres.thaitext import search_key
 
 KINDS = ("centres", "organisations", "funds")
 BANGKOK_NAME_TH = "กรุงเทพมหานคร"

@@ -15,9 +15,8 @@ from stdnum.th import moa, tin
 
 from chassis.errors import Conflict, InvalidInput, NotFound
 from chassis import thai
+from chassis.thai import search_key
 from contracts import centres as events
-
-from centres.thaitext import search_key
 
 ORGANISATION_KINDS = {
     "producer_group": "กลุ่มผู้ผลิต",

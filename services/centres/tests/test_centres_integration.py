@@ -168,6 +168,22 @@ def test_lists_filter_by_place_focus_area_and_forgiving_thai_text(api, tag):
     assert (page["total"], len(page["items"])) == (2, 1)
 
 
+@pytest.mark.parametrize("path, stored, typed", [
+    ("/v1/centres", "ศูนย์บ่มเพาะบ้านแม่ทา", "ศูนย์บ่มเพาะบ้าน\u0e40\u0e40ม่ทา"),        # two SARA E for SARA AE
+    ("/v1/centres", "ศูนย์บ่มเพาะ\u200bบ้าน\u200bโคก", "ศูนย์ บ่ม เพาะ บ้านโคก"),       # ZWSP stored, spaces typed
+    ("/v1/organisations", "กลุ่มน้ำพริกบ้านโคก", "กลุ่มน\u0e4d\u0e49\u0e32พริกบ้านโคก"),  # SARA AM as ํ + ้ + า
+    ("/v1/organisations", "กลุ่มข้าวหอมมะลิ", "กลุ่มข\u0e49\u0e49าวหอมมะลิ"),          # ไม้โท typed twice
+    ("/v1/funds", "กองทุนสวัสดิการหมู่ ๕", "หมู่5"),                                  # Thai digit
+])
+def test_a_name_is_found_however_it_was_typed(api, tag, path, stored, typed):
+    body = ({"subdistrict_code": "300405", "kind": "producer_group"} if path == "/v1/organisations" else
+            {"subdistrict_code": "300405"} if path == "/v1/funds" else centre_body(tag))
+    status, made = api("POST", path, {**body, "name_th": f"{stored} {tag}"})
+    assert status == 201, made
+    status, found = api("GET", path, q=f"{typed}{tag}")
+    assert status == 200 and [item["name_th"] for item in found["items"]] == [made["name_th"]]
+
+
 @pytest.mark.parametrize("params, field", [({"region": "mars"}, "region"), ({"province_group": "x"}, "province_group"),
                                            ({"colour": "red"}, "colour"), ({"limit": 0}, "limit"),
                                            ({"kind": "network"}, "kind")])

@@ -2,8 +2,8 @@
 import pytest
 
 from chassis.errors import InvalidInput
+from chassis.thai import search_key
 from centres import queries
-from centres.thaitext import search_key
 
 
 def test_a_region_means_its_provinces_and_bangkok_only_where_configured(geography):

@@ -2,34 +2,23 @@
 
 Plain Python; the adapters store ``search_text`` and match queries against it.
 """
-import re
-import unicodedata
 import uuid
 
 from chassis.errors import Forbidden, NotFound, Unprocessable
+from chassis.thai import search_key
 
 SEARCHED_FIELDS = ("name_th", "name_en", "category", "description")
 
-# Thai text is typed in several byte sequences that look the same on screen.
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-_TONE_AFTER_SARA_AM = re.compile("(\u0e33)([\u0e48-\u0e4b])")            # ลำ่ → ล่ำ
-_TONE_BEFORE_VOWEL = re.compile("([\u0e48-\u0e4c])([\u0e31\u0e34-\u0e37\u0e47])")  # ท่ี → ที่
 
-
-def search_key(text):
-    """One form for what was typed and what is stored, so a substring match finds both."""
-    text = unicodedata.normalize("NFC", text or "")
-    text = _INVISIBLE.sub("", text)
-    text = text.replace("\u0e4d\u0e32", "\u0e33")    # nikhahit + sara aa → sara am
-    text = text.replace("\u0e40\u0e40", "\u0e41")    # sara e twice → sara ae
-    text = _TONE_AFTER_SARA_AM.sub(r"\2\1", text)
-    text = _TONE_BEFORE_VOWEL.sub(r"\2\1", text)
-    return " ".join(text.casefold().split())
+def search_text(product):
+    """The searched fields' keys, a space apart: a key has no space, so neither has a query's
+    key, and a match never runs from one field into the next."""
+    keys = (search_key(product.get(name)) for name in SEARCHED_FIELDS)
+    return " ".join(key for key in keys if key)
 
 
 def with_search_text(product):
-    return {**product, "search_text": search_key(" ".join(
-        product.get(name) or "" for name in SEARCHED_FIELDS))}
+    return {**product, "search_text": search_text(product)}
 
 
 def create_product(uow, principal, command):

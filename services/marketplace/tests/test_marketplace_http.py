@@ -259,6 +259,23 @@ def test_products_are_found_by_normalised_thai_text_and_by_place(world, market):
     assert elsewhere["items"] == []
 
 
+@pytest.mark.parametrize("stored, typed", [
+    ("น้ำพริกเผาแม่ศรี", "น\u0e4d\u0e49\u0e32พริกเผา"),           # SARA AM typed as ํ + ้ + า
+    ("ข้าวหอมมะลิ แม่โจ้", "ข\u0e49\u0e49าวหอมมะลิ"),             # ไม้โท typed twice
+    ("ผ้าขาวม้า แม่ทา", "ผ้าขาวม้า\u0e40\u0e40ม่ทา"),             # two SARA E for SARA AE
+    ("ผ้า\u200bไหม\u200bแพรวา", "ผ้าไหม แพรวา"),                 # ZWSP pasted from a web page
+    ("น\u0e49\u0e4d\u0e32ผึ้ง ป่า", "น้ำผึ้งป่า"),                 # the seller mistyped, the buyer did not
+])
+def test_a_product_is_found_however_its_thai_name_was_typed(world, market, stored, typed):
+    category = f"otop-{uuid.uuid4().hex[:8]}"
+    product = new_product(world["seller"], stock=1, name_th=stored, category=category)
+    base = f"http://{market['WEB_SERVER_ADDRESS']}/v1/products"
+    found = requests.get(base, params={"q": typed, "category": category}, timeout=10).json()
+    assert [p["id"] for p in found["items"]] == [product["id"]]
+    elsewhere = requests.get(base, params={"q": typed + "ขนม", "category": category}, timeout=10).json()
+    assert elsewhere["items"] == []
+
+
 def test_a_seller_cannot_patch_another_sellers_product(world):
     other_seller = add_seller(world["dsn"], "36", province_group=9, region="northeast")
     other = world["client"](other_seller)

@@ -1,5 +1,5 @@
 -- Incubation centres (ศูนย์บ่มเพาะเศรษฐกิจและทุนชุมชน), registration numbers of organisations,
--- and the folded search key of every name (written by the application: centres.thaitext).
+-- and the folded search key of every name (written by the application: chassis.thai.search_key).
 CREATE TABLE centres (
     id                uuid PRIMARY KEY,
     name_th           text NOT NULL,

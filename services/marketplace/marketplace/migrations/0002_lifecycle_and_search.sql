@@ -21,7 +21,7 @@ CREATE TABLE refund_lines (
     PRIMARY KEY (refund_id, line_no)
 );
 
--- Substring search on normalised text (marketplace.catalogue.search_key); trigrams make
+-- Substring search on normalised text (marketplace.catalogue.search_text); trigrams make
 -- '%…%' patterns use an index.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 ALTER TABLE products ADD COLUMN search_text text NOT NULL DEFAULT '';
