@@ -4,9 +4,10 @@ import uuid
 
 from chassis.db import execute_together, unique_or_conflict
 from chassis.uow import UnitOfWork
+from funds.credits import Credit
 from funds.ledger import CLEARING, fund_account
 from funds.levy import Agreement
-from funds.settlement import Credit, Outcome
+from funds.settlement import Outcome
 
 
 class Organisations:
@@ -133,34 +134,40 @@ def _agreement(row):
     return Agreement(**{**fields, "product_ids": tuple(row["product_ids"]) if row["product_ids"] else None})
 
 
+CREDIT_COLUMNS = ("id, order_id, fund_id, agreement_id, agreement_version, seller_org_id, buyer_org_id,"
+                  " amount_satang, lines, status, refunded")
+
+
+def _credit(row):
+    """The one place a credits row becomes a ``funds.credits.Credit``."""
+    fields = {name: row[name] for name in CREDIT_COLUMNS.replace(" ", "").split(",")}
+    return Credit(**{**fields, "lines": tuple(row["lines"]),
+                     "refunded": {int(line_no): quantity for line_no, quantity in row["refunded"].items()}})
+
+
 class Credits:
     def __init__(self, cursor):
         self.cursor = cursor
 
-    def add(self, credit):
-        """Insert unless this (order, fund, agreement) already has a credit; True if inserted."""
+    def add(self, credit, source_event_id):
+        """Insert unless this (order, fund, agreement) already has a credit; True if inserted.
+        ``source_event_id``: the order.paid event that froze it."""
         self.cursor.execute(
             "INSERT INTO credits (id, order_id, fund_id, agreement_id, agreement_version,"
             " seller_org_id, buyer_org_id, amount_satang, lines, status, source_event_id)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (order_id, fund_id, agreement_id) DO NOTHING RETURNING id",
-            (credit["id"], credit["order_id"], credit["fund_id"], credit["agreement_id"],
-             credit["agreement_version"], credit["seller_org_id"], credit["buyer_org_id"],
-             credit["amount_satang"], json.dumps(credit["lines"], default=str), credit["status"],
-             credit["source_event_id"]))
+            (credit.id, credit.order_id, credit.fund_id, credit.agreement_id, credit.agreement_version,
+             credit.seller_org_id, credit.buyer_org_id, credit.amount_satang,
+             json.dumps(list(credit.lines), default=str), credit.status, source_event_id))
         return self.cursor.fetchone() is not None
 
     def of_order(self, order_id):
-        """The order's credits, locked until commit: [(row, settlement.Credit)]."""
+        """The order's credits, locked until commit."""
         self.cursor.execute(
-            "SELECT id, order_id, fund_id, agreement_id, agreement_version, seller_org_id,"
-            " buyer_org_id, amount_satang, lines, status, refunded FROM credits"
-            " WHERE order_id = %s ORDER BY created_at, id FOR UPDATE", (order_id,))
-        return [(row, Credit(id=row["id"], fund_id=row["fund_id"], status=row["status"],
-                             lines=tuple(row["lines"]),
-                             refunded={int(line_no): quantity
-                                       for line_no, quantity in row["refunded"].items()}))
-                for row in self.cursor.fetchall()]
+            f"SELECT {CREDIT_COLUMNS} FROM credits WHERE order_id = %s ORDER BY created_at, id FOR UPDATE",
+            (order_id,))
+        return [_credit(row) for row in self.cursor.fetchall()]
 
     def save_settlement(self, credit):
         self.cursor.execute(
@@ -303,13 +310,13 @@ class Reconciliation:
         self.cursor = cursor
 
     def credits_of_orders(self, order_ids):
-        """{order id: [credit row, …]}"""
+        """{order id: [Credit, …]}"""
         self.cursor.execute(
-            "SELECT id, order_id, fund_id, agreement_id, amount_satang, lines, status, refunded"
-            " FROM credits WHERE order_id = ANY(%s::uuid[]) ORDER BY created_at, id", (list(order_ids),))
+            f"SELECT {CREDIT_COLUMNS} FROM credits WHERE order_id = ANY(%s::uuid[]) ORDER BY created_at, id",
+            (list(order_ids),))
         found = {order_id: [] for order_id in order_ids}
         for row in self.cursor.fetchall():
-            found.setdefault(row["order_id"], []).append(row)
+            found.setdefault(row["order_id"], []).append(_credit(row))
         return found
 
     def outcomes_of_orders(self, order_ids):

@@ -1,12 +1,14 @@
 """What the funds service does with each event and request (no I/O of its own)."""
 import uuid
+from dataclasses import replace
 
 from chassis.errors import Forbidden, InvalidInput, NotFound
 from contracts import funds as events
 from contracts import marketplace
 
 from funds import ledger, settlement, statements
-from funds.levy import Agreement, credits_for_paid_order
+from funds.credits import credits_for_paid_order
+from funds.levy import Agreement
 
 
 def fund_from_snapshot(snapshot):
@@ -23,35 +25,31 @@ def organisation_from_snapshot(snapshot):
 
 def credit_paid_order(uow, event):
     """Freeze the levies of a paid order as pending credits, each with its own ledger transaction,
-    then apply whatever outcomes of the order arrived before its payment did."""
+    then apply whatever outcomes of the order arrived before its payment did.
+
+    Returns [(Credit, its fund's movement facts)] of the credits made now."""
     order = event.data
     uow.outcomes.lock_order(order["order_id"])
     agreements = uow.agreements.for_seller(order["seller_org_id"])
-    owed = credits_for_paid_order(agreements, order, uow.organisations.home_fund_of)
     credited = []
-    for agreement, fund_id, lines, amount in owed:
-        credit = {
-            "id": uuid.uuid4(), "order_id": order["order_id"], "fund_id": fund_id,
-            "agreement_id": agreement.id, "agreement_version": agreement.version,
-            "seller_org_id": order["seller_org_id"], "buyer_org_id": order["buyer_org_id"],
-            "amount_satang": amount, "lines": lines, "status": "pending",
-            "source_event_id": event.event_id,
-        }
-        if not uow.credits.add(credit):
+    for owed in credits_for_paid_order(agreements, order, uow.organisations.home_fund_of):
+        credit = replace(owed, id=uuid.uuid4())
+        if not uow.credits.add(credit, event.event_id):
             continue  # this order's levy for this fund was already frozen
-        legs = ledger.pending_credit_legs(fund_id, amount)
+        legs = ledger.pending_credit_legs(credit.fund_id, credit.amount_satang)
         ledger.assert_balanced(legs)
-        transaction_id = uow.ledger.record("levy_pending", credit["id"], event.event_id, legs,
-                                           fund_id=fund_id)
-        fund = uow.funds.movement_facts(fund_id)
-        uow.emit(events.LEVY_PENDING, _movement(credit, fund, amount, lines, transaction_id))
-        credited.append({**credit, "fund": fund})
+        transaction_id = uow.ledger.record("levy_pending", credit.id, event.event_id, legs,
+                                           fund_id=credit.fund_id)
+        fund = uow.funds.movement_facts(credit.fund_id)
+        uow.emit(events.LEVY_PENDING, _movement(credit, fund, credit.amount_satang, list(credit.lines),
+                                                transaction_id))
+        credited.append((credit, fund))
     if credited:
-        new_ids = {credit["id"] for credit in credited}
+        new_ids = {credit.id for credit, _ in credited}
         for outcome in uow.outcomes.of_order(order["order_id"]):
-            for row, credit in uow.credits.of_order(order["order_id"]):
+            for credit in uow.credits.of_order(order["order_id"]):
                 if credit.id in new_ids:
-                    _settle(uow, row, credit, outcome)
+                    _settle(uow, credit, outcome)
     return credited
 
 
@@ -83,7 +81,7 @@ def settle_order(uow, event):
     outcome = outcome_of(event)
     if not uow.outcomes.record(order_id, outcome, event.occurred_at):
         return []
-    applied = (_settle(uow, row, credit, outcome) for row, credit in uow.credits.of_order(order_id))
+    applied = (_settle(uow, credit, outcome) for credit in uow.credits.of_order(order_id))
     return [effect for effect in applied if effect is not None]
 
 
@@ -91,7 +89,7 @@ SETTLEMENT_EVENTS = {settlement.POSTED: events.LEVY_POSTED, settlement.VOIDED: e
                      settlement.REVERSED: events.LEVY_REVERSED}
 
 
-def _settle(uow, row, credit, outcome):
+def _settle(uow, credit, outcome):
     """One credit's ledger transaction and event for one outcome, unless it changes nothing."""
     posted = uow.ledger.balance(credit.fund_id, lock=True)["posted_satang"]
     effect = settlement.settle(credit, outcome, posted)
@@ -103,7 +101,7 @@ def _settle(uow, row, credit, outcome):
         return None  # this event's effect on this credit is already in the ledger
     uow.credits.save_settlement(effect.credit)
     lines = effect.lines if effect.kind == settlement.REVERSED else list(credit.lines)
-    movement = _movement(row, uow.funds.movement_facts(credit.fund_id), effect.amount, lines, transaction_id)
+    movement = _movement(credit, uow.funds.movement_facts(credit.fund_id), effect.amount, lines, transaction_id)
     if effect.kind == settlement.REVERSED:
         movement.update(original_credit_id=credit.id, reversal_id=transaction_id,
                         refund_id=outcome.refund_id, phase=credit.status,
@@ -115,10 +113,10 @@ def _settle(uow, row, credit, outcome):
 def _movement(credit, fund, amount, lines, transaction_id):
     """The LevyMovement payload of a credit's change; ``fund``: its movement facts after it."""
     return {
-        "credit_id": credit["id"], "fund_id": credit["fund_id"], "fund_name_th": fund["name_th"],
-        "order_id": credit["order_id"], "seller_org_id": credit["seller_org_id"],
-        "buyer_org_id": credit["buyer_org_id"], "agreement_id": credit["agreement_id"],
-        "agreement_version": credit["agreement_version"], "amount_satang": amount, "lines": lines,
+        "credit_id": credit.id, "fund_id": credit.fund_id, "fund_name_th": fund["name_th"],
+        "order_id": credit.order_id, "seller_org_id": credit.seller_org_id,
+        "buyer_org_id": credit.buyer_org_id, "agreement_id": credit.agreement_id,
+        "agreement_version": credit.agreement_version, "amount_satang": amount, "lines": lines,
         "balance": fund["balance"], "officer_ids": fund["officer_ids"],
         "transaction_id": transaction_id,
     }

@@ -1,4 +1,4 @@
-"""Levy agreements and the levies they impose on a paid order (pure domain logic).
+"""Levy agreements and the levies they impose on a paid order's lines (pure domain logic).
 
 Rounding rule: a levy is computed per order line, in whole satang. A percentage levy
 (basis points of the line value) rounds half up: 0.5 satang and above rounds to 1.
@@ -79,22 +79,3 @@ def versions_in_force(agreements, at):
         if agreement.in_force(at) and agreement.version > getattr(chosen.get(agreement.id), "version", 0):
             chosen[agreement.id] = agreement
     return list(chosen.values())
-
-
-def credits_for_paid_order(agreements, order, home_fund_of):
-    """[(agreement, fund_id, levy lines, amount)] owed on a paid order, one per agreement in force
-    (``agreements`` may hold several versions of each).
-
-    An agreement whose recipient fund cannot be resolved yields nothing (fund_id None is skipped
-    by the caller's report, never credited to a guess).
-    """
-    owed = []
-    for agreement in versions_in_force(agreements, order["paid_at"]):
-        if agreement.seller_org_id != order["seller_org_id"]:
-            continue
-        lines = levy_lines(agreement, order["lines"])
-        amount = sum(line["levy_satang"] for line in lines)
-        fund_id = recipient_fund(agreement, order, home_fund_of)
-        if lines and amount > 0 and fund_id is not None:
-            owed.append((agreement, fund_id, lines, amount))
-    return owed

@@ -3,7 +3,8 @@
 Reads the marketplace's paid orders a page at a time over HTTP (an operator token), what the funds
 service holds for them a page at a time from its database, compares them (``funds.reconciliation``)
 and, with ``repair``, replays each drifting order's original events through the funds handlers:
-order.paid first, then the outcomes, each in its own unit of work. The handlers are idempotent at
+order.paid first, then the outcomes, each in its own unit of work; the command prints the report
+(``funds.reconciliation_report``). The handlers are idempotent at
 the domain level (credits keyed by order, fund and agreement; ledger transactions by source event,
 kind and credit; outcomes by event and refund), so a replay adds only what is missing, and the
 usual levy events go out through the outbox (officers get their emails). The broker and the inbox
@@ -25,7 +26,7 @@ from chassis.thai import BANGKOK
 from chassis.uow import unit_of_work
 from contracts import decode, marketplace
 
-from funds import handlers, reconciliation
+from funds import handlers, reconciliation, reconciliation_report
 from funds.adapters import FundsUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ class Reconciler:
             repo = uow.reconciliation
             credits = repo.credits_of_orders(ids)
             outcomes = repo.outcomes_of_orders(ids)
-            ledger = repo.ledger_of_credits([row["id"] for rows in credits.values() for row in rows])
+            ledger = repo.ledger_of_credits([credit.id for of_order in credits.values() for credit in of_order])
             paid = [order.paid.data for order in orders if order.paid]
             agreements = repo.agreements_of_sellers({data["seller_org_id"] for data in paid})
             home_funds = repo.home_funds({data[side] for data in paid
@@ -282,7 +283,8 @@ def command(args, environ=None, out=sys.stdout):
     finally:
         database.close()
     if args.json:
-        out.write(json.dumps(reconciliation.to_json(report, names), ensure_ascii=False, indent=2) + "\n")
+        body = reconciliation_report.to_json(report, names)
+        out.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     else:
-        out.write(reconciliation.render_text(report, names))
+        out.write(reconciliation_report.render_text(report, names))
     return 0 if report.clean else 1

@@ -25,14 +25,15 @@ account_total_differs  an account's total is not the sum of its entries     no
 
 Replay can only add what is missing (the ledger is append-only, credits are keyed by order, fund
 and agreement): anything else needs an officer's attention.
+
+This module only compares; ``funds.reconciliation_report`` renders a ``Report`` and
+``funds.reconciler`` runs it (the marketplace's pages, the database, repair, the command, the timer).
 """
 import datetime as dt
-from dataclasses import asdict, dataclass, field
-
-from chassis.thai import format_baht, thai_date, thai_datetime
+from dataclasses import dataclass, field
 
 from funds import handlers, settlement
-from funds.levy import credits_for_paid_order
+from funds.credits import credits_for_paid_order
 
 # kind → (Thai, English, replay repairs it)
 KINDS = {
@@ -93,14 +94,14 @@ class MarketOrder:
 class Held:
     """What the funds service holds for one order."""
 
-    credits: tuple = ()              # rows: id, fund_id, agreement_id, amount_satang, lines, status, refunded
+    credits: tuple = ()              # funds.credits.Credit, as stored
     recorded_events: frozenset = frozenset()    # source event ids of the recorded outcomes
     recorded_refunds: frozenset = frozenset()   # refund ids of the recorded refunds
     ledger: dict = field(default_factory=dict)  # credit id → {"pending": satang, "posted": satang}
 
 
 def expected_credits(order, agreements, home_fund_of):
-    """{(fund_id, agreement_id): settlement.Credit} the order should hold after all its outcomes."""
+    """{(fund_id, agreement_id): Credit} the order should hold after all its outcomes."""
     if order.paid is None:
         return {}
     outcomes, told = [], set()
@@ -111,14 +112,12 @@ def expected_credits(order, agreements, home_fund_of):
             outcomes.append(outcome)
         told |= keys
     expected = {}
-    for agreement, fund_id, lines, _amount in credits_for_paid_order(agreements, order.paid.data,
-                                                                      home_fund_of):
-        credit = settlement.Credit(id=None, fund_id=fund_id, status="pending", lines=tuple(lines))
+    for credit in credits_for_paid_order(agreements, order.paid.data, home_fund_of):
         for outcome in outcomes:
             effect = settlement.settle(credit, outcome, _UNLIMITED)
             if effect is not None:
                 credit = effect.credit
-        expected[(fund_id, agreement.id)] = credit
+        expected[(credit.fund_id, credit.agreement_id)] = credit
     return expected
 
 
@@ -126,13 +125,6 @@ def _recorded(event, held):
     refund_id = event.data.get("refund_id") if event.type.name == "order.refunded" else None
     return event.event_id in held.recorded_events or (refund_id is not None
                                                        and refund_id in held.recorded_refunds)
-
-
-def held_credit(row):
-    """A credit row as the settlement domain sees it."""
-    return settlement.Credit(id=row["id"], fund_id=row["fund_id"], status=row["status"],
-                             lines=tuple(row["lines"]),
-                             refunded={int(n): q for n, q in (row.get("refunded") or {}).items()})
 
 
 def compare_order(order, agreements, home_fund_of, held):
@@ -146,34 +138,33 @@ def compare_order(order, agreements, home_fund_of, held):
     if order.paid is None:
         if held.credits or order.outcomes:
             findings.append(Finding("paid_event_missing", oid))
-        return findings + [_unexpected(oid, row, "no order.paid event") for row in held.credits]
+        return findings + [_unexpected(oid, credit, "no order.paid event") for credit in held.credits]
     expected = expected_credits(order, agreements, home_fund_of)
-    by_key = {(row["fund_id"], row["agreement_id"]): row for row in held.credits}
+    by_key = {(credit.fund_id, credit.agreement_id): credit for credit in held.credits}
     for key, credit in expected.items():
-        row = by_key.get(key)
-        if row is None:
-            findings.append(Finding("missing_credit", oid, key[0], key[1], expected_satang=credit.amount,
+        actual = by_key.get(key)
+        if actual is None:
+            findings.append(Finding("missing_credit", oid, key[0], key[1], expected_satang=credit.amount_satang,
                                     actual_satang=0, repairable=True))
             continue
-        findings += _compare_credit(oid, credit, row, held, replay_may_fix=bool(missing_outcomes))
-    findings += [_unexpected(oid, row, "the order owes this fund nothing under this agreement")
-                 for key, row in by_key.items() if key not in expected]
+        findings += _compare_credit(oid, credit, actual, held, replay_may_fix=bool(missing_outcomes))
+    findings += [_unexpected(oid, credit, "the order owes this fund nothing under this agreement")
+                 for key, credit in by_key.items() if key not in expected]
     return findings
 
 
-def _unexpected(order_id, row, detail):
-    return Finding("unexpected_credit", order_id, row["fund_id"], row["agreement_id"], row["id"],
-                   expected_satang=0, actual_satang=row["amount_satang"], detail=detail)
+def _unexpected(order_id, credit, detail):
+    return Finding("unexpected_credit", order_id, credit.fund_id, credit.agreement_id, credit.id,
+                   expected_satang=0, actual_satang=credit.amount_satang, detail=detail)
 
 
-def _compare_credit(order_id, expected, row, held, replay_may_fix):
-    ids = {"order_id": order_id, "fund_id": row["fund_id"], "agreement_id": row["agreement_id"],
-           "credit_id": row["id"]}
-    actual = held_credit(row)
+def _compare_credit(order_id, expected, actual, held, replay_may_fix):
+    ids = {"order_id": order_id, "fund_id": actual.fund_id, "agreement_id": actual.agreement_id,
+           "credit_id": actual.id}
     findings = []
-    if row["amount_satang"] != expected.amount or actual.amount != expected.amount:
-        findings.append(Finding("amount_differs", **ids, expected_satang=expected.amount,
-                                actual_satang=row["amount_satang"]))
+    if expected.amount_satang != actual.amount_satang or expected.amount_satang != actual.levy_satang:
+        findings.append(Finding("amount_differs", **ids, expected_satang=expected.amount_satang,
+                                actual_satang=actual.amount_satang))
     if actual.status != expected.status:
         findings.append(Finding("status_differs", **ids, expected_satang=expected.outstanding,
                                 actual_satang=actual.outstanding,
@@ -184,7 +175,7 @@ def _compare_credit(order_id, expected, row, held, replay_may_fix):
                                 actual_satang=actual.outstanding,
                                 detail=f"refunded lines expected {expected.refunded}, found {actual.refunded}",
                                 repairable=replay_may_fix))
-    booked = held.ledger.get(row["id"], {})
+    booked = held.ledger.get(actual.id, {})
     should = {"pending": actual.outstanding if actual.status == "pending" else 0,
               "posted": actual.outstanding if actual.status == "posted" else 0}
     if {phase: booked.get(phase, 0) for phase in should} != should:
@@ -197,7 +188,7 @@ def _compare_credit(order_id, expected, row, held, replay_may_fix):
 
 def orphan_credit_findings(order_id, credits):
     """Credits of an order the marketplace does not know as paid."""
-    return [_unexpected(order_id, row, "no paid order with this id") for row in credits]
+    return [_unexpected(order_id, credit, "no paid order with this id") for credit in credits]
 
 
 def ledger_findings(unbalanced, accounts):
@@ -244,81 +235,3 @@ def after_repair(before, after):
     """(repaired, remaining): what drift a replay removed, and what is left."""
     left = {finding.key for finding in after}
     return [finding for finding in before if finding.key not in left], list(after)
-
-
-def to_json(report, fund_names=None):
-    names = fund_names or {}
-
-    def finding(item):
-        out = {name: (str(value) if value is not None and name.endswith("_id") else value)
-               for name, value in asdict(item).items()}
-        th, en, _ = KINDS[item.kind]
-        out.update(kind_th=th, kind_en=en,
-                   fund_name_th=names.get(item.fund_id) if item.fund_id else None)
-        return out
-
-    return {
-        "paid_from": report.paid_from.isoformat() if report.paid_from else None,
-        "paid_to": report.paid_to.isoformat() if report.paid_to else None,
-        "repair": report.repair, "orders_checked": report.orders_checked,
-        "orders_in_drift": report.orders_in_drift, "clean": report.clean,
-        "replayed_orders": report.replayed_orders, "by_kind": report.by_kind(),
-        "findings": [finding(item) for item in report.findings],
-        "repaired": [finding(item) for item in report.repaired],
-    }
-
-
-def _money(satang):
-    return "-" if satang is None else format_baht(satang)
-
-
-def _lines(findings, fund_names, heading):
-    out = [heading]
-    by_fund = {}
-    for item in findings:
-        by_fund.setdefault(item.fund_id, []).append(item)
-    for fund_id, items in sorted(by_fund.items(), key=lambda pair: str(pair[0] or "")):
-        if fund_id is None:
-            out.append("  คำสั่งซื้อและบัญชีโดยรวม (orders and the ledger as a whole)")
-        else:
-            out.append(f"  กองทุน {fund_names.get(fund_id) or ''} ({fund_id})")
-        for item in items:
-            th, en, _ = KINDS[item.kind]
-            where = f"คำสั่งซื้อ {item.order_id}" if item.order_id else ""
-            money = ""
-            if item.expected_satang is not None or item.actual_satang is not None:
-                money = f" ควรเป็น {_money(item.expected_satang)}, พบ {_money(item.actual_satang)}"
-            detail = f" [{item.detail}]" if item.detail else ""
-            out.append(f"    - {th} ({en}) {where}{money}{detail}".rstrip())
-    return out
-
-
-def _period(report):
-    start = thai_date(report.paid_from) if report.paid_from else "เริ่มต้น (the beginning)"
-    end = thai_datetime(report.paid_to) if report.paid_to else "ปัจจุบัน (now)"
-    return f"{start} ถึง {end}"
-
-
-def render_text(report, fund_names=None):
-    """The human report, Thai first: what was checked, what was repaired, what is left and why."""
-    names = fund_names or {}
-    out = [f"การกระทบยอดเงินสมทบกับคำสั่งซื้อ (levy reconciliation), ชำระเงิน {_period(report)}",
-           f"ตรวจ {report.orders_checked:,} คำสั่งซื้อ (orders checked)"]
-    if report.repair:
-        out.append(f"เล่นเหตุการณ์ซ้ำ {report.replayed_orders:,} คำสั่งซื้อ (orders replayed), "
-                   f"แก้แล้ว {len(report.repaired):,} รายการ (drift repaired)")
-        if report.repaired:
-            out += _lines(report.repaired, names, "แก้ไขแล้ว (repaired):")
-    if report.clean:
-        out.append("ไม่พบความคลาดเคลื่อน (no drift)")
-        return "\n".join(out) + "\n"
-    out.append(f"พบความคลาดเคลื่อน {len(report.findings):,} รายการ ใน {report.orders_in_drift:,} "
-               "คำสั่งซื้อ (drift found)")
-    out += _lines(report.findings, names, "ยังคลาดเคลื่อน (remaining drift):")
-    replayable = [item for item in report.findings if item.repairable]
-    if replayable and not report.repair:
-        out.append("เรียกอีกครั้งด้วย --repair เพื่อเล่นเหตุการณ์เดิมซ้ำ (run with --repair to replay)")
-    if any(not item.repairable for item in report.findings):
-        out.append("รายการที่เล่นซ้ำแก้ไม่ได้ต้องให้เจ้าหน้าที่กองทุนตรวจสอบ "
-                   "(drift replay cannot repair needs an officer's attention; see docs/operations.md)")
-    return "\n".join(out) + "\n"

@@ -32,8 +32,8 @@ def count_credit(credit, fund):
     """Count a committed credit in the levy counters (``fund``: its movement facts)."""
     region = fund["region"] or "unknown"
     group = fund["province_group"]
-    LEVY_CREDITED.labels(region, str(group) if group is not None else "unknown").inc(credit["amount_satang"])
-    LEVY_CREDITED_BY_FUND.labels(str(credit["fund_id"])).inc(credit["amount_satang"])
+    LEVY_CREDITED.labels(region, str(group) if group is not None else "unknown").inc(credit.amount_satang)
+    LEVY_CREDITED_BY_FUND.labels(str(credit.fund_id)).inc(credit.amount_satang)
 
 
 class FundsService(PlatformService):
@@ -73,8 +73,8 @@ class FundsService(PlatformService):
         with self.db.handling(event, "on_order_paid", FundsUnitOfWork) as uow:
             if uow is not None:
                 credited = handlers.credit_paid_order(uow, event)
-        for credit in credited:  # committed
-            count_credit(credit, credit["fund"])
+        for credit, fund in credited:  # committed
+            count_credit(credit, fund)
 
     @event_consumer(marketplace.ORDER_DELIVERED)
     def on_order_delivered(self, event):

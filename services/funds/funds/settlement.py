@@ -1,4 +1,4 @@
-"""What happens to a frozen levy credit after payment (pure domain logic).
+"""What happens to a frozen levy credit (``funds.credits.Credit``) after payment (pure domain logic).
 
 A credit is frozen at payment as *pending*. The order's later outcomes settle it:
 
@@ -22,8 +22,8 @@ Rules that keep every path to the same end:
 """
 from dataclasses import dataclass, field, replace
 
+from funds.credits import Credit, reversed_levy
 from funds.ledger import (CLEARING, assert_balanced, fund_account, move_legs, receivable_account)
-from funds.levy import round_half_up
 
 DELIVERED, CANCELLED, EXPIRED, REFUNDED = "delivered", "cancelled", "expired", "refunded"
 OUTCOMES = (DELIVERED, CANCELLED, EXPIRED, REFUNDED)
@@ -43,30 +43,6 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Credit:
-    """A frozen levy and how much of it has been refunded so far."""
-
-    id: object
-    fund_id: object
-    status: str                     # pending | posted | voided
-    lines: tuple                    # ({"line_no", "quantity", "levy_satang", …}, …) as frozen
-    refunded: dict = field(default_factory=dict)   # line_no → cumulative refunded quantity
-
-    @property
-    def amount(self):
-        return sum(line["levy_satang"] for line in self.lines)
-
-    @property
-    def reversed_satang(self):
-        return sum(reversed_levy(line, self.refunded.get(line["line_no"], 0)) for line in self.lines)
-
-    @property
-    def outstanding(self):
-        """What the credit still holds for the fund, in its current phase (0 once voided)."""
-        return 0 if self.status == "voided" else self.amount - self.reversed_satang
-
-
-@dataclass(frozen=True)
 class Effect:
     """The ledger transaction an outcome causes, and the credit after it."""
 
@@ -76,11 +52,6 @@ class Effect:
     amount: int
     lines: list = field(default_factory=list)       # for a reversal: the reversed share per line
     shortfall: int = 0
-
-
-def reversed_levy(line, refunded_quantity):
-    """The share of a line's levy that ``refunded_quantity`` units carry (cumulative, rounded half up)."""
-    return round_half_up(line["levy_satang"] * refunded_quantity, line["quantity"])
 
 
 def settle(credit, outcome, fund_posted_satang):

@@ -18,7 +18,7 @@ class Store:
     def __init__(self, agreements=(), funds=()):
         self.agreements = list(agreements)
         self.funds = {fund_id: {"id": fund_id, "name_th": f"กองทุน {fund_id}"} for fund_id in funds}
-        self.credits = {}                   # id → row (dict) with "credit": settlement.Credit
+        self.credits = {}                   # id → funds.credits.Credit
         self.outcomes = []                  # (order_id, Outcome)
         self.transactions = {}              # (source_event_id, kind, credit_id) → legs
         self.balances = defaultdict(int)    # (account, phase) → satang
@@ -72,22 +72,19 @@ class FakeCredits:
     def __init__(self, store):
         self.store = store
 
-    def add(self, credit):
-        from funds.settlement import Credit
-
-        key = (credit["order_id"], credit["fund_id"], credit["agreement_id"])
-        if any((c["order_id"], c["fund_id"], c["agreement_id"]) == key for c in self.store.credits.values()):
+    def add(self, credit, source_event_id):
+        key = (credit.order_id, credit.fund_id, credit.agreement_id)
+        if any((c.order_id, c.fund_id, c.agreement_id) == key for c in self.store.credits.values()):
             return False
-        self.store.credits[credit["id"]] = {
-            **credit, "credit": Credit(credit["id"], credit["fund_id"], "pending", tuple(credit["lines"]))}
+        self.store.credits[credit.id] = credit
         return True
 
     def of_order(self, order_id):
-        return [(row, row["credit"]) for row in self.store.credits.values() if row["order_id"] == order_id]
+        return [credit for credit in self.store.credits.values() if credit.order_id == order_id]
 
     def save_settlement(self, credit):
-        row = self.store.credits[credit.id]
-        row.update(status=credit.status, credit=replace(credit))
+        stored = self.store.credits[credit.id]
+        self.store.credits[credit.id] = replace(stored, status=credit.status, refunded=dict(credit.refunded))
 
 
 class FakeOutcomes:

@@ -2,7 +2,8 @@
 import datetime as dt
 import uuid
 
-from funds.levy import Agreement, credits_for_paid_order
+from funds.credits import credits_for_paid_order
+from funds.levy import Agreement
 
 SELLER, FUND = uuid.UUID(int=10), uuid.UUID(int=1)
 AGREEMENT = uuid.UUID(int=20)
@@ -25,7 +26,7 @@ def order(paid_at, quantity=25, price=25_000):
 
 
 def levied(agreements, paid_at, **kw):
-    return [(a.version, amount) for a, _, _, amount in
+    return [(credit.agreement_version, credit.amount_satang) for credit in
             credits_for_paid_order(agreements, order(paid_at, **kw), lambda org: None)]
 
 

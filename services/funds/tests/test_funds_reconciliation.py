@@ -4,13 +4,15 @@ what replay can."""
 import datetime as dt
 import json
 import uuid
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts import marketplace
-from funds import handlers, reconciliation, settlement
+from funds import handlers, reconciliation, reconciliation_report
+from funds.credits import Credit
 from funds.ledger import CLEARING
 from funds.levy import Agreement
 from funds.reconciliation import Finding, Held, MarketOrder, compare_order, ledger_findings
@@ -61,13 +63,7 @@ class Funds:
             self.apply(event)
 
     def held(self, order_id):
-        rows = []
-        for row in self.store.credits.values():
-            if row["order_id"] == order_id:
-                credit = row["credit"]
-                rows.append({"id": row["id"], "fund_id": row["fund_id"], "agreement_id": row["agreement_id"],
-                             "amount_satang": row["amount_satang"], "lines": list(credit.lines),
-                             "status": credit.status, "refunded": {str(k): v for k, v in credit.refunded.items()}})
+        credits = tuple(credit for credit in self.store.credits.values() if credit.order_id == order_id)
         ledger = {}
         for (_, _, credit_id), legs in self.store.transactions.items():
             for account, phase, amount in legs:
@@ -75,12 +71,19 @@ class Funds:
                     booked = ledger.setdefault(credit_id, {})
                     booked[phase] = booked.get(phase, 0) + amount
         outcomes = [outcome for known, outcome in self.store.outcomes if known == order_id]
-        return Held(credits=tuple(rows), ledger=ledger,
+        return Held(credits=credits, ledger=ledger,
                     recorded_events=frozenset(o.source_event_id for o in outcomes),
                     recorded_refunds=frozenset(o.refund_id for o in outcomes if o.refund_id))
 
     def compare(self, order):
         return compare_order(order, AGREEMENTS, HOME_FUNDS.get, self.held(order.order_id))
+
+
+def stored_credit(order_id, fund_id, agreement_id, amount_satang):
+    """A credit as the database could hold it, whatever the order owes."""
+    return Credit(id=uuid.uuid4(), order_id=order_id, fund_id=fund_id, agreement_id=agreement_id,
+                  agreement_version=1, seller_org_id=SELLER, buyer_org_id=BUYER,
+                  amount_satang=amount_satang, lines=())
 
 
 def kinds(findings):
@@ -169,8 +172,8 @@ def test_a_status_difference_with_every_outcome_recorded_is_not_repairable():
     funds, order = Funds(), an_order()
     told = market(order, delivered(order))
     funds.replay(told)
-    for row in funds.store.credits.values():  # the state lost after the outcome was recorded
-        row["credit"] = settlement.Credit(row["id"], row["fund_id"], "pending", row["credit"].lines)
+    for credit in list(funds.store.credits.values()):  # the state lost after the outcome was recorded
+        funds.store.credits[credit.id] = replace(credit, status="pending", refunded={})
     findings = funds.compare(told)
     assert "status_differs" in kinds(findings)
     assert not any(f.repairable for f in findings)
@@ -180,8 +183,8 @@ def test_a_corrupted_amount_is_reported_and_not_repairable():
     funds, order = Funds(), an_order()
     told = market(order)
     funds.replay(told)
-    [row] = [row for row in funds.store.credits.values() if row["fund_id"] == FUND]
-    row["amount_satang"] = 1
+    [credit] = [credit for credit in funds.store.credits.values() if credit.fund_id == FUND]
+    funds.store.credits[credit.id] = replace(credit, amount_satang=1)
     [finding] = funds.compare(told)
     assert (finding.kind, finding.expected_satang, finding.actual_satang, finding.repairable) == (
         "amount_differs", 10_000, 1, False)
@@ -189,18 +192,16 @@ def test_a_corrupted_amount_is_reported_and_not_repairable():
 
 def test_a_credit_no_agreement_owes_is_unexpected():
     order = an_order()
-    stray = {"id": uuid.uuid4(), "fund_id": FUND, "agreement_id": uuid.uuid4(), "amount_satang": 700,
-             "lines": [], "status": "pending", "refunded": {}}
+    stray = stored_credit(order["order_id"], FUND, uuid.uuid4(), 700)
     findings = compare_order(market({**order, "seller_org_id": uuid.UUID(int=99)}), AGREEMENTS,
-                             HOME_FUNDS.get, Held(credits=(stray,), ledger={stray["id"]: {"pending": 700}}))
+                             HOME_FUNDS.get, Held(credits=(stray,), ledger={stray.id: {"pending": 700}}))
     assert [(f.kind, f.actual_satang, f.repairable) for f in findings] == [("unexpected_credit", 700, False)]
 
 
 def test_credits_of_an_order_never_paid_are_unexpected():
-    row = {"id": uuid.uuid4(), "order_id": uuid.uuid4(), "fund_id": FUND, "agreement_id": PER_BAG.id,
-           "amount_satang": 400}
-    [finding] = reconciliation.orphan_credit_findings(row["order_id"], [row])
-    assert (finding.kind, finding.order_id, finding.actual_satang) == ("unexpected_credit", row["order_id"], 400)
+    credit = stored_credit(uuid.uuid4(), FUND, PER_BAG.id, 400)
+    [finding] = reconciliation.orphan_credit_findings(credit.order_id, [credit])
+    assert (finding.kind, finding.order_id, finding.actual_satang) == ("unexpected_credit", credit.order_id, 400)
 
 
 def test_ledger_entries_that_do_not_match_the_credit_are_reported():
@@ -208,8 +209,8 @@ def test_ledger_entries_that_do_not_match_the_credit_are_reported():
     told = market(order)
     funds.replay(told)
     held = funds.held(order["order_id"])
-    [row] = [row for row in held.credits if row["fund_id"] == FUND]
-    ledger = {**held.ledger, row["id"]: {"pending": 9_000}}
+    [credit] = [credit for credit in held.credits if credit.fund_id == FUND]
+    ledger = {**held.ledger, credit.id: {"pending": 9_000}}
     [finding] = compare_order(told, AGREEMENTS, HOME_FUNDS.get,
                               Held(held.credits, held.recorded_events, held.recorded_refunds, ledger))
     assert (finding.kind, finding.expected_satang, finding.actual_satang) == ("ledger_differs", 10_000, 9_000)
@@ -254,7 +255,7 @@ def test_replay_of_a_lost_payment_credits_each_fund_once_and_applies_the_recorde
     funds.apply(told.outcomes[0])                # the delivery arrived, the payment never did
     funds.replay(told)
     assert funds.compare(told) == []
-    assert sorted(row["status"] for row in funds.store.credits.values()) == ["posted", "posted"]
+    assert sorted(credit.status for credit in funds.store.credits.values()) == ["posted", "posted"]
     assert [t.name for t, _ in funds.store.published].count("levy.pending") == 2
 
 
@@ -283,7 +284,7 @@ def test_the_text_report_is_thai_first_with_baht_amounts_by_fund():
         paid_from=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc), repair=False, orders_checked=1234,
         findings=[Finding("missing_credit", uuid.UUID(int=3), FUND, PER_BAG.id, expected_satang=123_450,
                           actual_satang=0, repairable=True)])
-    text = reconciliation.render_text(report, {FUND: "กองทุนตลาดใหญ่"})
+    text = reconciliation_report.render_text(report, {FUND: "กองทุนตลาดใหญ่"})
     assert "ตรวจ 1,234 คำสั่งซื้อ" in text
     assert "กองทุน กองทุนตลาดใหญ่" in text and "1,234.50 บาท" in text and "2569" in text
     assert "--repair" in text
@@ -291,10 +292,10 @@ def test_the_text_report_is_thai_first_with_baht_amounts_by_fund():
 
 def test_the_json_report_names_every_finding_and_is_clean_only_without_drift():
     finding = Finding("amount_differs", uuid.UUID(int=3), FUND, expected_satang=10_000, actual_satang=1)
-    body = reconciliation.to_json(reconciliation.Report(findings=[finding], orders_checked=1))
+    body = reconciliation_report.to_json(reconciliation.Report(findings=[finding], orders_checked=1))
     assert json.loads(json.dumps(body))["findings"][0]["kind_en"] == "credit amount differs"
     assert body["clean"] is False and body["orders_in_drift"] == 1
-    assert reconciliation.to_json(reconciliation.Report())["clean"] is True
+    assert reconciliation_report.to_json(reconciliation.Report())["clean"] is True
 
 
 @pytest.mark.parametrize("kind", sorted(reconciliation.KINDS))

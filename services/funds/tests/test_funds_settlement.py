@@ -11,8 +11,9 @@ from contracts import funds as fund_events
 from contracts import marketplace
 from funds import handlers, settlement
 from funds.ledger import CLEARING, fund_account, receivable_account
+from funds.credits import Credit
 from funds.levy import Agreement
-from funds.settlement import Credit, Outcome, settle
+from funds.settlement import Outcome, settle
 from funds_fakes import Store, order_event, paid, refunded
 
 FUND = uuid.UUID(int=1)
@@ -26,7 +27,10 @@ def credit(levies=((25, 10_000),), status="pending", refunded=None):
     lines = tuple({"line_no": n, "product_id": uuid.UUID(int=n), "product_name": f"สินค้า {n}",
                    "unit": "ถุง", "quantity": quantity, "levy_satang": levy}
                   for n, (quantity, levy) in enumerate(levies, start=1))
-    return Credit(uuid.uuid4(), FUND, status, lines, refunded or {})
+    return Credit(id=uuid.uuid4(), order_id=uuid.uuid4(), fund_id=FUND, agreement_id=uuid.uuid4(),
+                  agreement_version=1, seller_org_id=SELLER, buyer_org_id=uuid.uuid4(),
+                  amount_satang=sum(levy for _, levy in levies), lines=lines, status=status,
+                  refunded=refunded or {})
 
 
 def refund(*lines):

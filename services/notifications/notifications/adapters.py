@@ -5,6 +5,7 @@ import ssl
 from contextlib import contextmanager
 
 from chassis.uow import UnitOfWork
+from notifications.delivery import PermanentDeliveryFailure, TemporaryDeliveryFailure
 
 DELIVERY_CHANNEL = "deliveries"
 
@@ -153,6 +154,7 @@ class SmtpMailer:
 
     Inside ``session()`` one connection carries every message (a connection, TLS handshake
     and login per email cost more than the email itself); outside, each send has its own.
+    A message not sent raises a ``TemporaryDeliveryFailure`` or a ``PermanentDeliveryFailure``.
     """
 
     def __init__(self, host, port, security="none", username=None, password=None, timeout=10,
@@ -206,6 +208,12 @@ class SmtpMailer:
             client.close()
 
     def send(self, message):
+        try:
+            self._send(message)
+        except Exception as exc:  # whatever went wrong, the sender must know whether to retry
+            raise delivery_failure(exc) from exc
+
+    def _send(self, message):
         reused = self._client is not None
         if not reused:
             self._client = self._connect()
@@ -226,6 +234,20 @@ class SmtpMailer:
         finally:
             if not self._in_session:
                 self._disconnect(polite=True)
+
+
+def delivery_failure(exc):
+    """An error of smtplib or the connection as the delivery failure it means, with the error's
+    class and text as the reason: a 4xx answer or a lost connection is temporary, a 5xx permanent."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        temporary = bool(codes) and all(400 <= code < 500 for code in codes)
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        temporary = 400 <= exc.smtp_code < 500
+    else:
+        temporary = True  # connection refused, reset or timed out
+    failure = TemporaryDeliveryFailure if temporary else PermanentDeliveryFailure
+    return failure(f"{exc.__class__.__name__}: {exc}")
 
 
 def _closed_by_server(exc):

@@ -1,11 +1,11 @@
 """What the notifications service does with each event, tick and request (no I/O of its own:
 repositories and the mailer are passed in)."""
 import logging
-import smtplib
 import uuid
 
 from chassis.errors import Conflict, NotFound, TransientError
 from notifications import compose, preferences
+from notifications.delivery import DeliveryFailure, PermanentDeliveryFailure
 
 log = logging.getLogger(__name__)
 
@@ -80,18 +80,6 @@ def queue_due_digests(uow, now, domain):
     return queued
 
 
-def classify_smtp_failure(exc):
-    """'temporary' (try again later) or 'permanent' (record and stop)."""
-    if isinstance(exc, compose.UnsafeRecipient):
-        return "permanent"
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        return "temporary" if codes and all(400 <= c < 500 for c in codes) else "permanent"
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return "temporary" if 400 <= exc.smtp_code < 500 else "permanent"
-    return "temporary"  # connection refused, reset or timed out
-
-
 def retry_delay_seconds(attempts):
     return min(3600, 2 ** attempts)
 
@@ -105,18 +93,22 @@ def deliver(deliveries, delivery, mailer, sender_address, sender_name):
     """
     try:
         mailer.send(compose.build_message(delivery, sender_address, sender_name))
-    except Exception as exc:  # classified below: every failure is recorded
-        error = f"{exc.__class__.__name__}: {exc}"
-        attempts = delivery["attempts"] + 1
-        if classify_smtp_failure(exc) == "permanent" or attempts >= MAX_ATTEMPTS:
-            log.error("email %s failed for good: %s", delivery["message_id"], error)
-            deliveries.mark_failed(delivery["id"], error)
-            return "failed"
-        log.warning("email %s failed, will retry: %s", delivery["message_id"], error)
-        deliveries.mark_retry(delivery["id"], error, retry_delay_seconds(attempts))
-        return "retried"
-    deliveries.mark_sent(delivery["id"])
-    return "sent"
+    except compose.UnsafeRecipient as exc:  # no server would take it
+        failure = PermanentDeliveryFailure(f"{exc.__class__.__name__}: {exc}")
+    except DeliveryFailure as exc:  # the mailer raises nothing else
+        failure = exc
+    else:
+        deliveries.mark_sent(delivery["id"])
+        return "sent"
+    error = str(failure)
+    attempts = delivery["attempts"] + 1
+    if isinstance(failure, PermanentDeliveryFailure) or attempts >= MAX_ATTEMPTS:
+        log.error("email %s failed for good: %s", delivery["message_id"], error)
+        deliveries.mark_failed(delivery["id"], error)
+        return "failed"
+    log.warning("email %s failed, will retry: %s", delivery["message_id"], error)
+    deliveries.mark_retry(delivery["id"], error, retry_delay_seconds(attempts))
+    return "retried"
 
 
 def resend(uow, delivery_id):

@@ -2,7 +2,6 @@
 import datetime as dt
 import email
 import email.policy
-import smtplib
 import uuid
 from unittest import mock
 
@@ -11,6 +10,7 @@ import pytest
 from chassis.errors import NotFound, TransientError
 from chassis.thai import BANGKOK
 from notifications import compose, handlers, preferences
+from notifications.delivery import PermanentDeliveryFailure, TemporaryDeliveryFailure
 from notifications.ratelimit import TokenBucket
 
 INJECTED_SUBJECT = "กองทุน\r\nBcc: evil@example.org =?utf-8?q?x=0D=0ABcc:_a@b?="
@@ -219,19 +219,6 @@ def test_token_bucket_refuses_a_useless_configuration(rate, capacity):
 
 # -- sending -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("exc, kind", [
-    (smtplib.SMTPResponseException(451, b"try later"), "temporary"),
-    (smtplib.SMTPResponseException(550, b"no such user"), "permanent"),
-    (smtplib.SMTPRecipientsRefused({"a@b.org": (450, b"busy")}), "temporary"),
-    (smtplib.SMTPRecipientsRefused({"a@b.org": (550, b"unknown")}), "permanent"),
-    (smtplib.SMTPAuthenticationError(535, b"bad credentials"), "permanent"),
-    (ConnectionRefusedError(), "temporary"),
-    (compose.UnsafeRecipient("x"), "permanent"),
-])
-def test_classify_smtp_failure(exc, kind):
-    assert handlers.classify_smtp_failure(exc) == kind
-
-
 QUEUED = {"id": uuid.uuid4(), "recipient": "officer@example.org", "subject": "s", "text_body": "t",
           "html_body": "<p>h</p>", "message_id": "<m@d>", "attempts": 0}
 
@@ -241,13 +228,27 @@ def test_deliver_records_each_outcome():
     assert handlers.deliver(deliveries, QUEUED, mailer, "no-reply@codi.or.th", "n") == "sent"
     deliveries.mark_sent.assert_called_once_with(QUEUED["id"])
 
-    mailer.send.side_effect = smtplib.SMTPResponseException(451, b"later")
+    mailer.send.side_effect = TemporaryDeliveryFailure("SMTPResponseException: (451, b'later')")
     assert handlers.deliver(deliveries, QUEUED, mailer, "no-reply@codi.or.th", "n") == "retried"
     deliveries.mark_retry.assert_called_once_with(QUEUED["id"], mock.ANY, 2)
 
     last_try = {**QUEUED, "attempts": handlers.MAX_ATTEMPTS - 1}
     assert handlers.deliver(deliveries, last_try, mailer, "no-reply@codi.or.th", "n") == "failed"
     deliveries.mark_failed.assert_called_once_with(QUEUED["id"], "SMTPResponseException: (451, b'later')")
+
+
+def test_a_permanent_failure_or_an_unusable_address_fails_at_the_first_attempt():
+    deliveries, mailer = mock.Mock(), mock.Mock()
+    mailer.send.side_effect = PermanentDeliveryFailure("SMTPResponseException: (550, b'no such user')")
+    assert handlers.deliver(deliveries, QUEUED, mailer, "no-reply@codi.or.th", "n") == "failed"
+    deliveries.mark_failed.assert_called_once_with(QUEUED["id"], "SMTPResponseException: (550, b'no such user')")
+
+    deliveries, mailer = mock.Mock(), mock.Mock()
+    unusable = {**QUEUED, "recipient": "officer@example.org\r\nBcc: x@example.org"}
+    assert handlers.deliver(deliveries, unusable, mailer, "no-reply@codi.or.th", "n") == "failed"
+    mailer.send.assert_not_called()
+    [(_, error), _] = deliveries.mark_failed.call_args
+    assert error.startswith("UnsafeRecipient: not a plain email address")
 
 
 def test_resend_of_an_email_that_did_not_fail_is_a_conflict():

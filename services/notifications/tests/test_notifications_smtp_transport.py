@@ -1,4 +1,5 @@
-"""SmtpMailer against a real aiosmtpd server: STARTTLS, implicit TLS and login, from configuration."""
+"""SmtpMailer against a real aiosmtpd server: STARTTLS, implicit TLS and login, from configuration,
+and what its failures mean to the sender (temporary or permanent)."""
 import smtplib
 import ssl
 import subprocess
@@ -10,7 +11,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from devtools.platform import free_port
-from notifications.adapters import SmtpMailer
+from notifications.adapters import SmtpMailer, delivery_failure
+from notifications.delivery import DeliveryFailure, PermanentDeliveryFailure, TemporaryDeliveryFailure
 
 pytestmark = pytest.mark.integration
 
@@ -98,15 +100,17 @@ def test_implicit_tls_with_login(server, certificate):
 
 def test_a_server_requiring_starttls_refuses_plain_mail(server):
     inbox, port = server()
-    with pytest.raises(smtplib.SMTPException):
+    with pytest.raises(PermanentDeliveryFailure) as refused:
         SmtpMailer("127.0.0.1", port, "none").send(message())
+    assert isinstance(refused.value.__cause__, smtplib.SMTPException)
     assert inbox.received == []
 
 
 def test_an_untrusted_certificate_is_refused(server):
     inbox, port = server()
-    with pytest.raises(ssl.SSLCertVerificationError):
+    with pytest.raises(DeliveryFailure) as refused:
         SmtpMailer("127.0.0.1", port, "starttls", USER, PASSWORD).send(message())
+    assert isinstance(refused.value.__cause__, ssl.SSLCertVerificationError)
     assert inbox.received == []
 
 
@@ -139,7 +143,27 @@ def test_after_a_refusal_a_session_goes_on_with_a_new_connection(server, certifi
     inbox, port = server()
     mailer = SmtpMailer("127.0.0.1", port, "starttls", USER, PASSWORD, ca_file=certificate[0])
     with mailer.session():
-        with pytest.raises(smtplib.SMTPRecipientsRefused):
+        with pytest.raises(PermanentDeliveryFailure, match="SMTPRecipientsRefused"):
             mailer.send(message(to="refused@example.org"))
         mailer.send(message())
     assert inbox.received == [(USER, True, ["officer@example.org"])]
+
+
+def test_a_server_that_cannot_be_reached_is_a_temporary_failure():
+    with pytest.raises(TemporaryDeliveryFailure, match="ConnectionRefusedError"):
+        SmtpMailer("127.0.0.1", free_port(), "none", timeout=2).send(message())
+
+
+@pytest.mark.parametrize("exc, failure", [
+    (smtplib.SMTPResponseException(451, b"try later"), TemporaryDeliveryFailure),
+    (smtplib.SMTPResponseException(550, b"no such user"), PermanentDeliveryFailure),
+    (smtplib.SMTPRecipientsRefused({"a@b.org": (450, b"busy")}), TemporaryDeliveryFailure),
+    (smtplib.SMTPRecipientsRefused({"a@b.org": (550, b"unknown")}), PermanentDeliveryFailure),
+    (smtplib.SMTPAuthenticationError(535, b"bad credentials"), PermanentDeliveryFailure),
+    (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), TemporaryDeliveryFailure),
+    (ConnectionRefusedError(111, "Connection refused"), TemporaryDeliveryFailure),
+])
+def test_each_smtp_error_is_the_delivery_failure_it_means_with_its_reason(exc, failure):
+    classified = delivery_failure(exc)
+    assert type(classified) is failure
+    assert str(classified) == f"{exc.__class__.__name__}: {exc}"
