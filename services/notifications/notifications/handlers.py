@@ -92,14 +92,18 @@ def deliver(deliveries, delivery, mailer, sender_address, sender_name):
     again later with the same Message-ID: at-least-once, never silently lost.
     """
     try:
-        mailer.send(compose.build_message(delivery, sender_address, sender_name))
-    except compose.UnsafeRecipient as exc:  # no server would take it
+        message = compose.build_message(delivery, sender_address, sender_name)
+    except Exception as exc:  # pure code: building again cannot succeed, and a stuck row would block the queue
+        log.exception("email %s cannot be built", delivery["message_id"])
         failure = PermanentDeliveryFailure(f"{exc.__class__.__name__}: {exc}")
-    except DeliveryFailure as exc:  # the mailer raises nothing else
-        failure = exc
     else:
-        deliveries.mark_sent(delivery["id"])
-        return "sent"
+        try:
+            mailer.send(message)
+        except DeliveryFailure as exc:  # the mailer raises nothing else
+            failure = exc
+        else:
+            deliveries.mark_sent(delivery["id"])
+            return "sent"
     error = str(failure)
     attempts = delivery["attempts"] + 1
     if isinstance(failure, PermanentDeliveryFailure) or attempts >= MAX_ATTEMPTS:

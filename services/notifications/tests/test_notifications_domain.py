@@ -319,3 +319,12 @@ def test_a_levy_movement_for_an_officer_not_known_yet_is_retried():
     with pytest.raises(TransientError):
         handlers.queue_levy_movement(uow, event, compose.LEVY_PENDING, "d")
     uow.deliveries.queue.assert_not_called()
+
+
+def test_an_email_that_cannot_be_built_fails_with_its_reason_and_never_blocks_the_queue():
+    deliveries, mailer = mock.Mock(), mock.Mock()
+    broken = {**QUEUED, "kind": "no-such-template"}
+    with mock.patch.object(handlers.compose, "build_message", side_effect=KeyError("no-such-template")):
+        assert handlers.deliver(deliveries, broken, mailer, "no-reply@codi.or.th", "n") == "failed"
+    mailer.send.assert_not_called()
+    deliveries.mark_failed.assert_called_once_with(QUEUED["id"], "KeyError: 'no-such-template'")
