@@ -204,7 +204,7 @@ def service_command(module):
 
 
 def add_service_parser(targets, service):
-    """``codi-admin SERVICE``: the commands every service has, then the service's own."""
+    """codi-admin SERVICE: the commands every service has, then the service's own."""
     parser = targets.add_parser(service, help=f"operate the {service} service",
                                 description=f"codi-admin {service}: operate the {service} service")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -232,7 +232,8 @@ def add_service_parser(targets, service):
 
     for (owner, name), (module, help_text) in SERVICE_COMMANDS.items():
         if owner == service:
-            command = commands.add_parser(name, help=help_text, description=f"codi-admin {service} {name}: {help_text}")
+            command = commands.add_parser(name, help=help_text,
+                                          description=f"codi-admin {service} {name}: {help_text}")
             importlib.import_module(module).add_arguments(command)
             command.set_defaults(handler=service_command(module))
 

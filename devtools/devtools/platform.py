@@ -50,7 +50,7 @@ def local_url(address, path=""):
     """The URL of a bind address from here: an address on every interface (":8001", "0.0.0.0:8001")
     is reached on 127.0.0.1."""
     host, _, port = address.rpartition(":")
-    if host in ("", "0.0.0.0", "[::]", "::"):
+    if host in ("", "0.0.0.0", "[::]"):
         host = "127.0.0.1"
     return f"http://{host}:{port}{path}"
 
