@@ -20,8 +20,7 @@ FROM ${PYTHON_IMAGE}
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin codi
 COPY --from=build /opt/codi /opt/codi
 ENV PATH=/opt/codi/bin:$PATH \
-    PYTHONUNBUFFERED=1 \
-    PYTHONWARNINGS=ignore::Warning:nameko.cli.commands
+    PYTHONUNBUFFERED=1
 USER 10001
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=5 \

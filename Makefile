@@ -2,7 +2,6 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
-export PYTHONWARNINGS := ignore::Warning:nameko.cli.commands
 
 .PHONY: venv system-tools keda-schema demo test up unit chaos bench clean contracts check-contracts fuzz-api
 

@@ -1,4 +1,4 @@
-"""``codi-admin``: operate a service from the command line.
+"""codi-admin: operate a service from the command line.
 
     codi-admin SERVICE migrate            create the service's database if needed, apply migrations
     codi-admin SERVICE token issue --kind organisation --subject UUID [--label TEXT]
@@ -12,6 +12,9 @@
                                           compare paid orders with the ledger; --repair replays
                                           the missing events (services/funds/README.md)
     codi-admin topology                   declare every exchange and durable queue
+
+A database or broker that cannot be reached, or a refused argument, is one line on stderr and
+exit status 2.
 """
 import argparse
 import importlib
@@ -25,15 +28,24 @@ from kombu import Connection, Producer
 
 from chassis import auth
 from chassis.broker import Publisher
+from chassis.command import ArgumentParser, fail, refuse, run_reporting_unavailable
 from chassis.config import load_config
 from chassis.db import Database, create_database, migrate
 from contracts import topology
 
 SERVICES = ("marketplace", "funds", "centres", "notifications")
 
-# Commands a service adds: (service, command) → module with add_arguments(parser) and
-# command(args) → exit status.
-SERVICE_COMMANDS = {("funds", "reconcile"): "funds.reconciler"}
+# Commands a service adds: (service, command) → (module with add_arguments(parser) and
+# command(args) → exit status, one line of help).
+SERVICE_COMMANDS = {
+    ("funds", "reconcile"): ("funds.reconciler",
+                             "compare paid orders with the ledger; --repair replays the missing events"),
+}
+
+DEFAULT_AMQP_URI = "pyamqp://guest:guest@127.0.0.1:5672/"
+# `nameko run` imports eventlet before any of our code: the warning filter of chassis/__init__.py
+# goes on its command line (the warning is attributed to the module that imports eventlet)
+NAMEKO_RUN = [sys.executable, "-W", "ignore::Warning:nameko.cli.commands", "-m", "nameko", "run"]
 
 
 def config_path(service):
@@ -118,11 +130,23 @@ def replay_dead_letters(service, limit=None, environ=None):
     return replayed, len(list_dead_letters(service, environ))
 
 
+def nameko_command(service):
+    """The command line that runs ``service`` in the foreground."""
+    return [*NAMEKO_RUN, "--config", config_path(service), f"{service}.service:{service.capitalize()}Service"]
+
+
+def subject_id(text):
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ไม่ใช่ UUID (not a UUID): {text!r}") from None
+
+
 def cmd_dead_letters(service, args):
     if args.action == "replay":
         replayed, left = replay_dead_letters(service, args.limit)
         print(f"replayed {replayed}; {left} left in {topology.dead_letter_queue_name(service)}")
-        return
+        return 0
     letters = list_dead_letters(service)
     for number, (headers, body) in enumerate(letters, 1):
         reason = headers.get("x-dead-letter-reason", "dead-lettered by the broker (x-death)")
@@ -130,18 +154,21 @@ def cmd_dead_letters(service, args):
         print(f"{number}. from {original_queue(headers)}: {reason}")
         print(f"   {text[:300]}")
     print(f"{len(letters)} message(s) in {topology.dead_letter_queue_name(service)}")
+    return 0
 
 
-def cmd_migrate(service):
+def cmd_migrate(service, args):
     dsn = migrate_service(service)
     print(f"{service}: database {database_name(dsn)} is up to date")
+    return 0
 
 
 def cmd_token(service, args):
     if args.action == "issue":
-        subject = uuid.UUID(args.subject) if args.subject else None
-        print(issue_token(service, args.kind, subject, args.label or ""))
-        return
+        if args.kind != "operator" and args.subject is None:
+            return refuse(f"codi-admin {service} token issue", f"--kind {args.kind} needs --subject UUID")
+        print(issue_token(service, args.kind, args.subject, args.label or ""))
+        return 0
     database = Database(service_config(service)["DATABASE_URL"], pool_size=1)
     try:
         with database.transaction() as cursor:
@@ -149,67 +176,87 @@ def cmd_token(service, args):
     finally:
         database.close()
     if not revoked:
-        sys.exit("no such active token")
+        return fail("codi-admin", "ไม่พบโทเคนนี้หรือถูกเพิกถอนไปแล้ว (no such active token)", status=1)
     print("revoked")
+    return 0
 
 
-def cmd_run(service):
-    os.environ.setdefault("PYTHONWARNINGS", "ignore::Warning:nameko.cli.commands")
-    os.execvp(sys.executable, [sys.executable, "-m", "nameko", "run",
-                               "--config", config_path(service), f"{service}.service:{service.capitalize()}Service"])
+def cmd_run(service, args):
+    command = nameko_command(service)
+    os.execvp(command[0], command)
 
 
-def cmd_topology():
-    publisher = Publisher(os.environ.get("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/"))
+def cmd_config_path(service, args):
+    print(config_path(service))
+    return 0
+
+
+def cmd_topology(service, args):
+    publisher = Publisher(os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
     publisher.declare_topology()
     publisher.close()
     print("topology declared")
+    return 0
+
+
+def service_command(module):
+    return lambda service, args: importlib.import_module(module).command(args)
+
+
+def add_service_parser(targets, service):
+    """codi-admin SERVICE: the commands every service has, then the service's own."""
+    parser = targets.add_parser(service, help=f"operate the {service} service",
+                                description=f"codi-admin {service}: operate the {service} service")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("migrate", help="create the database if needed, apply the migrations"
+                        ).set_defaults(handler=cmd_migrate)
+    commands.add_parser("run", help="run the service (nameko) in the foreground").set_defaults(handler=cmd_run)
+    commands.add_parser("config-path", help="print the path of the service's config.yaml"
+                        ).set_defaults(handler=cmd_config_path)
+
+    token = commands.add_parser("token", help="issue or revoke an API token")
+    token.set_defaults(handler=cmd_token)
+    token_actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    issue = token_actions.add_parser("issue", help="print a new token (stored as its SHA-256 digest)")
+    issue.add_argument("--kind", required=True, choices=auth.KINDS)
+    issue.add_argument("--subject", type=subject_id, help="the organisation or officer (a UUID)")
+    issue.add_argument("--label", help="a note for whoever reads the token list")
+    token_actions.add_parser("revoke", help="revoke a token").add_argument("token")
+
+    letters = commands.add_parser("dead-letters", help="the messages in the service's dead-letter queue")
+    letters.set_defaults(handler=cmd_dead_letters)
+    letter_actions = letters.add_subparsers(dest="action", required=True, metavar="ACTION")
+    letter_actions.add_parser("list", help="show them (they stay in the queue)")
+    letter_actions.add_parser("replay", help="send them back to the queues they came from"
+                              ).add_argument("--limit", type=int)
+
+    for (owner, name), (module, help_text) in SERVICE_COMMANDS.items():
+        if owner == service:
+            command = commands.add_parser(name, help=help_text,
+                                          description=f"codi-admin {service} {name}: {help_text}")
+            importlib.import_module(module).add_arguments(command)
+            command.set_defaults(handler=service_command(module))
+
+
+def build_parser():
+    parser = ArgumentParser(prog="codi-admin", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    targets = parser.add_subparsers(dest="target", required=True, metavar="SERVICE|topology")
+    for service in SERVICES:
+        add_service_parser(targets, service)
+    targets.add_parser("topology", help="declare every exchange and durable queue"
+                       ).set_defaults(handler=cmd_topology)
+    return parser
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="codi-admin", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("target", choices=SERVICES + ("topology",))
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("migrate")
-    sub.add_parser("run")
-    sub.add_parser("config-path")
-    token = sub.add_parser("token")
-    token_sub = token.add_subparsers(dest="action", required=True)
-    issue = token_sub.add_parser("issue")
-    issue.add_argument("--kind", required=True, choices=auth.KINDS)
-    issue.add_argument("--subject")
-    issue.add_argument("--label")
-    revoke = token_sub.add_parser("revoke")
-    revoke.add_argument("token")
-    letters = sub.add_parser("dead-letters")
-    letters_sub = letters.add_subparsers(dest="action", required=True)
-    letters_sub.add_parser("list")
-    replay = letters_sub.add_parser("replay")
-    replay.add_argument("--limit", type=int)
-    for (service, name), module in SERVICE_COMMANDS.items():
-        importlib.import_module(module).add_arguments(
-            sub.add_parser(name, help=f"{service} only"))
-    args = parser.parse_args(argv)
-
-    if args.target == "topology":
-        return cmd_topology()
-    if args.command == "migrate":
-        return cmd_migrate(args.target)
-    if args.command == "token":
-        return cmd_token(args.target, args)
-    if args.command == "run":
-        return cmd_run(args.target)
-    if args.command == "dead-letters":
-        return cmd_dead_letters(args.target, args)
-    if args.command and (args.target, args.command) in SERVICE_COMMANDS:
-        return sys.exit(importlib.import_module(SERVICE_COMMANDS[args.target, args.command]).command(args))
-    if any(name == args.command for _, name in SERVICE_COMMANDS):
-        parser.error(f"{args.command} is a command of another service")
-    if args.command == "config-path":
-        return print(config_path(args.target))
-    parser.error("a command is required")
+    """Exit status: 0 done, 1 done with a negative answer, 2 refused or unavailable."""
+    args = build_parser().parse_args(argv)
+    service = args.target if args.target in SERVICES else None
+    config = service_config(service) if service else {"AMQP_URI": os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)}
+    return run_reporting_unavailable("codi-admin", lambda: args.handler(service, args),
+                                     database_url=config.get("DATABASE_URL"), amqp_uri=config.get("AMQP_URI"))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from chassis.thai import format_baht
 from devtools import infra, scenario, smtp_sink
-from devtools.platform import Platform, platform_env
+from devtools.platform import Platform, local_env
 
 MAIL_DIR = Path("var/mail")
 
@@ -24,8 +24,9 @@ def main():
     if not infra.ensure_all():
         return 1
     shutil.rmtree(MAIL_DIR, ignore_errors=True)
-    sink = smtp_sink.start(MAIL_DIR, port=1025)
-    platform = Platform(platform_env(), log_dir="var/log")
+    env = local_env()
+    sink = smtp_sink.start(MAIL_DIR, port=int(env["SMTP_PORT"]))
+    platform = Platform(env, log_dir="var/log")
     try:
         step("creating and migrating the four service databases")
         platform.migrate()

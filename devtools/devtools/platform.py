@@ -3,7 +3,12 @@
     python -m devtools.platform up      all services in the foreground, logs to stdout (plain text
                                         unless LOG_FORMAT=json); Ctrl-C stops
 
-Also used by the demo, the end-to-end tests, the benchmark and the fault tests.
+`up` restarts a service that dies, as a process supervisor would (1 s, doubling up to 30 s while
+it keeps dying). The environment wins over the local defaults: <SERVICE>_HTTP_ADDRESS,
+<SERVICE>_DATABASE_URL, AMQP_URI and SMTP_PORT (the SMTP sink listens there).
+
+Platform is also used by the demo, the end-to-end tests, the benchmark and the fault tests, which
+restart nothing by themselves (the fault run kills and restarts services on purpose).
 """
 import os
 import signal
@@ -14,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from chassis.cli import SERVICES, config_path, migrate_service
+from chassis.cli import SERVICES, migrate_service, nameko_command
 from devtools.isolation import free_port
 
 DEFAULT_PORTS = {"marketplace": 8001, "funds": 8002, "centres": 8003, "notifications": 8004}
@@ -23,7 +28,7 @@ DEFAULT_PORTS = {"marketplace": 8001, "funds": 8002, "centres": 8003, "notificat
 def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg_port=5432, extra=None):
     """Environment variables that point every service at its database, port, broker and SMTP."""
     ports = ports or DEFAULT_PORTS
-    env = {"SMTP_PORT": str(smtp_port), "PYTHONWARNINGS": "ignore::Warning:nameko.cli.commands"}
+    env = {"SMTP_PORT": str(smtp_port), "MARKETPLACE_URL": f"http://127.0.0.1:{ports['marketplace']}"}
     if amqp_uri:
         env["AMQP_URI"] = amqp_uri
     for service in SERVICES:
@@ -32,6 +37,23 @@ def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg
         env[f"{prefix}_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{pg_port}/{db_prefix}_{service}"
     env.update(extra or {})
     return env
+
+
+def local_env(environ=os.environ):
+    """platform_env's defaults, each overridden by the environment where it is set (make up, make demo)."""
+    env = {name: environ.get(name) or value for name, value in platform_env().items()}
+    if not environ.get("MARKETPLACE_URL"):  # funds' reconciliation follows the marketplace's address
+        env["MARKETPLACE_URL"] = local_url(env["MARKETPLACE_HTTP_ADDRESS"])
+    return env
+
+
+def local_url(address, path=""):
+    """The URL of a bind address from here: an address on every interface (":8001", "0.0.0.0:8001")
+    is reached on 127.0.0.1."""
+    host, _, port = address.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}{path}"
 
 
 class Platform:
@@ -58,8 +80,7 @@ class Platform:
 
     def url(self, service, path=""):
         """The URL of ``path`` on ``service`` (its first instance) or on one named instance."""
-        address = self.addresses.get(service) or self.env[f"{service.upper()}_HTTP_ADDRESS"]
-        return f"http://{address}{path}"
+        return local_url(self.addresses.get(service) or self.env[f"{service.upper()}_HTTP_ADDRESS"], path)
 
     def urls(self, service, path=""):
         """The URL of ``path`` on every instance of ``service``."""
@@ -77,15 +98,13 @@ class Platform:
 
     def start_instance(self, name):
         service = name.split(".")[0]
-        command = [sys.executable, "-m", "nameko", "run", "--config", config_path(service),
-                   f"{service}.service:{service.capitalize()}Service"]
         output = None
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             output = open(self.log_dir / f"{name}.log", "ab")
         env = {**self.env, f"{service.upper()}_HTTP_ADDRESS": self.addresses[name]}
         self.processes[name] = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT if output else None)
+            nameko_command(service), env=env, stdout=output, stderr=subprocess.STDOUT if output else None)
 
     def start_all(self):
         for service in self.services:
@@ -138,28 +157,89 @@ class Platform:
         self.stop_all()
 
 
+def restart_delay(attempt, first=1.0, longest=30.0):
+    """Seconds before restart number ``attempt`` (1, 2, …) of an instance that keeps dying."""
+    return min(first * 2 ** (attempt - 1), longest)
+
+
+def how_it_ended(returncode):
+    return f"signal {signal.Signals(-returncode).name}" if returncode < 0 else f"exit {returncode}"
+
+
+class Supervisor:
+    """Starts again every instance of ``platform`` that dies, after restart_delay(attempt); an
+    instance that stayed up ``stable_after`` seconds starts again from attempt 1."""
+
+    def __init__(self, platform, stable_after=60.0, say=print):
+        self.platform = platform
+        self.stable_after = stable_after
+        self.say = say
+        now = time.monotonic()
+        self.started = {name: now for name in platform.processes}
+        self.attempts = {}
+        self.due = {}  # instance name → when to start it again
+
+    def check(self):
+        now = time.monotonic()
+        for name, process in list(self.platform.processes.items()):
+            if name in self.due or process.poll() is None:
+                continue
+            if now - self.started[name] >= self.stable_after:
+                self.attempts[name] = 0
+            attempt = self.attempts[name] = self.attempts.get(name, 0) + 1
+            delay = restart_delay(attempt)
+            ended = how_it_ended(process.returncode)
+            self.say(f"{name} หยุดทำงาน ({ended}): เริ่มใหม่ครั้งที่ {attempt} ในอีก {delay:g} วินาที "
+                     f"(restarting {name} ({ended}), attempt {attempt} in {delay:g} s)")
+            self.due[name] = now + delay
+        for name, when in list(self.due.items()):
+            if now >= when:
+                del self.due[name]
+                self.platform.start_instance(name)
+                self.started[name] = time.monotonic()
+                self.say(f"เริ่ม {name} แล้ว (started {name}, pid {self.platform.processes[name].pid})")
+
+    def run(self, poll=0.5):
+        while True:
+            self.check()
+            time.sleep(poll)
+
+
+def say(text):
+    print(text, flush=True)
+
+
 def up():
     from devtools import infra, smtp_sink
 
     if not infra.ensure_all():
         sys.exit(1)
-    platform = Platform(platform_env(extra={"LOG_FORMAT": os.environ.get("LOG_FORMAT", "plain")}))
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop the services as Ctrl-C does
+    env = {**local_env(), "LOG_FORMAT": os.environ.get("LOG_FORMAT", "plain")}
+    platform = Platform(env)
     platform.migrate()
-    sink = smtp_sink.start("var/mail", port=1025)
-    print("SMTP sink on 127.0.0.1:1025 → var/mail/", flush=True)
-    platform.start_all()
-    for service in SERVICES:
-        print(f"{service:14} {platform.url(service)}", flush=True)
-    print("all services ready; Ctrl-C stops", flush=True)
+    smtp_host = os.environ.get("SMTP_HOST", "127.0.0.1")
+    sink = None
+    if smtp_host in ("127.0.0.1", "localhost"):
+        sink = smtp_sink.start("var/mail", host=smtp_host, port=int(env["SMTP_PORT"]))
+        say(f"เก็บอีเมลไว้ใน var/mail/ (SMTP sink on {smtp_host}:{env['SMTP_PORT']} → var/mail/)")
+    else:
+        say(f"ส่งอีเมลไปที่ {smtp_host}:{env['SMTP_PORT']} (mail goes to SMTP_HOST: no local sink)")
     try:
-        while all(p.poll() is None for p in platform.processes.values()):
-            time.sleep(1)
-        print("a service exited; stopping the others", file=sys.stderr)
+        platform.start_all()
+        for name, process in platform.processes.items():
+            say(f"{name:14} {platform.url(name)}  pid {process.pid}")
+        say("ทุกบริการพร้อมแล้ว (all services ready; a service that dies is restarted; Ctrl-C stops)")
+        Supervisor(platform, say=say).run()
     except KeyboardInterrupt:
-        print("\nstopping…", flush=True)
+        say("\nกำลังหยุด (stopping)…")
+    except RuntimeError as exc:  # a service that cannot start at all: its log above says why
+        print(f"เริ่มระบบไม่ได้ (cannot start): {exc}", file=sys.stderr)
+        sys.exit(1)
     finally:
         platform.stop_all()
-        sink.stop()
+        if sink:
+            sink.stop()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ KEDA's custom resources against KEDA's schemas (npm @kubernetes-models/keda 2.0.
 KEDA's v2 API types; `make keda-schema` installs it), and for what KEDA needs of them."""
 import copy
 import json
+import runpy
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,7 +38,7 @@ def test_built_in_resources_follow_the_kubernetes_schema_strictly(manifest):
 
 def test_the_validator_refuses_a_misspelt_field():
     broken = copy.deepcopy(named("Deployment")["funds"])
-    broken["spec"]["replica"] = broken["spec"].pop("replicas")
+    broken["spec"]["selecter"] = broken["spec"].pop("selector")
     with pytest.raises(kubernetes.ValidationError):
         kubernetes.validate(broken, KUBERNETES_VERSION, strict=True)
 
@@ -61,6 +62,56 @@ def test_every_consumer_scales_on_its_queues_with_a_known_authentication():
             assert trigger["type"] == "rabbitmq"
             assert {"queueName", "mode", "value"} <= set(trigger["metadata"])
             assert trigger["authenticationRef"]["name"] in authentications
+
+
+def test_kedas_consumers_leave_the_replica_count_to_keda():
+    """A `replicas` in a Deployment KEDA scales would reset the scale on every kubectl apply."""
+    scaled = {manifest["spec"]["scaleTargetRef"]["name"] for manifest in named("ScaledObject").values()}
+    for name, deployment in named("Deployment").items():
+        if name in scaled:
+            assert "replicas" not in deployment["spec"], name
+        else:
+            assert deployment["spec"]["replicas"] >= 2, name
+    assert scaled and set(named("Deployment")) - scaled, "both kinds are checked"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_deployment_spreads_over_zones_and_nodes(service):
+    pod = named("Deployment")[service]["spec"]["template"]
+    spread = {constraint["topologyKey"]: constraint for constraint in pod["spec"]["topologySpreadConstraints"]}
+    assert set(spread) == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
+    for constraint in spread.values():
+        assert constraint["labelSelector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+        assert constraint["whenUnsatisfiable"] == "ScheduleAnyway"  # never blocks a scale-up
+        assert constraint["maxSkew"] == 1
+
+
+def migration_jobs():
+    return [manifest for manifest in yaml.safe_load_all((K8S / "migrate.yaml").read_text(encoding="utf-8"))
+            if manifest and manifest["kind"] == "Job"]
+
+
+def test_the_migration_job_migrates_every_service_and_cleans_up_after_itself():
+    [job] = migration_jobs()
+    assert named("Job") == {job["metadata"]["name"]: job}, "one migration Job in deploy/k8s"
+    script = " ".join(job["spec"]["template"]["spec"]["containers"][0]["command"])
+    for service in SERVICES:
+        assert f"codi-admin {service} migrate" in script
+    assert job["spec"]["ttlSecondsAfterFinished"] > 0
+
+
+def test_the_migration_job_is_named_after_its_pod_template_so_a_new_image_applies():
+    """A Job's pod template is immutable: the same template keeps its name (apply again: no change),
+    another image gets another name (apply: a new Job, not a refused update)."""
+    generate = runpy.run_path(str(K8S.parent / "generate.py"))
+    [job] = migration_jobs()
+    assert generate["migration_job"]()["metadata"]["name"] == job["metadata"]["name"]
+    assert job["metadata"]["name"].startswith("codi-migrate-")
+    migration_job = generate["migration_job"]
+    migration_job.__globals__["IMAGE"] = "registry.example/codi:1.0.1"
+    released = migration_job()
+    assert released["metadata"]["name"] != job["metadata"]["name"]
+    assert released["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/codi:1.0.1"
 
 
 def keda_validate(manifests):

@@ -1,4 +1,4 @@
-"""``centres-import``: register centres, organisations or funds from a CSV file.
+"""centres-import: register centres, organisations or funds from a CSV file.
 
     centres-import centres FILE.csv                 all rows or none (the default)
     centres-import organisations FILE.csv --valid-only --rejects rejects.csv
@@ -6,7 +6,7 @@
 
 Headers may be Thai (ชื่อ, รหัสตำบล, ประเภท, ปีที่รับเข้า, ประเด็นงาน, …) or the API's field
 names. Every problem is listed as row, column and reason. Exit status: 0 imported, 1 refused
-rows (nothing imported unless --valid-only), 2 unusable file.
+rows (nothing imported unless --valid-only), 2 unusable file or arguments, database unavailable.
 """
 import argparse
 import csv
@@ -14,6 +14,7 @@ import sys
 from importlib import resources
 
 from chassis.cli import service_config
+from chassis.command import ArgumentParser, fail, run_reporting_unavailable
 from chassis.db import Database
 
 from centres import importer
@@ -90,8 +91,8 @@ def report(outcome, out):
 
 
 def main(argv=None, environ=None, out=sys.stderr):
-    parser = argparse.ArgumentParser(prog="centres-import", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(prog="centres-import", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kind", nargs="?", choices=sorted(importer.KINDS))
     parser.add_argument("file", nargs="?")
     parser.add_argument("--valid-only", action="store_true", help="import the valid rows, refuse the rest")
@@ -109,23 +110,30 @@ def main(argv=None, environ=None, out=sys.stderr):
     else:
         parser.error("give KIND and FILE, or --demo alone")
 
-    database = Database(service_config("centres", environ)["DATABASE_URL"], pool_size=1)
+    database_url = service_config("centres", environ)["DATABASE_URL"]
+    database = Database(database_url, pool_size=1)
     try:
-        for kind, path in jobs:
-            try:
-                header, outcome = import_file(database, kind, path, args.valid_only, args.demo,
-                                              args.encoding, out)
-            except (importer.BadHeader, OSError, UnicodeDecodeError, csv.Error) as exc:
-                print(f"{path}: อ่านไม่ได้ (cannot import): {exc}", file=out)
-                return 2
-            report(outcome, out)
-            if outcome.rejected and args.rejects:
-                write_rejects(args.rejects, header, outcome.rejected)
-                print(f"เขียนแถวที่ถูกปฏิเสธไว้ที่ {args.rejects} (rejects written)", file=out)
-            if outcome.rejected and not args.valid_only:
-                return 1
+        return run_reporting_unavailable("centres-import", lambda: import_all(database, jobs, args, out),
+                                         database_url=database_url)
     finally:
         database.close()
+
+
+def import_all(database, jobs, args, out):
+    for kind, path in jobs:
+        try:
+            header, outcome = import_file(database, kind, path, args.valid_only, args.demo, args.encoding, out)
+        except (importer.BadHeader, OSError, UnicodeDecodeError, csv.Error) as exc:
+            return fail("centres-import", f"อ่านไฟล์ไม่ได้ (cannot import {path})", exc)
+        report(outcome, out)
+        if outcome.rejected and args.rejects:
+            try:
+                write_rejects(args.rejects, header, outcome.rejected)
+            except OSError as exc:
+                return fail("centres-import", f"เขียนไฟล์แถวที่ถูกปฏิเสธไม่ได้ (cannot write {args.rejects})", exc)
+            print(f"เขียนแถวที่ถูกปฏิเสธไว้ที่ {args.rejects} (rejects written)", file=out)
+        if outcome.rejected and not args.valid_only:
+            return 1
     return 0
 
 

@@ -1,5 +1,8 @@
 """Thai geography: real subdistricts from geothai, province groups and regions from data.
 
+geothai's data is GeoThai/data, © 2026 Pongsakorn Thipayanate, CC BY 4.0: credit "GeoThai" where it
+is shown (services/centres/README.md).
+
 Plain Python (no nameko, no database): a subdistrict code resolves to a place, or is refused.
 """
 import os

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from centres.importer import REJECT_COLUMN
+from devtools.isolation import free_port
 from devtools.testing import query
 
 pytestmark = pytest.mark.integration
@@ -97,3 +98,49 @@ def test_the_bundled_demo_is_imported_and_labelled_demo(test_env, config_of):
     linked = query(dsn, "SELECT place->>'province_code' AS province FROM organisations"
                         " WHERE name_th LIKE %s AND centre_id IS NOT NULL", ("%(ตัวอย่าง)",))
     assert sorted(row["province"] for row in linked) == ["30", "71"]
+
+
+def assert_one_line_refusal(result, *expected, status=2):
+    assert result.returncode == status, result
+    assert "Traceback" not in result.stderr and "Eventlet" not in result.stderr, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("centres-import: "), line
+    for text in expected:
+        assert text in line, line
+
+
+def test_an_unreachable_database_is_one_line_and_status_2(test_env, tmp_path, tag):
+    port = free_port()  # bound once, then released: nothing listens there
+    env = {**test_env, "CENTRES_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port}/codi_centres"}
+    result = centres_import(env, "centres", write_csv(tmp_path / "ok.csv", good_rows(tag)))
+    assert_one_line_refusal(result, "ฐานข้อมูลไม่พร้อม (database unavailable", f"127.0.0.1:{port}")
+
+
+def test_a_missing_or_unreadable_file_is_one_line_and_status_2(test_env, config_of, tmp_path, tag):
+    missing = tmp_path / "missing.csv"
+    assert_one_line_refusal(centres_import(test_env, "centres", str(missing)), "อ่านไฟล์ไม่ได้", str(missing))
+    assert_one_line_refusal(centres_import(test_env, "centres", str(tmp_path)), "อ่านไฟล์ไม่ได้")
+    thai_ansi = tmp_path / "cp874.csv"
+    thai_ansi.write_bytes(",".join(HEADER).encode("cp874") + b"\n")  # saved as Thai ANSI, read as UTF-8
+    assert_one_line_refusal(centres_import(test_env, "centres", str(thai_ansi)), "อ่านไฟล์ไม่ได้", "utf-8")
+    rejects = tmp_path / "no-such-dir" / "rejects.csv"
+    result = centres_import(test_env, "centres", write_csv(tmp_path / "mixed.csv", [bad_row(tag), *good_rows(tag)]),
+                            "--valid-only", "--rejects", str(rejects))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.splitlines()[-1].startswith("centres-import: เขียนไฟล์แถวที่ถูกปฏิเสธไม่ได้"), result.stderr
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((), "--demo"),
+    (("centres",), "--demo"),
+    (("places", "x.csv"), "places"),
+    (("centres", "x.csv", "--rejects", "r.csv"), "--valid-only"),
+])
+def test_a_refused_argument_is_one_line_and_status_2(test_env, args, expected):
+    assert_one_line_refusal(centres_import(test_env, *args), "คำสั่งไม่ถูกต้อง", expected)
+
+
+def test_the_help_is_plain_text(test_env):
+    result = centres_import(test_env, "--help")
+    assert result.returncode == 0 and "centres-import" in result.stdout
+    assert "``" not in result.stdout and "Eventlet" not in result.stderr

@@ -21,7 +21,6 @@ import uuid
 import requests
 from prometheus_client import Counter, Gauge
 
-from chassis.errors import TransientError
 from chassis.thai import BANGKOK
 from chassis.uow import unit_of_work
 from contracts import decode, marketplace
@@ -268,6 +267,7 @@ def command(args, environ=None, out=sys.stdout):
     """Run the reconciliation; exit status 0 when no drift remains, 1 when some does, 2 when it
     could not run (marketplace or database unreachable, no token)."""
     from chassis.cli import service_config
+    from chassis.command import fail
     from chassis.db import Database
 
     config = service_config("funds", environ)
@@ -277,9 +277,8 @@ def command(args, environ=None, out=sys.stdout):
         reconciler = reconciler_from_config(database, config)
         report = reconciler.run(args.paid_from, paid_to, args.repair)
         names = reconciler.fund_names(report)
-    except (MarketplaceError, TransientError) as exc:
-        print(f"กระทบยอดไม่ได้ (cannot reconcile): {exc}", file=sys.stderr)
-        return 2
+    except MarketplaceError as exc:  # an unreachable database is codi-admin's to report
+        return fail("codi-admin funds reconcile", "กระทบยอดไม่ได้ (cannot reconcile)", exc)
     finally:
         database.close()
     if args.json:
