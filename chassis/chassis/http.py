@@ -70,7 +70,8 @@ TOO_DEEP = f"JSON ซ้อนกันลึกเกิน {MAX_JSON_DEPTH} �
 
 def is_json_media_type(mimetype):
     """application/json or a structured-syntax +json type (RFC 6839), parameters aside."""
-    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+    return mimetype == "application/json" or (
+        mimetype.startswith("application/") and mimetype.endswith("+json"))
 
 
 def _refuse_constant(name):
@@ -121,7 +122,8 @@ def unstorable(text):
     if "\x00" in text:
         return "มีอักขระ NUL (contains a NUL character)"
     if LONE_SURROGATE.search(text):
-        return "มีรหัส UTF-16 surrogate ที่ไม่มีคู่ ซึ่งไม่ใช่ Unicode ที่ถูกต้อง (contains a lone UTF-16 surrogate)"
+        return ("มีรหัส UTF-16 surrogate ที่ไม่มีคู่ ซึ่งไม่ใช่ Unicode ที่ถูกต้อง "
+                "(contains a lone UTF-16 surrogate)")
     return None
 
 
@@ -177,7 +179,8 @@ class Api:
     public: bool = False      # no bearer token needed
     media: dict = None        # other media types of the success response: {type: {"schema": ...}}
     path: dict = field(default_factory=dict)  # JSON Schema of path parameters (``*_id``: a UUID)
-    # business refusals beyond those the declaration implies (chassis.openapi): {409: "ไทย (English)"}
+    # refusals beyond those the declaration implies (chassis.openapi): {409: "ไทย (English)"}, or
+    # {status: an OpenAPI response object} for a body other than the usual error
     errors: dict = field(default_factory=dict)
     idempotent: bool = False  # honours an Idempotency-Key header (chassis.idempotency)
 
@@ -204,8 +207,8 @@ class JsonHttpHandler(HttpRequestHandler):
         if isinstance(exc, DomainError):
             return json_response(exc.status, error_body(exc.code, exc.message, exc.details or None))
         if isinstance(exc, ValidationError):
-            fields_refused = messages_in_thai(exc.normalized_messages())
-            return json_response(400, error_body("invalid_input", "ข้อมูลไม่ถูกต้อง (invalid input)", fields_refused))
+            return json_response(400, error_body("invalid_input", "ข้อมูลไม่ถูกต้อง (invalid input)",
+                                                 messages_in_thai(exc.normalized_messages())))
         if isinstance(exc, TransientError):
             log.warning("temporarily unavailable: %s", exc)
             return json_response(503, error_body(

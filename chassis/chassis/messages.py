@@ -66,7 +66,8 @@ def _pattern(template):
 
 
 # the longest first, so "Must be greater than {min}." never takes "… or equal to 1"
-_TEMPLATES = [(_pattern(english), thai) for english, thai in sorted(THAI.items(), key=lambda item: -len(item[0]))]
+_TEMPLATES = [(_pattern(english), thai)
+              for english, thai in sorted(THAI.items(), key=lambda item: -len(item[0]))]
 
 
 def in_thai(message):

@@ -10,8 +10,9 @@ generator. An entrypoint declares its contract on the decorator (``chassis.http.
 ``status`` (the success status), ``public`` (no bearer token needed), ``media`` (other media types
 of the success response), ``path`` (JSON Schemas of path parameters; ``*_id`` is a UUID by default),
 ``idempotent`` (honours an Idempotency-Key header) and ``errors`` (business refusals: {409: "ไทย
-(English)"}). Bodies are marshmallow schemas rendered by ``contracts.docs.object_schema``, each with
-the example its class declares (``Strict.example``).
+(English)"}, or a whole OpenAPI response object where the body is not the usual error). Bodies are
+marshmallow schemas rendered by ``contracts.docs.object_schema``, each with the example its class
+declares (``Strict.example``).
 
 The summary is the first line of the handler's docstring, the rest its description. The refusals
 documented are those the declaration implies (400 for a body, a query or a ``*_id`` in the path;
@@ -158,7 +159,8 @@ def _refusals(url, api):
         add(400, f"{idempotency.HEADER} ไม่ถูกต้อง (invalid {idempotency.HEADER})")
         add(422, KEY_REUSED)
     for status, description in api.errors.items():
-        add(status, description)
+        if isinstance(description, str):  # else a whole response object, put in by ``operation``
+            add(status, description)
     add(503, UNAVAILABLE)
     return refusals
 
@@ -168,10 +170,13 @@ def operation(function, url, entrypoint, components):
     api = entrypoint.api
     content = {} if api.media and api.response is None else _content(api.response, components, True)
     summary, description = _summary_and_description(function)
-    responses = {str(api.status): {"description": "สำเร็จ (success)", "content": {**content, **(api.media or {})}}}
+    success = {"description": "สำเร็จ (success)", "content": {**content, **(api.media or {})}}
+    responses = {str(api.status): success}
     for status, descriptions in sorted(_refusals(url, api).items()):
         responses[str(status)] = {"description": "; ".join(descriptions), "content": ERROR_CONTENT}
     responses["503"]["headers"] = RETRY_AFTER
+    responses.update({str(status): response for status, response in api.errors.items()
+                      if isinstance(response, dict)})
     # the HTTP server itself refuses a request line over eventlet's 8 KiB, empty-bodied,
     # before any service code runs (e.g. a query repeating order_id hundreds of times)
     responses["414"] = {"description": "URI ยาวเกิน 8 KiB ไม่มี body (request line over 8 KiB; no body)"}

@@ -52,7 +52,9 @@ class PlatformService:
         """บริการยังทำงาน (liveness: the process answers)"""
         return 200, {"status": "ok", "service": self.name}
 
-    @http("GET", "/health/ready", public=True)
+    @http("GET", "/health/ready", public=True, errors={503: {
+        "description": "ยังไม่พร้อม ดูเหตุผลใน checks (not ready: checks says why)",
+        "content": {"application/json": {"schema": {"type": "object", "required": ["status", "checks"]}}}}})
     def health_ready(self, request):
         """พร้อมรับงาน: ฐานข้อมูลและ broker ใช้ได้ (readiness: database and broker reachable)
 

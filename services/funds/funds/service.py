@@ -143,7 +143,8 @@ class FundsService(PlatformService):
         return 200, {"agreements": schemas.AgreementOut(many=True).dump(agreements)}
 
     @http("POST", "/v1/funds/<fund_id>/officers", body=schemas.OfficerIn, response=schemas.OfficerOut,
-          status=201, errors={409: "อีเมลนี้ลงทะเบียนกับกองทุนนี้แล้ว (email already registered for this fund)"})
+          status=201, errors={409: "อีเมลนี้ลงทะเบียนกับกองทุนนี้แล้ว (the email is already registered "
+                                   "for this fund)"})
     def register_officer(self, request, fund_id):
         """ลงทะเบียนเจ้าหน้าที่กองทุน (register a fund officer)
 
