@@ -57,3 +57,10 @@ class InvalidInput(DomainError):
     def __init__(self, fields, message="ข้อมูลไม่ถูกต้อง (invalid input)"):
         super().__init__(message, fields=fields)
         self.fields = fields
+
+
+class UnsupportedMediaType(DomainError):
+    """A request body in a media type other than JSON."""
+
+    status = 415
+    code = "unsupported_media_type"

@@ -6,8 +6,24 @@ responses are kept: a request that failed may be retried with the same key.
 """
 import hashlib
 import json
+import re
 
-from chassis.errors import Unprocessable
+from chassis.errors import InvalidInput, Unprocessable
+
+HEADER = "Idempotency-Key"
+KEY_PATTERN = "^[!-~]{1,200}$"  # visible ASCII (a UUID fits); the same regex in Python and JSON Schema
+
+
+def request_key(headers):
+    """The request's Idempotency-Key, or None without one (an empty one is none); 400 unless it is
+    1 to 200 visible ASCII characters."""
+    key = headers.get(HEADER)
+    if not key:
+        return None
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise InvalidInput({HEADER: ["ต้องเป็นอักขระ ASCII ที่มองเห็นได้ 1–200 ตัว เช่น UUID "
+                                     "(1 to 200 visible ASCII characters, e.g. a UUID)"]})
+    return key
 
 
 def request_hash(body):

@@ -6,6 +6,7 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from chassis.http import load
 from chassis.openapi import http_entrypoints, openapi_path
 from contracts import openapi
 
@@ -61,3 +62,55 @@ def test_a_patch_body_requires_nothing_and_never_the_id():
 def test_query_parameters_use_their_names_on_the_wire():
     listing = openapi.openapi("marketplace")["paths"]["/v1/orders"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {"seller_id", "buyer_id", "status", "limit", "cursor"}
+
+
+def operations():
+    """(service, method, path, operation, entrypoint) of every documented operation."""
+    for service in openapi.SERVICES:
+        document = openapi.openapi(service)
+        for function, method, url, entrypoint in http_entrypoints(openapi.service_class(service)):
+            yield service, method, url, document["paths"][openapi_path(url)][method], entrypoint
+
+
+def test_every_summary_is_words_thai_first_with_the_english_after():
+    for service, method, url, operation, _ in operations():
+        summary = operation["summary"]
+        assert summary != operation["operationId"] and "_" not in summary.partition("(")[0], f"{method} {url}"
+        thai, _, english = summary.partition(" (")
+        assert not thai.isascii() and english.endswith(")") and english.isascii(), f"{method} {url}: {summary}"
+
+
+def test_every_request_body_has_an_example_its_schema_loads():
+    bodies = 0
+    for service, method, url, operation, entrypoint in operations():
+        if "requestBody" in operation:
+            example = operation["requestBody"]["content"]["application/json"]["example"]
+            body = entrypoint.api.body
+            load(body() if isinstance(body, type) else body, example)  # InvalidInput if it has rotted
+            bodies += 1
+    assert bodies >= 15
+
+
+def test_each_operation_documents_the_refusals_it_can_return_not_a_default():
+    for service, method, url, operation, entrypoint in operations():
+        statuses = set(operation["responses"])
+        assert "default" not in statuses and {"414", "503"} <= statuses, f"{method} {url}"
+        if "requestBody" in operation:
+            assert {"400", "415"} <= statuses, f"{method} {url}"
+        if "security" in operation:
+            assert {"401", "403"} <= statuses, f"{method} {url}"
+        if "<" in url:
+            assert "404" in statuses, f"{method} {url}"
+        assert {str(status) for status in entrypoint.api.errors} <= statuses, f"{method} {url}"
+
+
+def test_the_idempotency_key_is_documented_where_it_is_honoured():
+    honoured = {(method, openapi_path(url)) for service, method, url, operation, _ in operations()
+                if any(parameter["name"] == "Idempotency-Key" and parameter["in"] == "header"
+                       for parameter in operation.get("parameters", ()))}
+    assert honoured == {("post", "/v1/orders"), ("post", "/v1/orders/{order_id}/payments"),
+                        ("post", "/v1/orders/{order_id}/fulfilments"),
+                        ("post", "/v1/orders/{order_id}/cancellation"),
+                        ("post", "/v1/orders/{order_id}/refunds")}
+    placing = openapi.openapi("marketplace")["paths"]["/v1/orders"]["post"]
+    assert "Idempotency-Key" in placing["responses"]["422"]["description"]

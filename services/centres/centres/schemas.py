@@ -23,6 +23,10 @@ class OrganisationIn(Strict):
     tax_id = fields.String(allow_none=True, validate=REGISTRATION_NUMBER)
     demo = fields.Boolean()
 
+    example = {"name_th": "วิสาหกิจชุมชนข้าวหอมมะลิบ้านในเมือง",
+               "name_en": "Ban Nai Mueang jasmine rice community enterprise",
+               "kind": "community_enterprise", "subdistrict_code": "360101"}
+
 
 class FundIn(Strict):
     fund_id = fields.UUID()
@@ -31,6 +35,9 @@ class FundIn(Strict):
     subdistrict_code = fields.String(required=True, validate=SUBDISTRICT)
     centre_id = fields.UUID(allow_none=True)
     demo = fields.Boolean()
+
+    example = {"name_th": "กองทุนสวัสดิการชุมชนตำบลตลาดใหญ่", "name_en": "Talat Yai community welfare fund",
+               "subdistrict_code": "830101"}
 
 
 class ContactIn(Strict):
@@ -51,19 +58,27 @@ class CentreIn(Strict):
     partner_agencies = fields.List(fields.String(validate=NAME), validate=validate.Length(max=50))
     demo = fields.Boolean()
 
+    example = {"name_th": "ศูนย์บ่มเพาะองค์กรชุมชนจังหวัดชัยภูมิ", "subdistrict_code": "360101",
+               "intake_year_be": 2568, "focus_areas": ["production", "processing_marketing"],
+               "contacts": [{"name_th": "สมศรี ใจดี", "role": "ผู้ประสานงานศูนย์", "phone": "081-234-5678",
+                             "email": "somsri@example.org"}],
+               "partner_agencies": ["สำนักงานเกษตรจังหวัดชัยภูมิ"]}
 
-def patch_of(schema_class, id_field):
+
+def patch_of(schema_class, id_field, example):
     """The PATCH body of a registration schema (a class named ``<Kind>Patch``): any of its fields
     except the id."""
     def __init__(self, **kwargs):
         schema_class.__init__(self, partial=True, exclude=(id_field,), **kwargs)
     name = schema_class.__name__.removesuffix("In") + "Patch"
-    return type(name, (schema_class,), {"__init__": __init__, "__module__": __name__, "__qualname__": name})
+    return type(name, (schema_class,), {"__init__": __init__, "__module__": __name__, "__qualname__": name,
+                                        "example": example})
 
 
-OrganisationPatch = patch_of(OrganisationIn, "organisation_id")
-FundPatch = patch_of(FundIn, "fund_id")
-CentrePatch = patch_of(CentreIn, "centre_id")
+OrganisationPatch = patch_of(OrganisationIn, "organisation_id",
+                             {"name_en": "Ban Nai Mueang organic jasmine rice community enterprise"})
+FundPatch = patch_of(FundIn, "fund_id", {"name_en": "Talat Yai subdistrict community welfare fund"})
+CentrePatch = patch_of(CentreIn, "centre_id", {"focus_areas": ["production", "community_tourism"]})
 
 
 class ListQuery(Strict):

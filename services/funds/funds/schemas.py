@@ -20,6 +20,11 @@ class AgreementIn(Strict):
     effective_from = Timestamp(required=True)
     effective_to = Timestamp(allow_none=True)
 
+    # 4 baht (400 satang) of every bag of rice the seller sells goes to the fund
+    example = {"seller_org_id": "7b3e9c2a-1f4d-4a8b-9c6e-5d2f0a1b3c47", "basis": "per_unit", "rate": 400,
+               "recipient": "fund", "fund_id": "c5a1d7e3-9b2f-4e6a-8d4c-0f3b7a2e1d58", "category": "rice",
+               "effective_from": "2026-01-01T00:00:00+07:00"}
+
 
 class AgreementOut(Schema):
     id = fields.UUID()
@@ -51,6 +56,9 @@ class OfficerIn(Strict):
     email = fields.Email(required=True)
     language = fields.String(load_default="th", validate=validate.OneOf(["th", "en"]))
     preferences = fields.Nested(PreferencesIn)
+
+    example = {"name": "สมชาย รักชุมชน", "email": "somchai@example.org", "language": "th",
+               "preferences": {"per_credit": True, "daily_digest_at": "18:00", "monthly_statement": True}}
 
 
 class OfficerOut(Schema):

@@ -109,6 +109,10 @@ class FundsService(PlatformService):
     # -- HTTP --------------------------------------------------------------------------
     @http("POST", "/v1/levy-agreements", body=schemas.AgreementIn, response=schemas.AgreementOut, status=201)
     def create_agreement(self, request):
+        """ทำข้อตกลงเงินสมทบ (create a levy agreement)
+
+        ผู้ขายสมทบเงินจากยอดขายให้กองทุน ตามอัตราต่อหน่วยหรือร้อยละ เจ้าหน้าที่เท่านั้น (a seller's
+        levy on its sales for a fund, per unit or per cent; operators only)."""
         self.db.principal(request).require("operator")
         command = load_body(request, schemas.AgreementIn())
         with self.db.unit_of_work(FundsUnitOfWork) as uow:
@@ -118,6 +122,10 @@ class FundsService(PlatformService):
     @http("PUT", "/v1/levy-agreements/<agreement_id>", body=schemas.AgreementIn, response=schemas.AgreementOut,
           status=201)
     def revise_agreement(self, request, agreement_id):
+        """แก้ไขข้อตกลงเงินสมทบเป็นฉบับใหม่ (revise a levy agreement)
+
+        การชำระต่อจากนี้ใช้ฉบับใหม่ เงินสมทบที่ได้แล้วคงตามฉบับเดิม เจ้าหน้าที่เท่านั้น (payments from
+        now on use the new version; earlier credits keep theirs; operators only)."""
         self.db.principal(request).require("operator")
         agreement_id = path_uuid(agreement_id, "agreement_id")
         command = load_body(request, schemas.AgreementIn())
@@ -127,14 +135,21 @@ class FundsService(PlatformService):
 
     @http("GET", "/v1/levy-agreements", query=schemas.AgreementsQuery, response=schemas.AgreementList)
     def list_agreements(self, request):
+        """รายการข้อตกลงเงินสมทบ (list levy agreements)"""
         self.db.principal(request).require("operator")
         query = load(schemas.AgreementsQuery(), request.args.to_dict())
         with self.db.unit_of_work(FundsUnitOfWork) as uow:
             agreements = uow.agreements.listing(query.get("seller_org_id"), query["all_versions"])
         return 200, {"agreements": schemas.AgreementOut(many=True).dump(agreements)}
 
-    @http("POST", "/v1/funds/<fund_id>/officers", body=schemas.OfficerIn, response=schemas.OfficerOut, status=201)
+    @http("POST", "/v1/funds/<fund_id>/officers", body=schemas.OfficerIn, response=schemas.OfficerOut,
+          status=201, errors={409: "อีเมลนี้ลงทะเบียนกับกองทุนนี้แล้ว (the email is already registered "
+                                   "for this fund)"})
     def register_officer(self, request, fund_id):
+        """ลงทะเบียนเจ้าหน้าที่กองทุน (register a fund officer)
+
+        เจ้าหน้าที่กองทุนได้อีเมลแจ้งเงินสมทบ เจ้าหน้าที่ระบบเท่านั้น (the fund's officers are emailed
+        its levy credits; operators only)."""
         self.db.principal(request).require("operator")
         command = load_body(request, schemas.OfficerIn())
         with self.db.unit_of_work(FundsUnitOfWork) as uow:
@@ -143,6 +158,9 @@ class FundsService(PlatformService):
 
     @http("GET", "/v1/funds/<fund_id>", response=schemas.FundOut)
     def get_fund(self, request, fund_id):
+        """กองทุนและยอดเงิน (a fund and its balance)
+
+        เจ้าหน้าที่กองทุนเห็นเฉพาะกองทุนของตน (an officer sees only their own funds)."""
         principal = self.db.principal(request).require("operator", "officer")
         with self.db.unit_of_work(FundsUnitOfWork) as uow:
             view = handlers.fund_view(uow, principal, path_uuid(fund_id, "fund_id"))
@@ -150,6 +168,7 @@ class FundsService(PlatformService):
 
     @http("GET", "/v1/funds/<fund_id>/entries", query=schemas.EntriesQuery, response=schemas.EntriesPageOut)
     def list_entries(self, request, fund_id):
+        """รายการบัญชีของกองทุน (a fund's ledger entries, newest first)"""
         principal = self.db.principal(request).require("operator", "officer")
         fund_id = path_uuid(fund_id, "fund_id")
         query = load(schemas.EntriesQuery(), request.args.to_dict())
@@ -160,6 +179,10 @@ class FundsService(PlatformService):
     @http("GET", "/v1/funds/<fund_id>/statements/<month>", query=schemas.StatementQuery,
           response=schemas.StatementOut, media={"text/csv": {"schema": {"type": "string"}}}, path=MONTH)
     def get_statement(self, request, fund_id, month):
+        """รายงานประจำเดือนของกองทุน (a fund's monthly statement)
+
+        month เป็น YYYY-MM (ค.ศ.) ได้ JSON หรือ CSV ตาม format (month is YYYY-MM; JSON, or CSV with
+        format=csv)."""
         principal = self.db.principal(request).require("operator", "officer")
         fund_id = path_uuid(fund_id, "fund_id")
         query = load(schemas.StatementQuery(), request.args.to_dict())
@@ -173,6 +196,9 @@ class FundsService(PlatformService):
 
     @http("GET", "/v1/rollups", query=schemas.RollupQuery, response=schemas.RollupOut)
     def get_rollups(self, request):
+        """ยอดรวมของกองทุนตามภาค กลุ่มจังหวัด หรือศูนย์ (fund balances by region, group or centre)
+
+        by เป็น region, province_group หรือ centre (by is region, province_group or centre)."""
         principal = self.db.principal(request).require("operator", "officer")
         query = load(schemas.RollupQuery(), request.args.to_dict())
         with self.db.unit_of_work(FundsUnitOfWork) as uow:

@@ -29,11 +29,18 @@ class ProductIn(Strict):
     category = fields.String(required=True, validate=validate.Length(min=1, max=100))
     images = fields.List(fields.Url(), validate=validate.Length(max=20))
 
+    example = {"name_th": "ข้าวหอมมะลิชัยภูมิ ถุง 5 กิโลกรัม", "name_en": "Chaiyaphum jasmine rice, 5 kg bag",
+               "description": "ข้าวหอมมะลิจากนาของสมาชิกกลุ่ม สีใหม่ทุกสัปดาห์", "unit": "ถุง",
+               "unit_price_satang": 25000, "stock": 200, "category": "rice",
+               "images": ["https://example.org/images/jasmine-rice-5kg.jpg"]}
+
 
 class ProductPatch(ProductIn):
     """Any of a product's own fields (all optional); the seller never changes."""
 
     active = fields.Boolean()
+
+    example = {"unit_price_satang": 24000, "stock": 150}
 
     def __init__(self, **kwargs):
         super().__init__(partial=True, exclude=("seller_id",), **kwargs)
@@ -75,10 +82,16 @@ class OrderIn(Strict):
     lines = fields.List(fields.Nested(OrderLineIn), required=True, validate=validate.Length(min=1, max=100))
     ship_to = fields.Nested(ShipTo, required=True)
 
+    example = {"lines": [{"product_id": "3f2c8a4e-6b1d-4c9e-8f7a-2d5b9e0c1a36", "quantity": 25}],
+               "ship_to": {"name": "เครือข่ายสวัสดิการชุมชนจังหวัดภูเก็ต", "address_line": "12 ถนนถลาง",
+                           "subdistrict_code": "830101", "phone": "076-211-234"}}
+
 
 class PaymentIn(Strict):
     amount_satang = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     reference = fields.String(validate=validate.Length(max=200))
+
+    example = {"amount_satang": 625000, "reference": "โอนผ่านธนาคาร เลขที่รายการ 000123"}
 
 
 class LineOut(Schema):
@@ -111,9 +124,13 @@ class OrderOut(Schema):
 class FulfilmentIn(Strict):
     status = fields.String(required=True, validate=validate.OneOf(["shipped", "delivered"]))
 
+    example = {"status": "shipped"}
+
 
 class CancellationIn(Strict):
     reason = fields.String(validate=validate.Length(max=500))
+
+    example = {"reason": "ผู้ซื้อขอยกเลิก สั่งซ้ำ (the buyer ordered twice)"}
 
 
 class RefundLine(Strict):
@@ -123,6 +140,8 @@ class RefundLine(Strict):
 
 class RefundIn(Strict):
     lines = fields.List(fields.Nested(RefundLine), required=True, validate=validate.Length(min=1, max=100))
+
+    example = {"lines": [{"line_no": 1, "quantity": 2}]}
 
 
 class RefundOut(Schema):

@@ -112,6 +112,7 @@ class NotificationsService(PlatformService):
 
     @http("GET", "/v1/funds/<fund_id>/deliveries", query=schemas.LogQuery, response=schemas.DeliveryLog)
     def deliveries_of_fund(self, request, fund_id):
+        """อีเมลถึงเจ้าหน้าที่ของกองทุน (the emails to a fund's officers, newest first)"""
         self.db.principal(request).require("operator")
         fund_id = path_uuid(fund_id, "fund_id")
         query = load(schemas.LogQuery(), request.args.to_dict())
@@ -121,14 +122,20 @@ class NotificationsService(PlatformService):
 
     @http("GET", "/v1/deliveries", query=schemas.RecipientLogQuery, response=schemas.DeliveryLog)
     def deliveries_of_recipient(self, request):
+        """อีเมลถึงผู้รับหนึ่งราย (the emails to one address, newest first)"""
         self.db.principal(request).require("operator")
         query = load(schemas.RecipientLogQuery(), request.args.to_dict())
         with self.db.unit_of_work(NotificationsUnitOfWork) as uow:
             rows = uow.deliveries.for_recipient(query.pop("recipient"), **query)
         return 200, {"deliveries": schemas.DeliveryLogEntry(many=True).dump(rows)}
 
-    @http("POST", "/v1/deliveries/<delivery_id>/resend", response=schemas.DeliveryLogEntry, status=202)
+    @http("POST", "/v1/deliveries/<delivery_id>/resend", response=schemas.DeliveryLogEntry, status=202,
+          errors={409: "ส่งซ้ำได้เฉพาะอีเมลที่ส่งไม่สำเร็จ (only a failed email can be resent)"})
     def resend_delivery(self, request, delivery_id):
+        """ส่งอีเมลที่ส่งไม่สำเร็จอีกครั้ง (resend a failed email)
+
+        เข้าคิวส่งใหม่ด้วย Message-ID เดิม ไม่มี body (queued again with the same Message-ID; no
+        body)."""
         self.db.principal(request).require("operator")
         with self.db.unit_of_work(NotificationsUnitOfWork) as uow:
             entry = handlers.resend(uow, path_uuid(delivery_id, "delivery_id"))
@@ -137,6 +144,7 @@ class NotificationsService(PlatformService):
     @http("GET", "/v1/templates/<kind>/preview", query=schemas.PreviewQuery, response=schemas.Preview,
           path=TEMPLATE_KIND)
     def preview_template(self, request, kind):
+        """ตัวอย่างอีเมลจากแม่แบบ (preview an email template with sample data)"""
         self.db.principal(request).require("operator")
         query = load(schemas.PreviewQuery(), request.args.to_dict())
         template = compose.template_kind(kind)
