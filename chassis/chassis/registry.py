@@ -3,7 +3,7 @@
 A service's pyproject.toml declares its description as an entry point::
 
     [project.entry-points."codi.services"]
-    funds = "funds.description:DESCRIPTION"
+    <name> = "<name>.description:DESCRIPTION"
 
 and ``codi-admin``, the local platform, the tests, the benchmark, the fault run and the deployment
 files read them from here. Framework-free: reading the list imports no service class.
@@ -36,8 +36,8 @@ class ServiceDescription:
 
 @cache
 def services():
-    """Every installed service, in the order of their default ports (marketplace, funds, centres,
-    notifications): the order `make up` starts them and prints them in."""
+    """Every installed service, in the order of their default HTTP ports: the order `make up` starts
+    and prints them in."""
     found = []
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         described = entry_point.load()
