@@ -66,7 +66,7 @@ bench: $(VENV)/.bench-installed
 # Documents generated from contracts/, the services and chassis/broker.py: AsyncAPI, OpenAPI, deploy/
 contracts: venv
 	$(PY) -m contracts.docs
-	$(PY) -m contracts.openapi
+	$(PY) -m devtools.openapi_documents
 	$(PY) deploy/generate.py
 
 # Fails if a generated document is stale or invalid (make test runs the same tests)

@@ -11,7 +11,8 @@ import psycopg2
 from bench import cpu
 from bench.load import OrderClient
 from bench.stats import latency_summary, per_unit, rate
-from chassis.cli import SERVICES, service_config
+from chassis import registry
+from chassis.cli import service_config
 from devtools import scenario, smtp_sink
 from devtools.isolation import drop_service_databases, free_port
 from devtools.platform import Platform, platform_env
@@ -41,7 +42,7 @@ def transactions_by_database(any_dsn, database_prefix):
             cursor.execute("SELECT datname, xact_commit + xact_rollback FROM pg_stat_database"
                            " WHERE datname LIKE %s", (f"{database_prefix}\\_%",))
             counts = {name[len(database_prefix) + 1:]: count for name, count in cursor.fetchall()}
-            return {service: counts.get(service, 0) for service in SERVICES}
+            return {service: counts.get(service, 0) for service in registry.names()}
     finally:
         conn.close()
 
@@ -72,8 +73,8 @@ class PlatformBench:
         self.smtp_port = free_port()
         extra = {"OUTBOX_POLL_SECONDS": "1.0", "DELIVERY_POLL_SECONDS": "0.2",
                  "SMTP_MAX_PER_SECOND": "100000", "LOG_LEVEL": "WARNING",
-                 **{f"{service.upper()}_MAX_WORKERS": str(settings["max_workers"]) for service in SERVICES}}
-        env = platform_env({service: free_port() for service in SERVICES}, amqp_uri=amqp_uri,
+                 **{f"{service.upper()}_MAX_WORKERS": str(settings["max_workers"]) for service in registry.names()}}
+        env = platform_env({service: free_port() for service in registry.names()}, amqp_uri=amqp_uri,
                            db_prefix=database_prefix, smtp_port=self.smtp_port, extra=extra)
         self.platform = Platform(env, log_dir=Path(work_dir) / "logs", instances=settings["instances"])
         self.funds_dsn = service_config("funds", self.platform.env)["DATABASE_URL"]

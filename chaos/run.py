@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kombu import Connection
 
-from chassis.cli import SERVICES
+from chassis import registry
 from chassis.db import Database, drop_database
 from chaos import checker, faults
 from chaos.proxy import Proxy
@@ -74,7 +74,7 @@ class Harness:
         self.pg_proxy = Proxy("127.0.0.1", 5432)
         smtp_port = free_port()
         env = platform_env(
-            {service: free_port() for service in SERVICES},
+            {service: free_port() for service in registry.names()},
             amqp_uri=f"pyamqp://guest:guest@127.0.0.1:{self.broker_proxy.port}/{self.vhost}",
             db_prefix=self.db_prefix, smtp_port=smtp_port, pg_port=self.pg_proxy.port,
             extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2", "LOG_LEVEL": "WARNING",
@@ -133,7 +133,7 @@ class Harness:
     def backlog(self):
         """Work still in flight: unpublished outbox rows, queued emails, messages in queues."""
         unpublished = sum(self.query(s, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")[0]["n"]
-                          for s in SERVICES)
+                          for s in registry.names())
         queued_mail = self.query("notifications",
                                  "SELECT count(*) AS n FROM deliveries WHERE status = 'queued'")[0]["n"]
         listing = subprocess.run(["rabbitmqctl", "list_queues", "-q", "-p", self.vhost, "name", "messages"],
@@ -160,7 +160,7 @@ class Harness:
         self.broker_proxy.close()
         self.pg_proxy.close()
         rabbitmqctl("delete_vhost", self.vhost)
-        for service in SERVICES:
+        for service in registry.names():
             drop_database(self.admin_dsn, f"{self.db_prefix}_{service}")
 
 
@@ -273,7 +273,7 @@ def check(harness, network, rate):
     unbalanced = harness.query("funds", "SELECT count(*) AS n FROM (SELECT transaction_id FROM ledger_entries"
                                         " GROUP BY transaction_id HAVING sum(amount_satang) <> 0) AS t")[0]["n"]
     undrained = {s: harness.query(s, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")[0]["n"]
-                 for s in SERVICES}
+                 for s in registry.names()}
 
     # Dead-lettering is publish-then-ack: a poison message whose ack was lost (connection cut, process
     # killed) is dead-lettered again when redelivered, so one poison may lie there more than once.

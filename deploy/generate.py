@@ -15,8 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from chassis import broker
-from chassis.cli import SERVICES
+from chassis import broker, registry
 from contracts import topology
 
 DEPLOY = Path(__file__).resolve().parent
@@ -177,7 +176,7 @@ def migration_job():
     changes nothing, applying a new image (or command) creates a new Job. Migrations are
     idempotent, so a Job created again after the old one expired only finds nothing to do.
     """
-    script = " && ".join(f"codi-admin {service} migrate" for service in SERVICES)
+    script = " && ".join(f"codi-admin {service} migrate" for service in registry.names())
     template = {
         "metadata": {"labels": {"app": "codi-migrate"}},
         "spec": {
@@ -203,7 +202,7 @@ def migration_job():
 
 
 def workload_manifests():
-    return [make(service) for service in SERVICES
+    return [make(service) for service in registry.names()
             for make in (deployment, service_object, disruption_budget)]
 
 

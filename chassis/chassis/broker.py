@@ -6,6 +6,7 @@ events flow, so nothing published early is dropped as unroutable.
 import logging
 import threading
 import time
+from contextlib import contextmanager
 
 from amqp.exceptions import MessageNacked
 from kombu import Connection, Exchange, Producer, Queue
@@ -112,7 +113,10 @@ class Publisher:
         self._batch_connection = None  # its own connection: confirms awaited per batch, not per message
         self._batch_window = None
 
-    def publish(self, body, exchange, routing_key, headers=None, message_id=None):
+    def publish(self, body, exchange, routing_key, headers=None, message_id=None,
+                content_type="application/json", content_encoding="utf-8"):
+        """Publish one message; ``exchange=""`` with a queue's name as ``routing_key`` puts it on that
+        queue. A body of bytes is published as it is (with its own content type and encoding)."""
         with self._lock:
             if self._producer is None:
                 self._producer = Producer(self._connection)
@@ -126,8 +130,8 @@ class Publisher:
                 routing_key=routing_key,
                 headers=headers or {},
                 message_id=message_id,
-                content_type="application/json",
-                content_encoding="utf-8",
+                content_type=content_type,
+                content_encoding=content_encoding,
                 delivery_mode=2,
                 retry=False,
             )
@@ -192,10 +196,28 @@ class Publisher:
             self._connection.ensure_connection(max_retries=3)
             declare_topology(self._connection)
 
+    @contextmanager
+    def channel(self):
+        """A channel of this publisher's connection, to get messages from a queue (``basic_get``).
+        Closing it (on leaving) returns every message got and not acknowledged to its queue."""
+        with self._lock:
+            self._connection.ensure_connection(max_retries=1)
+            channel = self._connection.channel()
+        try:
+            yield channel
+        finally:
+            channel.close()
+
     def ping(self):
         with self._lock:
             self._connection.ensure_connection(max_retries=1)
             return self._connection.connected
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
     def close(self):
         with self._lock:

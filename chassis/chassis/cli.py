@@ -8,39 +8,27 @@
     codi-admin SERVICE dead-letters list  show the messages in the service's dead-letter queue
     codi-admin SERVICE dead-letters replay [--limit N]
                                           send them back to the queues they came from
-    codi-admin funds reconcile [--from DATE] [--to DATE] [--repair] [--json]
-                                          compare paid orders with the ledger; --repair replays
-                                          the missing events (services/funds/README.md)
+    codi-admin SERVICE COMMAND ...        a command of the service's own (codi-admin SERVICE --help)
     codi-admin topology                   declare every exchange and durable queue
+
+The services, and the commands each adds, are the installed ones (chassis.registry).
 
 A database or broker that cannot be reached, or a refused argument, is one line on stderr and
 exit status 2.
 """
 import argparse
-import importlib
 import os
 import sys
 import uuid
 from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
-from kombu import Connection, Producer
-
-from chassis import auth
+from chassis import auth, registry
 from chassis.broker import Publisher
 from chassis.command import ArgumentParser, fail, refuse, run_reporting_unavailable
 from chassis.config import load_config
 from chassis.db import Database, create_database, migrate
 from contracts import topology
-
-SERVICES = ("marketplace", "funds", "centres", "notifications")
-
-# Commands a service adds: (service, command) → (module with add_arguments(parser) and
-# command(args) → exit status, one line of help).
-SERVICE_COMMANDS = {
-    ("funds", "reconcile"): ("funds.reconciler",
-                             "compare paid orders with the ledger; --repair replays the missing events"),
-}
 
 DEFAULT_AMQP_URI = "pyamqp://guest:guest@127.0.0.1:5672/"
 # `nameko run` imports eventlet before any of our code: the warning filter of chassis/__init__.py
@@ -91,13 +79,11 @@ def original_queue(headers):
 
 def list_dead_letters(service, environ=None):
     """(headers, body) of every message in the service's dead-letter queue; all stay there."""
-    with Connection(service_config(service, environ)["AMQP_URI"]) as connection:
-        channel = connection.channel()
+    with Publisher(service_config(service, environ)["AMQP_URI"]) as publisher, publisher.channel() as channel:
         found = []
         while (message := channel.basic_get(topology.dead_letter_queue_name(service))) is not None:
             found.append((message.headers or {}, message.body))
-        channel.close()  # unacknowledged: every message returns to the queue
-        return found
+        return found  # unacknowledged: every message returns to the queue with the channel
 
 
 def replay_dead_letters(service, limit=None, environ=None):
@@ -106,10 +92,7 @@ def replay_dead_letters(service, limit=None, environ=None):
     Returns (replayed, left): a message whose origin is unknown stops the replay and stays.
     """
     replayed = 0
-    with Connection(service_config(service, environ)["AMQP_URI"],
-                    transport_options={"confirm_publish": True}) as connection:
-        channel = connection.channel()
-        producer = Producer(channel)
+    with Publisher(service_config(service, environ)["AMQP_URI"]) as publisher, publisher.channel() as channel:
         while limit is None or replayed < limit:
             message = channel.basic_get(topology.dead_letter_queue_name(service))
             if message is None:
@@ -120,19 +103,17 @@ def replay_dead_letters(service, limit=None, environ=None):
                 channel.basic_reject(message.delivery_tag, requeue=True)
                 break
             headers.pop("x-death", None)
-            producer.publish(message.body, exchange="", routing_key=queue, headers=headers,
-                             content_type=message.properties.get("content_type", "application/json"),
-                             content_encoding=message.properties.get("content_encoding", "utf-8"),
-                             delivery_mode=2)
-            channel.basic_ack(message.delivery_tag)
+            publisher.publish(message.body, exchange="", routing_key=queue, headers=headers,
+                              content_type=message.properties.get("content_type", "application/json"),
+                              content_encoding=message.properties.get("content_encoding", "utf-8"))
+            channel.basic_ack(message.delivery_tag)  # confirmed on its queue: now it may go
             replayed += 1
-        channel.close()
     return replayed, len(list_dead_letters(service, environ))
 
 
 def nameko_command(service):
     """The command line that runs ``service`` in the foreground."""
-    return [*NAMEKO_RUN, "--config", config_path(service), f"{service}.service:{service.capitalize()}Service"]
+    return [*NAMEKO_RUN, "--config", config_path(service), registry.description(service).service_class]
 
 
 def subject_id(text):
@@ -192,19 +173,19 @@ def cmd_config_path(service, args):
 
 
 def cmd_topology(service, args):
-    publisher = Publisher(os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
-    publisher.declare_topology()
-    publisher.close()
+    with Publisher(os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)) as publisher:
+        publisher.declare_topology()
     print("topology declared")
     return 0
 
 
 def service_command(module):
-    return lambda service, args: importlib.import_module(module).command(args)
+    return lambda service, args: module.command(args)
 
 
-def add_service_parser(targets, service):
+def add_service_parser(targets, description):
     """codi-admin SERVICE: the commands every service has, then the service's own."""
+    service = description.name
     parser = targets.add_parser(service, help=f"operate the {service} service",
                                 description=f"codi-admin {service}: operate the {service} service")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -230,20 +211,20 @@ def add_service_parser(targets, service):
     letter_actions.add_parser("replay", help="send them back to the queues they came from"
                               ).add_argument("--limit", type=int)
 
-    for (owner, name), (module, help_text) in SERVICE_COMMANDS.items():
-        if owner == service:
-            command = commands.add_parser(name, help=help_text,
-                                          description=f"codi-admin {service} {name}: {help_text}")
-            importlib.import_module(module).add_arguments(command)
-            command.set_defaults(handler=service_command(module))
+    for name in description.commands:
+        module = description.command_module(name)
+        command = commands.add_parser(name, help=module.HELP,
+                                      description=f"codi-admin {service} {name}: {module.HELP}")
+        module.add_arguments(command)
+        command.set_defaults(handler=service_command(module))
 
 
 def build_parser():
     parser = ArgumentParser(prog="codi-admin", description=__doc__,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     targets = parser.add_subparsers(dest="target", required=True, metavar="SERVICE|topology")
-    for service in SERVICES:
-        add_service_parser(targets, service)
+    for description in registry.services():
+        add_service_parser(targets, description)
     targets.add_parser("topology", help="declare every exchange and durable queue"
                        ).set_defaults(handler=cmd_topology)
     return parser
@@ -252,7 +233,7 @@ def build_parser():
 def main(argv=None):
     """Exit status: 0 done, 1 done with a negative answer, 2 refused or unavailable."""
     args = build_parser().parse_args(argv)
-    service = args.target if args.target in SERVICES else None
+    service = args.target if args.target in registry.names() else None
     config = service_config(service) if service else {"AMQP_URI": os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)}
     return run_reporting_unavailable("codi-admin", lambda: args.handler(service, args),
                                      database_url=config.get("DATABASE_URL"), amqp_uri=config.get("AMQP_URI"))

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of a service, built from what its ``@http`` entrypoints declare.
 
 Every service serves it at ``GET /openapi.json`` (``PlatformService``) and ``make contracts`` writes
-the same document to ``contracts/openapi/<service>.json`` (``python -m contracts.openapi``): one
+the same document to ``contracts/openapi/<service>.json`` (``python -m devtools.openapi_documents``): one
 generator. An entrypoint declares its contract on the decorator (``chassis.http.http``):
 
     @http("POST", "/v1/products", body=schemas.ProductIn, response=schemas.ProductOut, status=201)
@@ -211,7 +211,7 @@ def document(service_class):
         "openapi": "3.1.0",
         "info": {"title": f"CODI {service_class.name} service", "version": "1.0.0",
                  "description": "Served at GET /openapi.json and written by `make contracts` "
-                                "(python -m contracts.openapi) from the @http declarations; do not edit."},
+                                "(python -m devtools.openapi_documents) from the @http declarations; do not edit."},
         "paths": paths,
         "components": {
             "schemas": dict(sorted(components.schemas.items())),

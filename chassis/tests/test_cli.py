@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from chassis.cli import SERVICE_COMMANDS, SERVICES, main
+from chassis import registry
+from chassis.cli import main
 from devtools.isolation import free_port
 
 CODI_ADMIN = Path(sys.executable).parent / "codi-admin"  # the entry point, installed by make venv
@@ -45,7 +46,7 @@ def assert_one_line_refusal(result, *expected, status=2):
 def database_down():
     port = free_port()  # bound once, then released: nothing listens there
     return environment(**{f"{service.upper()}_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port}/codi_x"
-                          for service in SERVICES}), port
+                          for service in registry.names()}), port
 
 
 @pytest.fixture
@@ -106,14 +107,15 @@ def test_each_service_lists_its_own_commands_and_not_the_others():
 def help_pages():
     yield ()
     yield ("topology",)
-    for service in SERVICES:
+    for service in registry.names():
         yield (service,)
         for command in ("migrate", "run", "config-path", "token", "dead-letters"):
             yield (service, command)
         yield (service, "token", "issue")
         yield (service, "dead-letters", "replay")
-    for service, command in SERVICE_COMMANDS:
-        yield (service, command)
+    for service in registry.services():
+        for command in service.commands:
+            yield (service.name, command)
 
 
 def test_help_is_plain_text(capsys):

@@ -6,7 +6,8 @@ import socket
 import subprocess
 from contextlib import contextmanager
 
-from chassis.cli import SERVICES, admin_dsn, database_name, service_config
+from chassis import registry
+from chassis.cli import admin_dsn, database_name, service_config
 from chassis.db import drop_database
 
 
@@ -33,6 +34,6 @@ def isolated_vhost(vhost):
 
 def drop_service_databases(environ):
     """Drop the database of every service as configured by ``environ``."""
-    for service in SERVICES:
+    for service in registry.names():
         dsn = service_config(service, environ)["DATABASE_URL"]
         drop_database(admin_dsn(dsn), database_name(dsn))

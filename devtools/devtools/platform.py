@@ -19,19 +19,18 @@ from pathlib import Path
 
 import requests
 
-from chassis.cli import SERVICES, migrate_service, nameko_command
+from chassis import registry
+from chassis.cli import migrate_service, nameko_command
 from devtools.isolation import free_port
-
-DEFAULT_PORTS = {"marketplace": 8001, "funds": 8002, "centres": 8003, "notifications": 8004}
 
 
 def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg_port=5432, extra=None):
     """Environment variables that point every service at its database, port, broker and SMTP."""
-    ports = ports or DEFAULT_PORTS
+    ports = ports or {service.name: service.default_http_port for service in registry.services()}
     env = {"SMTP_PORT": str(smtp_port), "MARKETPLACE_URL": f"http://127.0.0.1:{ports['marketplace']}"}
     if amqp_uri:
         env["AMQP_URI"] = amqp_uri
-    for service in SERVICES:
+    for service in registry.names():
         prefix = service.upper()
         env[f"{prefix}_HTTP_ADDRESS"] = f"127.0.0.1:{ports[service]}"
         env[f"{prefix}_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{pg_port}/{db_prefix}_{service}"
@@ -64,13 +63,13 @@ class Platform:
     and compete for the same queues.
     """
 
-    def __init__(self, env, log_dir=None, services=SERVICES, instances=None):
+    def __init__(self, env, log_dir=None, instances=None):
         self.env = {**os.environ, **env}
         self.log_dir = Path(log_dir) if log_dir else None
-        self.services = services
+        self.services = registry.names()
         self.processes = {}
         self.addresses = {}
-        for service in services:
+        for service in self.services:
             self.addresses[service] = self.env[f"{service.upper()}_HTTP_ADDRESS"]
             for number in range(2, (instances or {}).get(service, 1) + 1):
                 self.addresses[f"{service}.{number}"] = f"127.0.0.1:{free_port()}"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import requests
 
+from chassis import registry
 from chassis.cli import issue_token
 
 BAGS = 25
@@ -52,7 +53,7 @@ def set_up_network(platform, officer_email="somsri.demo@example.org", stock=500)
     """Register the demo fund, organisations, product, levy agreement and officer."""
     env = platform.env
     ops = {service: issue_token(service, "operator", label="demo", environ=env)
-           for service in ("centres", "marketplace", "funds", "notifications")}
+           for service in registry.names()}
     tag = uuid.uuid4().hex[:6]  # lets the demo run again on the same databases
     fund = call("POST", platform.url("centres", "/v1/funds"), ops["centres"], {
         "name_th": f"กองทุนสวัสดิการชุมชนตำบลตลาดใหญ่ (ข้อมูลสาธิต {tag})",

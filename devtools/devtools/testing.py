@@ -11,7 +11,8 @@ from contextlib import contextmanager
 import pytest
 from kombu import Connection
 
-from chassis.cli import SERVICES, service_config
+from chassis import registry
+from chassis.cli import service_config
 from devtools.isolation import drop_service_databases, free_port, isolated_vhost
 from devtools.platform import Platform, platform_env
 
@@ -38,7 +39,7 @@ def empty_vhost(run_id):
 def isolated_platform_env(db_prefix, amqp_uri):
     """Environment for the whole platform on ``amqp_uri``: databases ``<db_prefix>_<service>``
     (migrated, dropped afterwards), free ports, fast polling."""
-    ports = {service: free_port() for service in SERVICES}
+    ports = {service: free_port() for service in registry.names()}
     env = platform_env(ports, amqp_uri=amqp_uri, db_prefix=db_prefix, smtp_port=free_port(),
                        extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2",
                               "LOG_LEVEL": "WARNING"})

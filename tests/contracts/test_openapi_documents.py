@@ -6,20 +6,21 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from chassis import registry
 from chassis.http import load
 from chassis.openapi import http_entrypoints, openapi_path
-from contracts import openapi
+from devtools import openapi_documents
 
 BODYLESS = {"resend_delivery"}  # POST /v1/deliveries/{delivery_id}/resend takes no body
 
 
 @pytest.fixture(scope="module")
 def documents():
-    return openapi.documents()
+    return openapi_documents.documents()
 
 
 def test_the_committed_documents_are_what_make_contracts_generates(documents):
-    assert {path.name for path in openapi.DIRECTORY.glob("*.json")} == {path.name for path in documents}
+    assert {path.name for path in openapi_documents.DIRECTORY.glob("*.json")} == {path.name for path in documents}
     for path, text in documents.items():
         assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run `make contracts`"
 
@@ -36,10 +37,10 @@ def test_the_validator_refuses_a_broken_document(documents):
         validate(broken)
 
 
-@pytest.mark.parametrize("service", openapi.SERVICES)
+@pytest.mark.parametrize("service", registry.names())
 def test_every_route_is_documented_from_its_declaration(service):
-    service_class = openapi.service_class(service)
-    document = openapi.openapi(service)
+    service_class = openapi_documents.service_class(service)
+    document = openapi_documents.openapi(service)
     routes = list(http_entrypoints(service_class))
     assert {(openapi_path(url), method) for _, method, url, _ in routes} == {
         (path, method) for path, operations in document["paths"].items() for method in operations}
@@ -53,22 +54,22 @@ def test_every_route_is_documented_from_its_declaration(service):
 
 
 def test_a_patch_body_requires_nothing_and_never_the_id():
-    schemas = openapi.openapi("centres")["components"]["schemas"]
+    schemas = openapi_documents.openapi("centres")["components"]["schemas"]
     assert "required" not in schemas["OrganisationPatch"]
     assert "organisation_id" not in schemas["OrganisationPatch"]["properties"]
-    assert "required" not in openapi.openapi("marketplace")["components"]["schemas"]["ProductPatch"]
+    assert "required" not in openapi_documents.openapi("marketplace")["components"]["schemas"]["ProductPatch"]
 
 
 def test_query_parameters_use_their_names_on_the_wire():
-    listing = openapi.openapi("marketplace")["paths"]["/v1/orders"]["get"]
+    listing = openapi_documents.openapi("marketplace")["paths"]["/v1/orders"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {"seller_id", "buyer_id", "status", "limit", "cursor"}
 
 
 def operations():
     """(service, method, path, operation, entrypoint) of every documented operation."""
-    for service in openapi.SERVICES:
-        document = openapi.openapi(service)
-        for function, method, url, entrypoint in http_entrypoints(openapi.service_class(service)):
+    for service in registry.names():
+        document = openapi_documents.openapi(service)
+        for function, method, url, entrypoint in http_entrypoints(openapi_documents.service_class(service)):
             yield service, method, url, document["paths"][openapi_path(url)][method], entrypoint
 
 
@@ -112,5 +113,5 @@ def test_the_idempotency_key_is_documented_where_it_is_honoured():
                         ("post", "/v1/orders/{order_id}/fulfilments"),
                         ("post", "/v1/orders/{order_id}/cancellation"),
                         ("post", "/v1/orders/{order_id}/refunds")}
-    placing = openapi.openapi("marketplace")["paths"]["/v1/orders"]["post"]
+    placing = openapi_documents.openapi("marketplace")["paths"]["/v1/orders"]["post"]
     assert "Idempotency-Key" in placing["responses"]["422"]["description"]

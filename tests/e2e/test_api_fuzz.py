@@ -29,9 +29,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from chassis.cli import SERVICES, issue_token
-from contracts import openapi
-from devtools import scenario
+from chassis import registry
+from chassis.cli import issue_token
+from devtools import openapi_documents, scenario
 
 pytestmark = pytest.mark.e2e
 
@@ -77,20 +77,20 @@ def network(platform):
                   "month": [paid["paid_at"][:7]]},
         "notifications": {"fund_id": [fund_id], "delivery_id": [deliveries[0]["delivery_id"]]},
     }
-    for service in SERVICES:
+    for service in registry.names():
         RUNTIME[service].update(tokens=tokens[service], ids=ids[service])
     return network
 
 
 # tokens and ids of each service, filled in by the ``network`` fixture before any case is generated
 # (the hook reads them at generation time)
-RUNTIME = {service: {"tokens": [], "ids": {}} for service in SERVICES}
+RUNTIME = {service: {"tokens": [], "ids": {}} for service in registry.names()}
 
 
 def committed_schema(service):
     """The committed document of ``service``; path parameters are drawn from generated values and
     from the ids that exist."""
-    schema = schemathesis.openapi.from_path(openapi.DIRECTORY / f"{service}.json")
+    schema = schemathesis.openapi.from_path(openapi_documents.DIRECTORY / f"{service}.json")
 
     @schema.hook
     def flatmap_path_parameters(context, path_parameters):
@@ -135,9 +135,9 @@ test_funds_api = api_test("funds")
 test_notifications_api = api_test("notifications")
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", registry.names())
 def test_each_service_serves_the_committed_document(platform, service):
     served = requests.get(platform.url(service, "/openapi.json"), timeout=10)
     assert served.status_code == 200
-    committed = json.loads((openapi.DIRECTORY / f"{service}.json").read_text(encoding="utf-8"))
+    committed = json.loads((openapi_documents.DIRECTORY / f"{service}.json").read_text(encoding="utf-8"))
     assert served.json() == committed, f"{service} serves another document: run `make contracts`"

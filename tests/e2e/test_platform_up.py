@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from chassis.cli import SERVICES
+from chassis import registry
 from devtools.testing import isolated_platform_env
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +83,7 @@ def test_up_follows_the_environment_and_restarts_a_killed_service_with_backoff(u
     sink = output.wait_for(r"SMTP sink on 127\.0\.0\.1:(\d+)")
     assert sink.group(1) == environ["SMTP_PORT"]
     pids = {}
-    for service in SERVICES:  # in the order up prints them
+    for service in registry.names():  # in the order up prints them
         found = output.wait_for(rf"^{service}\s+http://(\S+)\s+pid (\d+)")
         assert found.group(1) == environ[f"{service.upper()}_HTTP_ADDRESS"]
         pids[service] = int(found.group(2))

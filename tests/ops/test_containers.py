@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from chassis.cli import SERVICES
+from chassis import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_SCHEMA = ROOT / "deploy" / "schemas" / "compose-spec.json"
@@ -38,7 +38,7 @@ def test_the_compose_schema_refuses_a_misspelt_key(compose):
     assert compose_errors(broken)
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", registry.names())
 def test_each_service_runs_from_the_image_is_health_checked_and_scalable(compose, service):
     spec = compose["services"][service]
     assert spec["command"] == [service, "run"]
@@ -55,7 +55,7 @@ def test_every_database_the_services_use_is_created_by_the_init_script(compose):
     created = set(re.findall(r"CREATE DATABASE (\w+);",
                              (ROOT / "deploy" / "postgres-init.sql").read_text(encoding="utf-8")))
     environment = compose["services"]["funds"]["environment"]
-    used = {environment[f"{service.upper()}_DATABASE_URL"].rsplit("/", 1)[1] for service in SERVICES}
+    used = {environment[f"{service.upper()}_DATABASE_URL"].rsplit("/", 1)[1] for service in registry.names()}
     assert used == created
 
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from kubernetes_validate import utils as kubernetes
 
-from chassis.cli import SERVICES
+from chassis import registry
 from contracts import topology
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
@@ -43,7 +43,7 @@ def test_the_validator_refuses_a_misspelt_field():
         kubernetes.validate(broken, KUBERNETES_VERSION, strict=True)
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", registry.names())
 def test_every_service_has_a_deployment_a_service_and_a_disruption_budget(service):
     deployment = named("Deployment")[service]
     container = deployment["spec"]["template"]["spec"]["containers"][0]
@@ -75,7 +75,7 @@ def test_kedas_consumers_leave_the_replica_count_to_keda():
     assert scaled and set(named("Deployment")) - scaled, "both kinds are checked"
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", registry.names())
 def test_every_deployment_spreads_over_zones_and_nodes(service):
     pod = named("Deployment")[service]["spec"]["template"]
     spread = {constraint["topologyKey"]: constraint for constraint in pod["spec"]["topologySpreadConstraints"]}
@@ -95,7 +95,7 @@ def test_the_migration_job_migrates_every_service_and_cleans_up_after_itself():
     [job] = migration_jobs()
     assert named("Job") == {job["metadata"]["name"]: job}, "one migration Job in deploy/k8s"
     script = " ".join(job["spec"]["template"]["spec"]["containers"][0]["command"])
-    for service in SERVICES:
+    for service in registry.names():
         assert f"codi-admin {service} migrate" in script
     assert job["spec"]["ttlSecondsAfterFinished"] > 0
 

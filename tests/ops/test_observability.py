@@ -11,7 +11,7 @@ import yaml
 from prometheus_client import REGISTRY
 
 from centres.service import CentresService  # noqa: F401  each service registers its own metrics
-from chassis.cli import SERVICES
+from chassis import registry
 from funds.service import FundsService
 from marketplace.service import MarketplaceService  # noqa: F401
 from notifications.service import NotificationsService  # noqa: F401
@@ -119,8 +119,8 @@ def test_prometheus_scrapes_every_service_of_the_compose_file_on_its_http_port()
     compose = yaml.safe_load((DEPLOY.parent / "docker-compose.yml").read_text(encoding="utf-8"))
     [job] = [job for job in scrape["scrape_configs"] if job["job_name"] == "codi-services"]
     [discovery] = job["dns_sd_configs"]
-    assert sorted(discovery["names"]) == sorted(SERVICES)
-    for service in SERVICES:
+    assert sorted(discovery["names"]) == sorted(registry.names())
+    for service in registry.names():
         address = compose["services"][service]["environment"][f"{service.upper()}_HTTP_ADDRESS"]
         assert address.endswith(f":{discovery['port']}")
 

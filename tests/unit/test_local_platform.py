@@ -1,5 +1,9 @@
 """How `make up` and `make demo` choose their settings and restart delays (no process started)."""
-from devtools.platform import DEFAULT_PORTS, local_env, local_url, restart_delay
+from chassis import registry
+from devtools.platform import local_env, local_url, restart_delay
+
+FUNDS_PORT = registry.description("funds").default_http_port
+MARKETPLACE_PORT = registry.description("marketplace").default_http_port
 
 
 def test_restart_delays_double_up_to_thirty_seconds():
@@ -9,8 +13,8 @@ def test_restart_delays_double_up_to_thirty_seconds():
 def test_without_settings_the_local_defaults_apply():
     env = local_env({})
     assert env["SMTP_PORT"] == "1025"
-    assert env["FUNDS_HTTP_ADDRESS"] == f"127.0.0.1:{DEFAULT_PORTS['funds']}"
-    assert env["MARKETPLACE_URL"] == f"http://127.0.0.1:{DEFAULT_PORTS['marketplace']}"
+    assert env["FUNDS_HTTP_ADDRESS"] == f"127.0.0.1:{FUNDS_PORT}"
+    assert env["MARKETPLACE_URL"] == f"http://127.0.0.1:{MARKETPLACE_PORT}"
 
 
 def test_the_environment_wins_and_the_marketplace_url_follows_its_address():
@@ -20,7 +24,7 @@ def test_the_environment_wins_and_the_marketplace_url_follows_its_address():
     assert env["MARKETPLACE_HTTP_ADDRESS"] == "0.0.0.0:9001"
     assert env["MARKETPLACE_URL"] == "http://127.0.0.1:9001"
     assert env["CENTRES_DATABASE_URL"] == "postgresql://postgres@db.example:5433/registry"
-    assert env["FUNDS_HTTP_ADDRESS"] == f"127.0.0.1:{DEFAULT_PORTS['funds']}"
+    assert env["FUNDS_HTTP_ADDRESS"] == f"127.0.0.1:{FUNDS_PORT}"
     assert local_env({"MARKETPLACE_URL": "https://market.example"})["MARKETPLACE_URL"] == "https://market.example"
 
 

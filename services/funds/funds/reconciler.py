@@ -251,6 +251,10 @@ def day_start(text):
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+# codi-admin funds reconcile (funds.description)
+HELP = "compare paid orders with the ledger; --repair replays the missing events"
+
+
 def add_arguments(parser):
     parser.add_argument("--from", dest="paid_from", type=day_start,
                         help="orders paid on or after this day (YYYY-MM-DD, Bangkok time)")

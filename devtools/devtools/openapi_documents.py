@@ -1,27 +1,25 @@
 """Writes each service's OpenAPI 3.1 document: the one the service serves at ``GET /openapi.json``.
 
-    python -m contracts.openapi          write contracts/openapi/<service>.json
+    python -m devtools.openapi_documents     write contracts/openapi/<service>.json (make contracts)
 
 The document is built by ``chassis.openapi`` from the declarations on the service's ``@http``
-entrypoints; this module only imports the service classes and writes the result. Development
-tooling: it imports the services.
+entrypoints; this module only imports the service classes (named by chassis.registry) and writes
+the result. Development tooling, so that contracts/ imports nothing of the project.
 """
-import importlib
 import json
 import warnings
 from pathlib import Path
 
-from chassis.cli import SERVICES
+from chassis import registry
 from chassis.openapi import document
 
-DIRECTORY = Path(__file__).resolve().parents[1] / "openapi"
+DIRECTORY = Path(__file__).resolve().parents[2] / "contracts" / "openapi"
 
 
 def service_class(service):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # eventlet announces its deprecation on import
-        module = importlib.import_module(f"{service}.service")
-    return getattr(module, f"{service.capitalize()}Service")
+        return registry.description(service).load_service_class()
 
 
 def openapi(service):
@@ -34,7 +32,7 @@ def render(document_dict):
 
 def documents():
     """{path: text} of every service's document."""
-    return {DIRECTORY / f"{service}.json": render(openapi(service)) for service in SERVICES}
+    return {DIRECTORY / f"{service}.json": render(openapi(service)) for service in registry.names()}
 
 
 def main():
