@@ -112,7 +112,8 @@ class Publisher:
         self._batch_connection = None  # its own connection: confirms awaited per batch, not per message
         self._batch_window = None
 
-    def publish(self, body, exchange, routing_key, headers=None, message_id=None):
+    def publish(self, body, exchange, routing_key, headers=None, message_id=None,
+                content_type="application/json", content_encoding="utf-8"):
         with self._lock:
             if self._producer is None:
                 self._producer = Producer(self._connection)
@@ -126,8 +127,8 @@ class Publisher:
                 routing_key=routing_key,
                 headers=headers or {},
                 message_id=message_id,
-                content_type="application/json",
-                content_encoding="utf-8",
+                content_type=content_type,
+                content_encoding=content_encoding,
                 delivery_mode=2,
                 retry=False,
             )
