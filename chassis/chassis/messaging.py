@@ -29,6 +29,7 @@ from contracts import decode, topology
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 30.0
+DUPLICATE = "duplicate"  # what a consumer returns for an event it had handled already
 
 
 def backoff_seconds(attempt, base=0.2, cap=MAX_BACKOFF_SECONDS):
@@ -116,7 +117,8 @@ class EventConsumer(Consumer):
     def handle_result(self, message, event, attempt, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
             log.info("%s: finished %s", self.method_name, self.event_type.key)
-            metrics.EVENTS_CONSUMED.labels(self.service_name, self.event_type.key, "handled").inc()
+            if result is not DUPLICATE:  # counted as "duplicate" already, and only so
+                metrics.EVENTS_CONSUMED.labels(self.service_name, self.event_type.key, "handled").inc()
             failpoints.hit("consumer.after_commit")  # handled, not yet acked: redelivered later
             self.queue_consumer.ack_message(message)
         elif issubclass(exc_info[0], TransientError):

@@ -15,7 +15,7 @@ from chassis import metrics, openapi, retention
 from chassis.app import consumer_name
 from chassis.dependencies import Application, Bootstrapped, Database, LogContext, Metrics, OutboxRelay
 from chassis.http import http
-from chassis.messaging import event_consumer
+from chassis.messaging import DUPLICATE, event_consumer
 
 
 class ConfiguredTimer(Timer):
@@ -52,8 +52,9 @@ def _consumer(event_type):
 
     def consume(self, event):
         with self.db.handling(event, name, self.app.unit_of_work) as uow:
-            if uow is not None:
-                self.app.handlers[event.type](uow, event)
+            if uow is None:
+                return DUPLICATE
+            self.app.handlers[event.type](uow, event)
 
     consume.__name__ = consume.__qualname__ = name
     consume.__doc__ = f"Handle {event_type.key} once (the handler table's entry)."

@@ -9,7 +9,7 @@ from nameko.testing.services import worker_factory
 
 from chassis.app import App, bind_handlers, consumer_name, inject
 from chassis.dependencies import ServiceDatabase
-from chassis.messaging import EventConsumer
+from chassis.messaging import DUPLICATE, EventConsumer
 from chassis.service import PlatformService
 from chassis.settings import PlatformSettings
 from chassis.uow import UnitOfWork
@@ -81,8 +81,8 @@ def test_the_handler_runs_once_and_its_callbacks_after_the_commit():
     database = InboxDatabase()
     service = service_over(database)
     event = paid_event()
-    service.on_order_paid(event)
-    service.on_order_paid(event)  # redelivered: the inbox row of the first commit skips it
+    assert service.on_order_paid(event) is None
+    assert service.on_order_paid(event) == DUPLICATE  # redelivered: the first commit's inbox row skips it
     assert database.log == [("handled", event.event_id), "commit", ("after commit", event.event_id), "commit"]
     assert database.inbox == {("on_order_paid", event.event_id)}
 
