@@ -2,7 +2,6 @@
 import logging
 import time
 from contextlib import contextmanager
-from functools import cached_property
 from weakref import WeakKeyDictionary
 
 import eventlet
@@ -27,11 +26,15 @@ log = logging.getLogger(__name__)
 class Bootstrapped(SharedExtension):
     """The service's App (``chassis.app``), built once per container by the service class's
     ``bootstrap(config)``: shared by every extension that needs the settings, whichever is set up
-    first (nameko sets extensions up in no particular order)."""
+    first (nameko sets extensions up in no particular order). A method, not a property: nameko
+    reads every attribute of an extension while it looks for subextensions."""
 
-    @cached_property
+    built = None
+
     def app(self):
-        return self.container.service_cls.bootstrap(self.container.config)
+        if self.built is None:
+            self.built = self.container.service_cls.bootstrap(self.container.config)
+        return self.built
 
 
 class Application(DependencyProvider):
@@ -40,10 +43,10 @@ class Application(DependencyProvider):
     bootstrapped = Bootstrapped()
 
     def setup(self):
-        self.bootstrapped.app  # a wrong setting stops the start, not the first event
+        self.bootstrapped.app()  # a wrong setting stops the start, not the first event
 
     def get_dependency(self, worker_ctx):
-        return self.bootstrapped.app
+        return self.bootstrapped.app()
 
 
 class ServiceDatabase:
@@ -104,7 +107,7 @@ class Database(DependencyProvider):
 
     def setup(self):
         psycogreen.eventlet.patch_psycopg()
-        size = self.bootstrapped.app.settings.db_pool_size or self.container.max_workers
+        size = self.bootstrapped.app().settings.db_pool_size or self.container.max_workers
         self.database = PooledDatabase(self.container.config["DATABASE_URL"], pool_size=size)
 
     def stop(self):
@@ -129,13 +132,10 @@ class BackgroundWorker(DependencyProvider):
     poll_setting = None
     bootstrapped = Bootstrapped()
 
-    @property
-    def settings(self):
-        return self.bootstrapped.app.settings
-
     def setup(self):
         psycogreen.eventlet.patch_psycopg()
         config = self.container.config
+        self.settings = self.bootstrapped.app().settings
         self.poll_seconds = getattr(self.settings, self.poll_setting)
         self.database = PooledDatabase(config["DATABASE_URL"], pool_size=2)
         self.wakeup = outbox.Wakeup(config["DATABASE_URL"], self.channel)

@@ -29,7 +29,7 @@ class ConfiguredTimer(Timer):
         super().__init__(interval=0, **kwargs)
 
     def setup(self):
-        self.interval = getattr(self.bootstrapped.app.settings, self.setting)
+        self.interval = getattr(self.bootstrapped.app().settings, self.setting)
 
     def start(self):
         if self.interval > 0:

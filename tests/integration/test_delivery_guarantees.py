@@ -222,9 +222,11 @@ def consumed(service, event_type, outcome):
      "officer_id", "officers"),
 ], ids=["marketplace", "funds", "notifications"])
 def test_each_service_honours_inbox_rows_under_the_names_in_use_and_handles_a_new_event_once(
-        run_container, config_of, amqp_uri, service_class, consumer, event_type, snapshot, id_key, table):
+        empty_vhost, run_container, config_of, service_class, consumer, event_type, snapshot, id_key, table):
+    """In a virtual host of its own: no other test's events in the queue, so the counts are ours."""
+    amqp_uri = empty_vhost
     service = service_class.name
-    config = config_of(service)
+    config = config_of(service, AMQP_URI=amqp_uri)
     run_container(service_class, config)
     dsn = config["DATABASE_URL"]
     handled, duplicates = consumed(service, event_type, "handled"), consumed(service, event_type, "duplicate")
