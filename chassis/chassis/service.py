@@ -75,7 +75,10 @@ class PlatformService:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for event_type in cls.__dict__.get("event_handlers", {}):
-            setattr(cls, consumer_name(event_type), _consumer(event_type))
+            name = consumer_name(event_type)
+            if name in cls.__dict__:  # it would be replaced, and its inbox key with it
+                raise TypeError(f"{cls.__name__}.{name}: consumers come from the handler table only")
+            setattr(cls, name, _consumer(event_type))
 
     @ConfiguredTimer.decorator("retention_interval_s")
     def prune_retention(self):

@@ -77,6 +77,16 @@ def test_a_table_entry_becomes_a_consumer_named_after_its_event():
     assert consumer_name(marketplace.ORDER_PAID) == "on_order_paid"
 
 
+def test_a_hand_written_consumer_beside_the_table_is_refused():
+    with pytest.raises(TypeError, match="handler table"):
+        class HandWritten(PlatformService):
+            name = "hand-written"
+            event_handlers = {marketplace.ORDER_PAID: pay}
+
+            def on_order_paid(self, event):
+                pass
+
+
 def test_the_handler_runs_once_and_its_callbacks_after_the_commit():
     database = InboxDatabase()
     service = service_over(database)
