@@ -8,7 +8,6 @@ from nameko.testing.services import worker_factory
 from centres.service import CentresService
 from chassis.auth import Principal
 from chassis.errors import Forbidden, InvalidInput
-from funds.service import FundsService
 
 
 def request_with(body):
