@@ -31,6 +31,7 @@ from devtools import scenario, smtp_sink
 from devtools.isolation import free_port, rabbitmqctl
 from devtools.platform import Platform, platform_env
 from devtools.testing import query
+from funds.bootstrap import bootstrap
 from funds.reconciler import MarketplaceOrders, Reconciler
 
 RESULTS = Path(__file__).parent / "results"
@@ -243,7 +244,7 @@ def reconcile(harness, network):
     database = Database(harness.dsn("funds"), pool_size=1)
     try:
         market = MarketplaceOrders(harness.platform.url("marketplace", ""), network["ops"]["marketplace"])
-        report = Reconciler(database, market).run()
+        report = Reconciler(database, market, bootstrap({})).run()
     finally:
         database.close()
     return {"orders_checked": report.orders_checked, "orders_in_drift": report.orders_in_drift,

@@ -7,7 +7,7 @@ from weakref import WeakKeyDictionary
 import eventlet
 import psycogreen.eventlet
 import psycopg2.extras
-from nameko.extensions import DependencyProvider
+from nameko.extensions import DependencyProvider, SharedExtension
 from nameko.messaging import Consumer
 from nameko.rpc import Rpc
 from nameko.timer import Timer
@@ -21,6 +21,32 @@ from chassis.errors import TransientError
 from chassis.uow import unit_of_work
 
 log = logging.getLogger(__name__)
+
+
+class Bootstrapped(SharedExtension):
+    """The service's App (``chassis.app``), built once per container by the service class's
+    ``bootstrap(config)``: shared by every extension that needs the settings, whichever is set up
+    first (nameko sets extensions up in no particular order). A method, not a property: nameko
+    reads every attribute of an extension while it looks for subextensions."""
+
+    built = None
+
+    def app(self):
+        if self.built is None:
+            self.built = self.container.service_cls.bootstrap(self.container.config)
+        return self.built
+
+
+class Application(DependencyProvider):
+    """What a worker sees as ``self.app``: settings, unit-of-work factory, handler table, clock."""
+
+    bootstrapped = Bootstrapped()
+
+    def setup(self):
+        self.bootstrapped.app()  # a wrong setting stops the start, not the first event
+
+    def get_dependency(self, worker_ctx):
+        return self.bootstrapped.app()
 
 
 class ServiceDatabase:
@@ -41,7 +67,8 @@ class ServiceDatabase:
     def handling(self, event, consumer, factory):
         """A unit of work that also records ``event`` as handled by ``consumer``.
 
-        Yields the unit of work the first time, None for a redelivery (nothing to do).
+        Yields the unit of work the first time, None for a redelivery (nothing to do); its
+        after-commit callbacks run once the transaction has committed.
         """
         with self._database.transaction() as cursor:
             if not inbox.first_delivery(cursor, consumer, event.event_id):
@@ -52,6 +79,7 @@ class ServiceDatabase:
             uow = factory(cursor)
             yield uow
             uow.stage_events()
+        uow.run_after_commit()
 
     def principal(self, request):
         """Who sent ``request``. One SELECT needs no transaction: read in autocommit mode,
@@ -73,13 +101,14 @@ class ServiceDatabase:
 
 
 class Database(DependencyProvider):
-    """Config: DATABASE_URL, DB_POOL_SIZE (default: the container's max_workers)."""
+    """Config: DATABASE_URL; settings: db_pool_size (default: the container's max_workers)."""
+
+    bootstrapped = Bootstrapped()
 
     def setup(self):
         psycogreen.eventlet.patch_psycopg()
-        config = self.container.config
-        size = int(config.get("DB_POOL_SIZE") or self.container.max_workers)
-        self.database = PooledDatabase(config["DATABASE_URL"], pool_size=size)
+        size = self.bootstrapped.app().settings.db_pool_size or self.container.max_workers
+        self.database = PooledDatabase(self.container.config["DATABASE_URL"], pool_size=size)
 
     def stop(self):
         self.database.close()
@@ -95,17 +124,19 @@ class BackgroundWorker(DependencyProvider):
     """Runs ``run_once()`` in a green thread for as long as the service runs.
 
     ``run_once`` returns True when more work is waiting; otherwise the worker sleeps until a
-    NOTIFY on ``channel`` or ``POLL_SECONDS``, whichever comes first. Failures are logged
-    and retried with backoff: the loop never gives up while the service is up.
+    NOTIFY on ``channel`` or the setting named ``poll_setting`` (seconds), whichever comes first.
+    Failures are logged and retried with backoff: the loop never gives up while the service is up.
     """
 
     channel = None
-    poll_config_key = "POLL_SECONDS"
+    poll_setting = None
+    bootstrapped = Bootstrapped()
 
     def setup(self):
         psycogreen.eventlet.patch_psycopg()
         config = self.container.config
-        self.poll_seconds = float(config.get(self.poll_config_key, 1.0))
+        self.settings = self.bootstrapped.app().settings
+        self.poll_seconds = getattr(self.settings, self.poll_setting)
         self.database = PooledDatabase(config["DATABASE_URL"], pool_size=2)
         self.wakeup = outbox.Wakeup(config["DATABASE_URL"], self.channel)
         self.running = False
@@ -156,18 +187,17 @@ class OutboxStatus:
 class OutboxRelay(BackgroundWorker):
     """Publishes this service's outbox; on start it also declares the whole durable topology.
 
-    Config: DATABASE_URL, AMQP_URI, OUTBOX_POLL_SECONDS (default 1.0), OUTBOX_BATCH (200).
+    Config: DATABASE_URL, AMQP_URI; settings: outbox_poll_seconds, outbox_batch.
     """
 
     channel = outbox.NOTIFY_CHANNEL
-    poll_config_key = "OUTBOX_POLL_SECONDS"
+    poll_setting = "outbox_poll_seconds"
 
     def setup(self):
         super().setup()
-        config = self.container.config
-        self.publisher = Publisher(config["AMQP_URI"])
+        self.publisher = Publisher(self.container.config["AMQP_URI"])
         self.relay = outbox.Relay(
-            self.database, self.publisher, batch_size=int(config.get("OUTBOX_BATCH", 200)),
+            self.database, self.publisher, batch_size=self.settings.outbox_batch,
             on_published=metrics.OUTBOX_PUBLISHED.labels(self.container.service_name).inc,
         )
 

@@ -7,27 +7,29 @@
 - a handler failing with TransientError is retried in place with exponential backoff,
   never acked and forgotten; the message stays unacked, so a crash returns it to the queue;
 - any other handler error dead-letters the message with the reason, then acks it.
+Dead letters go out through one confirmed ``chassis.broker.Publisher`` per container.
 The handler receives a ``contracts.Event``; idempotency is the handler's transaction's job
-(``chassis.inbox``).
+(``chassis.inbox``; ``chassis.service`` writes the consumer methods).
 """
 import logging
 import random
 from functools import partial
 
 import eventlet
-from kombu import Connection, Producer
 from marshmallow import ValidationError
 from nameko.exceptions import ContainerBeingKilled
+from nameko.extensions import SharedExtension
 from nameko.messaging import Consumer, QueueConsumer
 
 from chassis import failpoints, metrics
-from chassis.broker import dead_letter_exchange, event_queue
+from chassis.broker import Publisher, event_queue
 from chassis.errors import TransientError
 from contracts import decode, topology
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 30.0
+DUPLICATE = "duplicate"  # what a consumer returns for an event it had handled already
 
 
 def backoff_seconds(attempt, base=0.2, cap=MAX_BACKOFF_SECONDS):
@@ -45,8 +47,31 @@ class SafeQueueConsumer(QueueConsumer):
         return consumers
 
 
+class DeadLetterPublisher(SharedExtension):
+    """The container's one publisher of dead letters (its connection opens at the first one)."""
+
+    def setup(self):
+        self.publisher = Publisher(self.container.config["AMQP_URI"])
+
+    def stop(self):
+        self.publisher.close()
+
+    def kill(self):
+        self.publisher.close()
+
+    def publish(self, message, headers):
+        """Copy ``message`` as it came (body, content type and encoding) to the service's queue of
+        the dead-letter exchange; returns once the broker has confirmed it."""
+        self.publisher.publish(
+            message.body, topology.DEAD_LETTER_EXCHANGE, self.container.service_name, headers=headers,
+            message_id=message.properties.get("message_id"),
+            content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary")
+
+
 class EventConsumer(Consumer):
     queue_consumer = SafeQueueConsumer()
+    dead_letters = DeadLetterPublisher()
 
     def __init__(self, event_type, **kwargs):
         self.event_type = event_type
@@ -92,7 +117,8 @@ class EventConsumer(Consumer):
     def handle_result(self, message, event, attempt, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
             log.info("%s: finished %s", self.method_name, self.event_type.key)
-            metrics.EVENTS_CONSUMED.labels(self.service_name, self.event_type.key, "handled").inc()
+            if result is not DUPLICATE:  # counted as "duplicate" already, and only so
+                metrics.EVENTS_CONSUMED.labels(self.service_name, self.event_type.key, "handled").inc()
             failpoints.hit("consumer.after_commit")  # handled, not yet acked: redelivered later
             self.queue_consumer.ack_message(message)
         elif issubclass(exc_info[0], TransientError):
@@ -126,14 +152,7 @@ class EventConsumer(Consumer):
             "x-original-exchange": message.delivery_info.get("exchange", ""),
             "x-original-routing-key": message.delivery_info.get("routing_key", ""),
         })
-        with Connection(self.container.config["AMQP_URI"],
-                        transport_options={"confirm_publish": True}) as connection:
-            Producer(connection).publish(
-                message.body, exchange=dead_letter_exchange(), routing_key=self.service_name,
-                headers=headers, content_type=message.content_type or "application/octet-stream",
-                content_encoding=message.content_encoding or "binary", delivery_mode=2,
-                retry=True, retry_policy={"max_retries": 5},
-            )
+        self.dead_letters.publish(message, headers)
         metrics.DEAD_LETTERED.labels(self.service_name, queue, kind).inc()
         metrics.EVENTS_CONSUMED.labels(self.service_name, self.event_type.key, "dead_lettered").inc()
         self.queue_consumer.ack_message(message)

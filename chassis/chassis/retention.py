@@ -21,39 +21,24 @@ from contracts import topology
 
 log = logging.getLogger(__name__)
 
-# The one place of the defaults; config.yaml passes the environment variables through.
-DEFAULTS = {
-    "RETENTION_INTERVAL_S": 3600,
-    "INBOX_RETENTION_DAYS": 30,
-    "IDEMPOTENCY_RETENTION_DAYS": 7,
-    "OUTBOX_RETENTION_DAYS": 7,
-    "RETENTION_BATCH": 1000,
-}
-
-
-def setting(config, key):
-    """``config[key]`` as a number, or the default when unset (an empty environment variable)."""
-    value = config.get(key)
-    return float(value) if value not in (None, "") else DEFAULTS[key]
-
-
 @dataclass(frozen=True)
 class Horizons:
     inbox: dt.timedelta
     idempotency: dt.timedelta
     outbox: dt.timedelta
-    batch: int = DEFAULTS["RETENTION_BATCH"]
+    batch: int
 
     def __post_init__(self):
         if min(self.inbox, self.idempotency, self.outbox) <= dt.timedelta(0) or self.batch < 1:
             raise ValueError(f"retention horizons and batch must be positive: {self}")
 
     @classmethod
-    def from_config(cls, config):
-        return cls(inbox=dt.timedelta(days=setting(config, "INBOX_RETENTION_DAYS")),
-                   idempotency=dt.timedelta(days=setting(config, "IDEMPOTENCY_RETENTION_DAYS")),
-                   outbox=dt.timedelta(days=setting(config, "OUTBOX_RETENTION_DAYS")),
-                   batch=int(setting(config, "RETENTION_BATCH")))
+    def from_settings(cls, settings):
+        """From a service's settings (``chassis.settings.PlatformSettings``: the defaults' one place)."""
+        return cls(inbox=dt.timedelta(days=settings.inbox_retention_days),
+                   idempotency=dt.timedelta(days=settings.idempotency_retention_days),
+                   outbox=dt.timedelta(days=settings.outbox_retention_days),
+                   batch=settings.retention_batch)
 
 
 def prunable_events(service, retained_events=()):

@@ -1,28 +1,35 @@
-"""The base every service class extends: database, outbox relay, metrics, log ids, health, OpenAPI,
-retention."""
+"""The base every service class extends: the App its bootstrap builds, database, outbox relay,
+metrics, log ids, health, OpenAPI, retention, and one event consumer per entry of its handler table.
+
+A service class declares ``event_handlers`` (its handler table: EventType → handler) and
+``bootstrap`` (its composition root: config → ``chassis.app.App``). For each event type of the table
+the class gets a consumer method ``on_<event>`` (``chassis.app.consumer_name``: also its inbox key)
+that runs the one generic path below; services write no consumer code.
+"""
 from functools import cache
 
-from nameko.dependency_providers import Config
 from nameko.timer import Timer
 from werkzeug.wrappers import Response
 
 from chassis import metrics, openapi, retention
-from chassis.dependencies import Database, LogContext, Metrics, OutboxRelay
+from chassis.app import consumer_name
+from chassis.dependencies import Application, Bootstrapped, Database, LogContext, Metrics, OutboxRelay
 from chassis.http import http
+from chassis.messaging import DUPLICATE, event_consumer
 
 
 class ConfiguredTimer(Timer):
-    """A nameko timer whose interval comes from the service config (``config_key``; unset or empty:
-    the default); an interval of 0 or less turns the timer off."""
+    """A nameko timer whose interval (seconds) is the service's setting named ``setting``; an
+    interval of 0 or less turns the timer off."""
 
-    def __init__(self, config_key, default_seconds, **kwargs):
-        self.config_key = config_key
-        super().__init__(interval=default_seconds, **kwargs)
+    bootstrapped = Bootstrapped()
+
+    def __init__(self, setting, **kwargs):
+        self.setting = setting
+        super().__init__(interval=0, **kwargs)
 
     def setup(self):
-        value = self.container.config.get(self.config_key)
-        if value not in (None, ""):
-            self.interval = float(value)
+        self.interval = getattr(self.bootstrapped.app().settings, self.setting)
 
     def start(self):
         if self.interval > 0:
@@ -37,19 +44,46 @@ class ConfiguredTimer(Timer):
             super().kill()
 
 
+def _consumer(event_type):
+    """The consumer method of ``event_type``: inbox row, the table's handler and the staged events in
+    one transaction, then the unit of work's after-commit callbacks; a redelivery does nothing. The
+    entrypoint (``chassis.messaging``) retries, dead-letters and acks around it."""
+    name = consumer_name(event_type)
+
+    def consume(self, event):
+        with self.db.handling(event, name, self.app.unit_of_work) as uow:
+            if uow is None:
+                return DUPLICATE
+            self.app.handlers[event.type](uow, event)
+
+    consume.__name__ = consume.__qualname__ = name
+    consume.__doc__ = f"Handle {event_type.key} once (the handler table's entry)."
+    return event_consumer(event_type)(consume)
+
+
 class PlatformService:
+    app = Application()
     db = Database()
     outbox = OutboxRelay()
     timing = Metrics()
     log_context = LogContext()
-    config = Config()
     # Event types whose published outbox rows are kept for good (a reconciliation serves them)
     retained_events = ()
+    # The handler table (EventType → handler); a service that consumes events declares its own
+    event_handlers = {}
 
-    @ConfiguredTimer.decorator("RETENTION_INTERVAL_S", retention.DEFAULTS["RETENTION_INTERVAL_S"])
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for event_type in cls.__dict__.get("event_handlers", {}):
+            name = consumer_name(event_type)
+            if name in cls.__dict__:  # it would be replaced, and its inbox key with it
+                raise TypeError(f"{cls.__name__}.{name}: consumers come from the handler table only")
+            setattr(cls, name, _consumer(event_type))
+
+    @ConfiguredTimer.decorator("retention_interval_s")
     def prune_retention(self):
         """Prune inbox, idempotency keys and published outbox rows past their horizons."""
-        retention.prune(self.db, self.name, retention.Horizons.from_config(self.config),
+        retention.prune(self.db, self.name, retention.Horizons.from_settings(self.app.settings),
                         retention.prunable_events(self.name, self.retained_events))
 
     @http("GET", "/metrics", public=True, media={"text/plain": {"schema": {"type": "string"}}})

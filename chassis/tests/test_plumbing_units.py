@@ -59,29 +59,37 @@ def test_entrypoints_are_labelled_by_kind_including_subclasses():
     assert entrypoint_kind(JsonHttpHandler("GET", "/x")) == "http"
     assert entrypoint_kind(EventConsumer(marketplace.ORDER_PAID)) == "event"
     assert entrypoint_kind(OwnTimer(interval=1)) == "timer"
-    assert entrypoint_kind(ConfiguredTimer("SWEEP_SECONDS", 30)) == "timer"
+    assert entrypoint_kind(ConfiguredTimer("retention_interval_s")) == "timer"
 
 
-def test_a_configured_timer_takes_its_interval_from_config_and_is_off_at_zero():
+def test_a_configured_timer_takes_its_interval_from_the_settings_and_is_off_at_zero():
+    from chassis.app import App
     from chassis.service import ConfiguredTimer
+    from chassis.settings import PlatformSettings
 
     class Container:  # what a timer uses of nameko's (weak-referenceable)
         def __init__(self, config):
-            self.config, self.spawned = config, []
+            self.config, self.spawned, self.shared_extensions = config, [], {}
+
+            class Service:
+                @staticmethod
+                def bootstrap(config):
+                    return App(PlatformSettings.from_config(config), None, {})
+            self.service_cls = Service
 
         def spawn_managed_thread(self, run, **kwargs):
             self.spawned.append(run)
 
-    off = Container({"EVERY": "0"})
-    timer = ConfiguredTimer("EVERY", 30).bind(off, "method")
+    off = Container({"RETENTION_INTERVAL_S": "0"})
+    timer = ConfiguredTimer("retention_interval_s").bind(off, "method")
     timer.setup()
     timer.start()
     timer.stop()  # never started: nothing to stop
     assert timer.interval == 0 and off.spawned == []
-    default = Container({})
-    on = ConfiguredTimer("EVERY", 30).bind(default, "method")
+    default = Container({"RETENTION_INTERVAL_S": ""})
+    on = ConfiguredTimer("retention_interval_s").bind(default, "method")
     on.setup()
-    assert on.interval == 30
+    assert on.interval == 3600
 
 
 # -- HTTP input that PostgreSQL cannot store is a 400, not a 500 (found by schemathesis) -----------
@@ -114,3 +122,24 @@ def test_a_timestamp_offset_beyond_any_time_zone_is_invalid_input():
     for offset in ("+16:49", "-19:04"):
         with pytest.raises(InvalidInput):
             load(Query(), {"since": f"2026-01-15T09:30:00{offset}"})
+
+
+def test_settings_take_typed_values_from_config_and_defaults_for_empty_ones():
+    from dataclasses import dataclass
+
+    from chassis.settings import PlatformSettings
+
+    @dataclass(frozen=True)
+    class Settings(PlatformSettings):
+        repair: bool = False
+        token: str | None = None
+        name: str = "x"
+
+    assert Settings.from_config({}) == Settings()
+    given = Settings.from_config({"REPAIR": "true", "TOKEN": "", "NAME": 12345, "OUTBOX_BATCH": "50",
+                                  "DB_POOL_SIZE": None, "UNRELATED": "kept out"})
+    assert (given.repair, given.token, given.name, given.outbox_batch, given.db_pool_size) == (
+        True, None, "12345", 50, None)
+    for bad in ({"OUTBOX_BATCH": "1.5"}, {"REPAIR": "perhaps"}, {"OUTBOX_POLL_SECONDS": "soon"}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            Settings.from_config(bad)

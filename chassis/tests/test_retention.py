@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 
 from chassis import idempotency, inbox, outbox, retention
 from chassis.db import Database
+from chassis.settings import PlatformSettings
 from contracts import centres
 
 pytestmark = pytest.mark.integration
@@ -110,13 +111,17 @@ def test_pruned_rows_are_counted_by_table(database):
     assert pruned >= 1 and counted() == before + pruned
 
 
-def test_horizons_come_from_config_with_the_defaults_in_one_place():
-    defaults = retention.Horizons.from_config({"INBOX_RETENTION_DAYS": None, "OUTBOX_RETENTION_DAYS": ""})
+def horizons(config):
+    return retention.Horizons.from_settings(PlatformSettings.from_config(config))
+
+
+def test_horizons_come_from_the_settings_with_the_defaults_in_one_place():
+    defaults = horizons({"INBOX_RETENTION_DAYS": None, "OUTBOX_RETENTION_DAYS": ""})
     assert defaults == retention.Horizons(inbox=30 * DAY, idempotency=7 * DAY, outbox=7 * DAY, batch=1000)
-    assert retention.Horizons.from_config({"INBOX_RETENTION_DAYS": "0.5"}).inbox == DAY / 2
-    for bad in ("0", "-1"):
+    assert horizons({"INBOX_RETENTION_DAYS": "0.5"}).inbox == DAY / 2
+    for bad in ("0", "-1", "soon"):
         with pytest.raises(ValueError):
-            retention.Horizons.from_config({"IDEMPOTENCY_RETENTION_DAYS": bad})
+            horizons({"IDEMPOTENCY_RETENTION_DAYS": bad})
 
 
 def test_only_the_services_own_unretained_events_are_prunable():

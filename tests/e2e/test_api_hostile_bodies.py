@@ -15,7 +15,8 @@ import uuid
 import pytest
 import requests
 
-from chassis.cli import SERVICES, issue_token
+from chassis import registry
+from chassis.cli import issue_token
 from chassis.http import MAX_JSON_DEPTH
 from contracts.docs import example_value
 
@@ -35,7 +36,7 @@ def operations(platform):
     """(service, method, path with ids filled in, example body, operator token) of every operation
     with a JSON request body, as each running service documents itself."""
     found = []
-    for service in SERVICES:
+    for service in registry.names():
         token = issue_token(service, "operator", label="hostile bodies", environ=platform.env)
         document = requests.get(platform.url(service, "/openapi.json"), timeout=10).json()
         for path, methods in document["paths"].items():

@@ -6,13 +6,17 @@ import uuid
 import pytest
 import requests
 from kombu import Connection
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from chassis.cli import issue_token
 from contracts import centres, marketplace, topology
+from contracts import funds as funds_events
 from devtools.scenario import eventually
 from devtools.testing import publish_event, publish_raw, query
 from funds.service import FundsService
+from marketplace.service import MarketplaceService
+from notifications.service import NotificationsService
 
 pytestmark = pytest.mark.integration
 
@@ -171,3 +175,71 @@ def test_events_published_before_their_consumer_first_ran_are_not_lost(
     run_container(FundsService, funds_config)
     eventually("funds to learn of the fund", lambda: query(
         funds_config["DATABASE_URL"], "SELECT 1 FROM funds WHERE id = %s", (fund_id,)))
+
+
+def insert_inbox_row(dsn, consumer, event_id):
+    """An inbox row as a service running before the handler tables wrote it."""
+    query(dsn, "INSERT INTO inbox (consumer, event_id) VALUES (%s, %s) RETURNING event_id", (consumer, event_id))
+
+
+def test_a_payment_already_in_the_inbox_under_its_consumer_name_is_not_credited_again(funds, amqp_uri):
+    handled_before = uuid.uuid4()
+    insert_inbox_row(funds["config"]["DATABASE_URL"], "on_order_paid", handled_before)
+    publish_event(amqp_uri, marketplace.ORDER_PAID, paid_order(funds["seller_id"], bags=7),
+                  event_id=handled_before)
+    # a later, new payment proves the one already handled was consumed (and skipped) before it
+    publish_event(amqp_uri, marketplace.ORDER_PAID, paid_order(funds["seller_id"], bags=1))
+    eventually("the new payment's credit", lambda: pending_of(funds) == 400)
+    assert [c["amount_satang"] for c in credits_of(funds)] == [400]
+
+
+PLACE = {"subdistrict_code": "360101", "district_code": "3601", "province_code": "36", "province_group": 9,
+         "region": "northeast"}
+
+
+def organisation_snapshot():
+    return {"organisation_id": uuid.uuid4(), "name_th": "วิสาหกิจชุมชนทดสอบ", "kind": "community_enterprise",
+            "place": PLACE}
+
+
+def officer_snapshot():
+    return {"officer_id": uuid.uuid4(), "fund_id": uuid.uuid4(), "name": "สมศรี",
+            "email": f"o-{uuid.uuid4().hex[:8]}@example.org"}
+
+
+def consumed(service, event_type, outcome):
+    """This process's count of ``service``'s events by outcome (the containers run in it)."""
+    return REGISTRY.get_sample_value("codi_events_consumed_total", {
+        "service": service, "event": event_type.key, "outcome": outcome}) or 0
+
+
+@pytest.mark.parametrize("service_class, consumer, event_type, snapshot, id_key, table", [
+    (MarketplaceService, "on_organisation_registered", centres.ORGANISATION_REGISTERED, organisation_snapshot,
+     "organisation_id", "sellers"),
+    (FundsService, "on_organisation_updated", centres.ORGANISATION_UPDATED, organisation_snapshot,
+     "organisation_id", "organisations"),
+    (NotificationsService, "on_officer_registered", funds_events.OFFICER_REGISTERED, officer_snapshot,
+     "officer_id", "officers"),
+], ids=["marketplace", "funds", "notifications"])
+def test_each_service_honours_inbox_rows_under_the_names_in_use_and_handles_a_new_event_once(
+        empty_vhost, run_container, config_of, service_class, consumer, event_type, snapshot, id_key, table):
+    """In a virtual host of its own: no other test's events in the queue, so the counts are ours."""
+    amqp_uri = empty_vhost
+    service = service_class.name
+    config = config_of(service, AMQP_URI=amqp_uri)
+    run_container(service_class, config)
+    dsn = config["DATABASE_URL"]
+    handled, duplicates = consumed(service, event_type, "handled"), consumed(service, event_type, "duplicate")
+    seen, new = snapshot(), snapshot()
+    handled_before = uuid.uuid4()
+    insert_inbox_row(dsn, consumer, handled_before)
+    publish_event(amqp_uri, event_type, seen, event_id=handled_before)
+    new_id, _ = publish_event(amqp_uri, event_type, new)
+    publish_event(amqp_uri, event_type, new, event_id=new_id)  # delivered twice
+    eventually("the new event's effect", lambda: query(dsn, f"SELECT 1 FROM {table} WHERE id = %s",
+                                                       (new[id_key],)))
+    # the one handled before and the new one's second delivery are duplicates; only one is handled
+    eventually("both duplicates skipped", lambda: consumed(service, event_type, "duplicate") == duplicates + 2)
+    assert consumed(service, event_type, "handled") == handled + 1
+    assert query(dsn, f"SELECT 1 FROM {table} WHERE id = %s", (seen[id_key],)) == []
+    assert query(dsn, "SELECT consumer FROM inbox WHERE event_id = %s", (new_id,)) == [{"consumer": consumer}]

@@ -8,7 +8,6 @@ from nameko.testing.services import worker_factory
 from centres.service import CentresService
 from chassis.auth import Principal
 from chassis.errors import Forbidden, InvalidInput
-from funds.service import FundsService
 
 
 def request_with(body):
@@ -32,12 +31,3 @@ def test_invalid_input_is_refused_before_any_write():
         service.register_organisation(request_with(b'{"name_th": "", "subdistrict_code": "12"}'))
     assert {"name_th", "kind", "subdistrict_code"} <= set(refused.value.fields)
     service.db.unit_of_work.assert_not_called()
-
-
-def test_a_redelivered_order_paid_event_does_nothing():
-    service = worker_factory(FundsService)
-    handling = service.db.handling.return_value
-    handling.__enter__.return_value = None  # the inbox says: seen before
-    with mock.patch("funds.handlers.credit_paid_order") as credit:
-        service.on_order_paid(mock.Mock())
-    credit.assert_not_called()

@@ -2,7 +2,7 @@
 from chassis.http import http, load, load_body, path_uuid
 from chassis.service import PlatformService
 
-from centres import queries, registry, schemas
+from centres import bootstrap, handlers, queries, registry, schemas
 from centres.adapters import RegistryUnitOfWork
 from centres.geography import default_geography
 
@@ -22,6 +22,8 @@ REGISTERED = ("มีรหัสนี้ ชื่อนี้ในตำบ�
 
 class CentresService(PlatformService):
     name = "centres"
+    event_handlers = handlers.EVENT_HANDLERS
+    bootstrap = staticmethod(bootstrap.bootstrap)
 
     # -- shared by the three kinds of registered body ----------------------------------
     def _register(self, kind, request):

@@ -1,10 +1,16 @@
-"""What the funds service does with each event and request (no I/O of its own)."""
+"""What the funds service does with each event and request (no I/O of its own).
+
+``EVENT_HANDLERS`` (at the end) is the handler table, registered once: ``chassis.service`` makes one
+consumer per entry, ``funds.reconciler`` replays lost events through it, and ``funds.bootstrap``
+binds each handler's dependencies.
+"""
 import uuid
 from dataclasses import replace
+from functools import partial
 
 from chassis.errors import Forbidden, InvalidInput, NotFound
+from contracts import centres, marketplace
 from contracts import funds as events
-from contracts import marketplace
 
 from funds import ledger, settlement, statements
 from funds.credits import credits_for_paid_order
@@ -23,9 +29,18 @@ def organisation_from_snapshot(snapshot):
             "home_fund_id": snapshot["home_fund_id"], "place": snapshot["place"]}
 
 
-def credit_paid_order(uow, event):
+def upsert_organisation(uow, event):
+    uow.organisations.upsert(organisation_from_snapshot(event.data))
+
+
+def upsert_fund(uow, event):
+    uow.funds.upsert(fund_from_snapshot(event.data))
+
+
+def credit_paid_order(uow, event, count_credit):
     """Freeze the levies of a paid order as pending credits, each with its own ledger transaction,
-    then apply whatever outcomes of the order arrived before its payment did.
+    then apply whatever outcomes of the order arrived before its payment did. Each credit made is
+    ``count_credit(credit, fund)`` once the unit of work has committed.
 
     Returns [(Credit, its fund's movement facts)] of the credits made now."""
     order = event.data
@@ -44,6 +59,7 @@ def credit_paid_order(uow, event):
         uow.emit(events.LEVY_PENDING, _movement(credit, fund, credit.amount_satang, list(credit.lines),
                                                 transaction_id))
         credited.append((credit, fund))
+        uow.after_commit(partial(count_credit, credit, fund))
     if credited:
         new_ids = {credit.id for credit, _ in credited}
         for outcome in uow.outcomes.of_order(order["order_id"]):
@@ -204,3 +220,13 @@ def rollup(uow, principal, by):
     """Levy held per region, province group or centre; an officer's roll-up covers only their funds."""
     fund_ids = uow.officers.funds_of(principal.subject_id) if principal.kind == "officer" else None
     return {"by": by, "groups": uow.rollups.levy_by(by, fund_ids)}
+
+
+EVENT_HANDLERS = {
+    centres.ORGANISATION_REGISTERED: upsert_organisation,
+    centres.ORGANISATION_UPDATED: upsert_organisation,
+    centres.FUND_REGISTERED: upsert_fund,
+    centres.FUND_UPDATED: upsert_fund,
+    marketplace.ORDER_PAID: credit_paid_order,
+    **{event_type: settle_order for event_type in ORDER_OUTCOMES},
+}

@@ -2,8 +2,8 @@
 
 Reads the marketplace's paid orders a page at a time over HTTP (an operator token), what the funds
 service holds for them a page at a time from its database, compares them (``funds.reconciliation``)
-and, with ``repair``, replays each drifting order's original events through the funds handlers:
-order.paid first, then the outcomes, each in its own unit of work; the command prints the report
+and, with ``repair``, replays each drifting order's original events through the funds handler table
+(the App's, the consumers' own): order.paid first, then the outcomes, each in its own unit of work; the command prints the report
 (``funds.reconciliation_report``). The handlers are idempotent at
 the domain level (credits keyed by order, fund and agreement; ledger transactions by source event,
 kind and credit; outcomes by event and refund), so a replay adds only what is missing, and the
@@ -26,7 +26,7 @@ from chassis.uow import unit_of_work
 from contracts import decode, marketplace
 
 from funds import handlers, reconciliation, reconciliation_report
-from funds.adapters import FundsUnitOfWork
+from funds.bootstrap import bootstrap
 
 log = logging.getLogger(__name__)
 
@@ -105,15 +105,17 @@ def market_order(item):
 
 
 class Reconciler:
-    """``database`` has ``transaction()`` (chassis.db.Database or a worker's ServiceDatabase)."""
+    """``database`` has ``transaction()`` (chassis.db.Database or a worker's ServiceDatabase);
+    ``app`` is the funds App (``funds.bootstrap``): its unit of work and its handler table."""
 
-    def __init__(self, database, market, page_size=PAGE_SIZE):
+    def __init__(self, database, market, app, page_size=PAGE_SIZE):
         self.database = database
         self.market = market
+        self.app = app
         self.page_size = page_size
 
     def _read(self):
-        return unit_of_work(self.database, FundsUnitOfWork)
+        return unit_of_work(self.database, self.app.unit_of_work)
 
     def run(self, paid_from=None, paid_to=None, repair=False):
         report = reconciliation.Report(paid_from=paid_from, paid_to=paid_to, repair=repair)
@@ -167,13 +169,10 @@ class Reconciler:
         report.findings += findings
 
     def replay(self, order):
-        """Apply the order's original events through the funds handlers, payment first."""
+        """Apply the order's original events through the handler table, payment first."""
         for event in order.events:
-            with unit_of_work(self.database, FundsUnitOfWork) as uow:
-                if event.type is marketplace.ORDER_PAID:
-                    handlers.credit_paid_order(uow, event)
-                else:
-                    handlers.settle_order(uow, event)
+            with unit_of_work(self.database, self.app.unit_of_work) as uow:
+                self.app.handlers[event.type](uow, event)
         log.info("reconciliation replayed %d event(s) of order %s", len(order.events), order.order_id)
 
     def _orphans(self, paid_from, paid_to, seen, report, repair):
@@ -216,22 +215,22 @@ def record_metrics(report):
     LAST_RUN.set(time.time())
 
 
-def reconciler_from_config(database, config):
-    token = config.get("MARKETPLACE_OPERATOR_TOKEN") or ""
+def reconciler_of(database, app):
+    """The reconciler the settings of ``app`` describe (the marketplace's URL and operator token)."""
+    token = app.settings.marketplace_operator_token
     if not token:
         raise MarketplaceError("MARKETPLACE_OPERATOR_TOKEN is not set: issue one with "
                                "`codi-admin marketplace token issue --kind operator`")
-    return Reconciler(database, MarketplaceOrders(config["MARKETPLACE_URL"], token))
+    return Reconciler(database, MarketplaceOrders(app.settings.marketplace_url, token), app)
 
 
-def periodic(database, config, now=None):
-    """One run of the timer: the last RECONCILE_WINDOW_HOURS of payments, leaving out the last
-    RECONCILE_GRACE_SECONDS (events still on their way); repairs if RECONCILE_REPAIR is true."""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    paid_to = now - dt.timedelta(seconds=float(config.get("RECONCILE_GRACE_SECONDS", 300)))
-    paid_from = paid_to - dt.timedelta(hours=float(config.get("RECONCILE_WINDOW_HOURS", 48)))
-    repair = str(config.get("RECONCILE_REPAIR", "false")).lower() in ("1", "true", "yes")
-    report = reconciler_from_config(database, config).run(paid_from, paid_to, repair)
+def periodic(database, app):
+    """One run of the timer: the last reconcile_window of payments, leaving out the last
+    reconcile_grace (events still on their way); repairs if reconcile_repair is set."""
+    settings = app.settings
+    paid_to = app.clock() - settings.reconcile_grace
+    paid_from = paid_to - settings.reconcile_window
+    report = reconciler_of(database, app).run(paid_from, paid_to, settings.reconcile_repair)
     record_metrics(report)
     if report.clean:
         log.info("reconciliation: %d orders, no drift", report.orders_checked)
@@ -260,8 +259,9 @@ def add_arguments(parser):
                         help="orders paid on or after this day (YYYY-MM-DD, Bangkok time)")
     parser.add_argument("--to", dest="paid_to", type=day_start,
                         help="orders paid before this day (default: now, less --grace-minutes)")
-    parser.add_argument("--grace-minutes", type=float, default=5.0,
-                        help="without --to, leave out the last minutes of payments (events in flight)")
+    parser.add_argument("--grace-minutes", type=float,
+                        help="without --to, leave out the last minutes of payments (events in flight; "
+                             "default: RECONCILE_GRACE_SECONDS)")
     parser.add_argument("--repair", action="store_true",
                         help="replay the original events of the orders in drift (idempotent)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -275,10 +275,13 @@ def command(args, environ=None, out=sys.stdout):
     from chassis.db import Database
 
     config = service_config("funds", environ)
-    paid_to = args.paid_to or (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=args.grace_minutes))
+    app = bootstrap(config)
+    grace = (app.settings.reconcile_grace if args.grace_minutes is None
+             else dt.timedelta(minutes=args.grace_minutes))
+    paid_to = args.paid_to or (app.clock() - grace)
     database = Database(config["DATABASE_URL"], pool_size=1)
     try:
-        reconciler = reconciler_from_config(database, config)
+        reconciler = reconciler_of(database, app)
         report = reconciler.run(args.paid_from, paid_to, args.repair)
         names = reconciler.fund_names(report)
     except MarketplaceError as exc:  # an unreachable database is codi-admin's to report

@@ -1,108 +1,31 @@
-"""nameko entrypoints of the funds service: thin, the logic lives in ``handlers``."""
+"""nameko entrypoints of the funds service: thin, the logic lives in ``handlers`` (whose table
+the events are consumed through)."""
 import logging
 
-from prometheus_client import Counter
 from werkzeug.wrappers import Response
 
 from chassis.http import http, load, load_body, path_uuid
-from chassis.messaging import event_consumer
 from chassis.service import ConfiguredTimer, PlatformService
-from contracts import centres, marketplace
 
-from funds import handlers, reconciler, schemas, statements
+from funds import bootstrap, handlers, reconciler, schemas, statements
 from funds.adapters import FundsUnitOfWork
 
 log = logging.getLogger(__name__)
 
-# Levy frozen as pending credits when orders are paid (gross: voids and reversals are not subtracted),
-# counted once the transaction commits. By region and province group: at most 18 series (each group
-# lies in one region; "unknown" when the fund's place has none). By fund: one series per fund that
-# ever received a credit (about 3,500 funds in the network: acceptable for one counter, keep it out
-# of joins and dashboards' per-instance breakdowns).
-LEVY_CREDITED = Counter("codi_levy_credited_satang", "Levy satang credited to funds (pending credits of "
-                        "paid orders), by the fund's CODI region and province group.",
-                        ["region", "province_group"])
-LEVY_CREDITED_BY_FUND = Counter("codi_levy_credited_by_fund_satang", "Levy satang credited, by fund.",
-                                ["fund_id"])
-
 MONTH = {"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}}
-
-
-def count_credit(credit, fund):
-    """Count a committed credit in the levy counters (``fund``: its movement facts)."""
-    region = fund["region"] or "unknown"
-    group = fund["province_group"]
-    LEVY_CREDITED.labels(region, str(group) if group is not None else "unknown").inc(credit.amount_satang)
-    LEVY_CREDITED_BY_FUND.labels(str(credit.fund_id)).inc(credit.amount_satang)
 
 
 class FundsService(PlatformService):
     name = "funds"
-
-    # -- read models of the registry -------------------------------------------------
-    @event_consumer(centres.ORGANISATION_REGISTERED)
-    def on_organisation_registered(self, event):
-        self._upsert_organisation(event, "on_organisation_registered")
-
-    @event_consumer(centres.ORGANISATION_UPDATED)
-    def on_organisation_updated(self, event):
-        self._upsert_organisation(event, "on_organisation_updated")
-
-    def _upsert_organisation(self, event, consumer):
-        with self.db.handling(event, consumer, FundsUnitOfWork) as uow:
-            if uow is not None:
-                uow.organisations.upsert(handlers.organisation_from_snapshot(event.data))
-
-    @event_consumer(centres.FUND_REGISTERED)
-    def on_fund_registered(self, event):
-        self._upsert_fund(event, "on_fund_registered")
-
-    @event_consumer(centres.FUND_UPDATED)
-    def on_fund_updated(self, event):
-        self._upsert_fund(event, "on_fund_updated")
-
-    def _upsert_fund(self, event, consumer):
-        with self.db.handling(event, consumer, FundsUnitOfWork) as uow:
-            if uow is not None:
-                uow.funds.upsert(handlers.fund_from_snapshot(event.data))
-
-    # -- levies ------------------------------------------------------------------------
-    @event_consumer(marketplace.ORDER_PAID)
-    def on_order_paid(self, event):
-        credited = []
-        with self.db.handling(event, "on_order_paid", FundsUnitOfWork) as uow:
-            if uow is not None:
-                credited = handlers.credit_paid_order(uow, event)
-        for credit, fund in credited:  # committed
-            count_credit(credit, fund)
-
-    @event_consumer(marketplace.ORDER_DELIVERED)
-    def on_order_delivered(self, event):
-        self._settle_order(event, "on_order_delivered")
-
-    @event_consumer(marketplace.ORDER_CANCELLED)
-    def on_order_cancelled(self, event):
-        self._settle_order(event, "on_order_cancelled")
-
-    @event_consumer(marketplace.ORDER_EXPIRED)
-    def on_order_expired(self, event):
-        self._settle_order(event, "on_order_expired")
-
-    @event_consumer(marketplace.ORDER_REFUNDED)
-    def on_order_refunded(self, event):
-        self._settle_order(event, "on_order_refunded")
-
-    def _settle_order(self, event, consumer):
-        with self.db.handling(event, consumer, FundsUnitOfWork) as uow:
-            if uow is not None:
-                handlers.settle_order(uow, event)
+    event_handlers = handlers.EVENT_HANDLERS
+    bootstrap = staticmethod(bootstrap.bootstrap)
 
     # -- reconciliation (off unless RECONCILE_INTERVAL_S > 0) ----------------------------
-    @ConfiguredTimer.decorator("RECONCILE_INTERVAL_S", 0)
+    @ConfiguredTimer.decorator("reconcile_interval_s")
     def reconcile_periodically(self):
         """Compare recent paid orders with the ledger; drift goes to the metrics and the log."""
         try:
-            reconciler.periodic(self.db, self.config)
+            reconciler.periodic(self.db, self.app)
         except reconciler.MarketplaceError as exc:
             log.warning("reconciliation skipped: %s", exc)
 

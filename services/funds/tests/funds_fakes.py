@@ -9,8 +9,10 @@ import uuid
 from collections import defaultdict
 from dataclasses import replace
 
+from chassis.app import bind_handlers
 from contracts import Event, encode
 from contracts import marketplace
+from funds import handlers
 from funds.ledger import assert_balanced, fund_account
 
 
@@ -23,9 +25,19 @@ class Store:
         self.transactions = {}              # (source_event_id, kind, credit_id) → legs
         self.balances = defaultdict(int)    # (account, phase) → satang
         self.published = []                 # (event type, payload) of committed units of work
+        self.counted = []                   # credits counted in the levy metrics, after their commit
+        # the handler table as funds.bootstrap binds it, counting into this store
+        self.handlers = bind_handlers(handlers.EVENT_HANDLERS,
+                                      {"count_credit": lambda credit, fund: self.counted.append(credit)})
 
     def unit_of_work(self):
         return FakeUnitOfWork(self)
+
+    def handle(self, event, uow=None):
+        """``event`` through the handler table in one unit of work, committed."""
+        uow = uow or self.unit_of_work()
+        self.handlers[event.type](uow, event)
+        uow.commit()
 
     def fund_balance(self, fund_id):
         return {phase: self.balances[(fund_account(fund_id), phase)] for phase in ("posted", "pending")}
@@ -35,6 +47,7 @@ class FakeUnitOfWork:
     def __init__(self, store):
         self.store = store
         self.events = []
+        self.committed_callbacks = []
         self.agreements = self
         self.organisations = self
         self.funds = self
@@ -47,8 +60,13 @@ class FakeUnitOfWork:
         encode(event_type, data)  # every emitted payload must satisfy its contract
         self.events.append((event_type, data))
 
+    def after_commit(self, callback):
+        self.committed_callbacks.append(callback)
+
     def commit(self):
         self.store.published.extend(self.events)
+        for callback in self.committed_callbacks:
+            callback()
 
     # the read models, all in one
     def for_seller(self, seller_org_id):

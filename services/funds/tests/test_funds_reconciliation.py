@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts import marketplace
-from funds import handlers, reconciliation, reconciliation_report
+from funds import reconciliation, reconciliation_report
 from funds.credits import Credit
 from funds.ledger import CLEARING
 from funds.levy import Agreement
@@ -52,11 +52,7 @@ class Funds:
     def apply(self, event):
         uow = self.store.unit_of_work()
         uow.home_fund_of = HOME_FUNDS.get
-        if event.type is marketplace.ORDER_PAID:
-            handlers.credit_paid_order(uow, event)
-        else:
-            handlers.settle_order(uow, event)
-        uow.commit()
+        self.store.handle(event, uow)
 
     def replay(self, order):
         for event in order.events:

@@ -136,12 +136,7 @@ def agreement(rate, fund_id=FUND, category=None):
 
 
 def deliver(store, event):
-    uow = store.unit_of_work()
-    if event.type == marketplace.ORDER_PAID:
-        handlers.credit_paid_order(uow, event)
-    else:
-        handlers.settle_order(uow, event)
-    uow.commit()
+    store.handle(event)
 
 
 def headline_store():

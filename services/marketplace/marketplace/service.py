@@ -1,44 +1,26 @@
-"""nameko entrypoints of the marketplace: thin, the logic lives in ``orders`` and ``catalogue``."""
-import datetime as dt
-
+"""nameko entrypoints of the marketplace: thin, the logic lives in ``orders`` and ``catalogue``;
+its events are consumed through the handler table (``marketplace.handlers``)."""
 from chassis import idempotency
+from chassis.app import utc_now as now
 from chassis.http import http, load, load_body, path_uuid, read_json
-from chassis.messaging import event_consumer
 from chassis.service import ConfiguredTimer, PlatformService
-from contracts import centres
 
-from marketplace import catalogue, orders, schemas
+from marketplace import bootstrap, catalogue, handlers, orders, schemas
 from marketplace.adapters import MarketUnitOfWork
 
 EXPIRY_BATCH = 100
 ILLEGAL_STEP = "สถานะของคำสั่งซื้อไม่อนุญาต (the order's state does not allow this step)"
 
 
-def now():
-    return dt.datetime.now(dt.timezone.utc)
-
-
 class MarketplaceService(PlatformService):
     name = "marketplace"
     retained_events = orders.RECONCILED_EVENTS  # GET /v1/reconciliation/orders serves them
+    event_handlers = handlers.EVENT_HANDLERS
+    bootstrap = staticmethod(bootstrap.bootstrap)
 
     @property
     def order_ttl(self):
-        return dt.timedelta(minutes=float(self.config.get("ORDER_TTL_MINUTES", 60)))
-
-    # -- read model of the registry ------------------------------------------------
-    @event_consumer(centres.ORGANISATION_REGISTERED)
-    def on_organisation_registered(self, event):
-        self._upsert_seller(event, "on_organisation_registered")
-
-    @event_consumer(centres.ORGANISATION_UPDATED)
-    def on_organisation_updated(self, event):
-        self._upsert_seller(event, "on_organisation_updated")
-
-    def _upsert_seller(self, event, consumer):
-        with self.db.handling(event, consumer, MarketUnitOfWork) as uow:
-            if uow is not None:
-                uow.sellers.upsert(orders.seller_from_organisation(event.data))
+        return self.app.settings.order_ttl
 
     # -- catalogue -------------------------------------------------------------------
     @http("POST", "/v1/products", body=schemas.ProductIn, response=schemas.ProductOut, status=201,
@@ -214,11 +196,11 @@ class MarketplaceService(PlatformService):
             page = orders.reconciliation_page(uow, principal, query)
         return 200, schemas.ReconciliationPage().dump(page)
 
-    @ConfiguredTimer.decorator("ORDER_EXPIRY_SWEEP_SECONDS", 30)
+    @ConfiguredTimer.decorator("order_expiry_sweep_seconds")
     def expire_unpaid_orders(self):
-        """Expire unpaid orders past ORDER_TTL_MINUTES, a batch per transaction until none is due."""
+        """Expire unpaid orders past their time to live, a batch per transaction until none is due."""
         while True:
-            with self.db.unit_of_work(MarketUnitOfWork) as uow:
-                expired = orders.expire_due_orders(uow, now(), EXPIRY_BATCH)
+            with self.db.unit_of_work(self.app.unit_of_work) as uow:
+                expired = orders.expire_due_orders(uow, self.app.clock(), EXPIRY_BATCH)
             if len(expired) < EXPIRY_BATCH:
                 return

@@ -311,10 +311,11 @@ def test_the_catalogue_pages_by_cursor_and_takes_like_wildcards_literally(world,
 
 def prune_now(world):
     from chassis import retention
+    from marketplace.bootstrap import Settings
 
     database = Database(world["dsn"], pool_size=1)
     try:
-        return retention.prune(database, "marketplace", retention.Horizons.from_config({}),
+        return retention.prune(database, "marketplace", retention.Horizons.from_settings(Settings()),
                                retention.prunable_events("marketplace", MarketplaceService.retained_events))
     finally:
         database.close()

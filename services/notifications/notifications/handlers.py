@@ -1,9 +1,14 @@
 """What the notifications service does with each event, tick and request (no I/O of its own:
-repositories and the mailer are passed in)."""
+repositories and the mailer are passed in).
+
+``EVENT_HANDLERS`` is the handler table, registered once: ``chassis.service`` makes one consumer
+per entry and ``notifications.bootstrap`` binds each handler's dependencies.
+"""
 import logging
 import uuid
 
 from chassis.errors import Conflict, NotFound, TransientError
+from contracts import funds
 from notifications import compose, preferences
 from notifications.delivery import DeliveryFailure, PermanentDeliveryFailure
 
@@ -50,6 +55,25 @@ def queue_levy_movement(uow, event, kind, domain):
             rendered = compose.render_levy(kind, event.data, officer, event.occurred_at)
             queued += queue_email(uow, kind, event.event_id, officer, rendered, domain) is not None
     return queued
+
+
+# the email template of each levy movement the funds service announces
+LEVY_MOVEMENTS = {funds.LEVY_PENDING: compose.LEVY_PENDING, funds.LEVY_POSTED: compose.LEVY_POSTED,
+                  funds.LEVY_VOIDED: compose.LEVY_VOIDED, funds.LEVY_REVERSED: compose.LEVY_REVERSED}
+
+
+def email_levy_movement(uow, event, message_id_domain):
+    return queue_levy_movement(uow, event, LEVY_MOVEMENTS[event.type], message_id_domain)
+
+
+def record_officer(uow, event):
+    uow.officers.upsert(event.data)
+
+
+EVENT_HANDLERS = {
+    funds.OFFICER_REGISTERED: record_officer,
+    **{event_type: email_levy_movement for event_type in LEVY_MOVEMENTS},
+}
 
 
 def queue_due_digests(uow, now, domain):

@@ -9,6 +9,7 @@ import pytest
 
 from chassis.errors import NotFound, TransientError
 from chassis.thai import BANGKOK
+from contracts import funds
 from notifications import compose, handlers, preferences
 from notifications.delivery import PermanentDeliveryFailure, TemporaryDeliveryFailure
 from notifications.ratelimit import TokenBucket
@@ -270,7 +271,9 @@ def test_the_digest_timer_asks_with_the_current_time():
 
     from notifications.service import NotificationsService
 
-    service = worker_factory(NotificationsService, config={"MESSAGE_ID_DOMAIN": "d"})
+    from notifications.bootstrap import bootstrap
+
+    service = worker_factory(NotificationsService, app=bootstrap({"MESSAGE_ID_DOMAIN": "d"}))
     uow = service.db.unit_of_work.return_value.__enter__.return_value
     before = dt.datetime.now(dt.timezone.utc)
     with mock.patch.object(handlers, "queue_due_digests") as queue_due_digests:
@@ -328,3 +331,33 @@ def test_an_email_that_cannot_be_built_fails_with_its_reason_and_never_blocks_th
         assert handlers.deliver(deliveries, broken, mailer, "no-reply@codi.or.th", "n") == "failed"
     mailer.send.assert_not_called()
     deliveries.mark_failed.assert_called_once_with(QUEUED["id"], "KeyError: 'no-such-template'")
+
+
+# -- the handler table ------------------------------------------------------------------
+
+def test_every_event_notifications_subscribes_to_has_exactly_one_handler():
+    from contracts import topology
+
+    assert set(handlers.EVENT_HANDLERS) == set(topology.SUBSCRIPTIONS["notifications"])
+    assert len(set(topology.SUBSCRIPTIONS["notifications"])) == len(topology.SUBSCRIPTIONS["notifications"])
+
+
+@pytest.mark.parametrize("event_type, kind", [
+    (funds.LEVY_PENDING, compose.LEVY_PENDING), (funds.LEVY_POSTED, compose.LEVY_POSTED),
+    (funds.LEVY_VOIDED, compose.LEVY_VOIDED), (funds.LEVY_REVERSED, compose.LEVY_REVERSED)])
+def test_each_levy_movement_is_queued_with_its_own_template_and_the_configured_domain(event_type, kind):
+    from notifications.bootstrap import bootstrap
+
+    app = bootstrap({"MESSAGE_ID_DOMAIN": "mail.example.org"})
+    uow, event = mock.Mock(), mock.Mock(type=event_type)
+    with mock.patch.object(handlers, "queue_levy_movement", return_value=1) as queue:
+        app.handlers[event_type](uow, event)
+    queue.assert_called_once_with(uow, event, kind, "mail.example.org")
+
+
+def test_a_registered_officer_is_kept_for_the_fund():
+    from notifications.bootstrap import bootstrap
+
+    uow, data = mock.Mock(), {"officer_id": uuid.uuid4()}
+    bootstrap({}).handlers[funds.OFFICER_REGISTERED](uow, mock.Mock(data=data))
+    uow.officers.upsert.assert_called_once_with(data)

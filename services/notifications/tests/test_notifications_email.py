@@ -21,6 +21,7 @@ from devtools.scenario import eventually
 from devtools.testing import query
 from notifications import compose, handlers
 from notifications.adapters import Deliveries, NotificationsUnitOfWork
+from notifications.bootstrap import bootstrap
 from notifications.service import NotificationsService
 
 pytestmark = pytest.mark.integration
@@ -71,7 +72,8 @@ def service(smtp, config_of, test_env):
     config = config_of("notifications", SMTP_PORT=str(smtp[1]))
     container = ServiceContainer(NotificationsService, config)
     container.start()
-    yield {"config": config, "base": f"http://{config['WEB_SERVER_ADDRESS']}",
+    yield {"config": config, "settings": bootstrap(config).settings,
+           "base": f"http://{config['WEB_SERVER_ADDRESS']}",
            "headers": {"Authorization": "Bearer " + issue_token("notifications", "operator",
                                                                 environ=test_env)}}
     container.stop()
@@ -143,7 +145,7 @@ def test_a_levy_email_arrives_in_thai_with_every_part(service, mail, amqp_uri):
     assert message["From"].addresses[0].addr_spec == SENDER
     assert message["Subject"] == "เงินสมทบเข้ากองทุนสวัสดิการชุมชนตำบลตลาดใหญ่ จำนวน 100.00 บาท"
     assert message["Message-ID"] == compose.message_id(
-        event_id, officer["officer_id"], service["config"]["MESSAGE_ID_DOMAIN"])
+        event_id, officer["officer_id"], service["settings"].message_id_domain)
     text, html = text_and_html(message)
     for body in (text, html):
         assert "เรียน คุณสมศรี ใจดี" in body and "100.00 บาท" in body
@@ -322,7 +324,7 @@ def tick(service, now):
     try:
         with database.transaction() as cursor:
             return handlers.queue_due_digests(NotificationsUnitOfWork(cursor), now,
-                                              service["config"]["MESSAGE_ID_DOMAIN"])
+                                              service["settings"].message_id_domain)
     finally:
         database.close()
 
