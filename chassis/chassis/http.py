@@ -166,13 +166,15 @@ class Operation:
         parameters = list(inspect.signature(function).parameters)[1:]  # after self
         path = set(PATH_PARAMETER.findall(url))
         unknown = set(parameters) - path - self.INJECTED
-        if unknown:
-            raise TypeError(f"{name}: no such parameter to inject: {', '.join(sorted(unknown))}")
+        if unknown or not path <= set(parameters):
+            raise TypeError(f"{name}: name every URL parameter ({', '.join(sorted(path))}) and only "
+                            f"these besides: {', '.join(sorted(self.INJECTED))}")
         wanted = set(parameters) & self.INJECTED
         lacking = {"principal": self.api.public, "body": self.body is None, "query": self.query is None,
                    "uow": self.unit_of_work is None}
-        if any(lacking[parameter] for parameter in wanted if parameter in lacking):
-            raise TypeError(f"{name}: asks for one of {sorted(wanted)} its @http does not declare")
+        undeclared = sorted(parameter for parameter in wanted if lacking.get(parameter))
+        if undeclared:
+            raise TypeError(f"{name}: asks for {', '.join(undeclared)}, which its @http does not declare")
         if self.api.idempotent and (self.api.public or self.unit_of_work is None):
             raise TypeError(f"{name}: an idempotent operation needs a token and a unit_of_work")
         return wanted

@@ -116,14 +116,15 @@ def test_the_handler_result_becomes_json():
 
 
 @pytest.mark.parametrize("declaration, signature", [
-    ({}, "def handler(self, body): pass"),                            # no body declared
-    ({"public": True}, "def handler(self, principal): pass"),         # nobody to name
-    ({}, "def handler(self, uow): pass"),                             # no unit_of_work declared
-    ({}, "def handler(self, payload): pass"),                         # nothing of that name
-    ({"idempotent": True}, "def handler(self): pass"),                # idempotent: needs a unit_of_work
+    ({}, "def handler(self, item_id, body): pass"),                   # no body declared
+    ({"public": True}, "def handler(self, item_id, principal): pass"),  # nobody to name
+    ({}, "def handler(self, item_id, uow): pass"),                    # no unit_of_work declared
+    ({}, "def handler(self, item_id, payload): pass"),                # nothing of that name
+    ({}, "def handler(self, request): pass"),                         # item_id not taken
+    ({"idempotent": True}, "def handler(self, item_id): pass"),       # idempotent: needs a unit_of_work
 ])
 def test_a_mistaken_declaration_fails_when_the_module_is_imported(declaration, signature):
     namespace = {}
     exec(signature, namespace)
     with pytest.raises(TypeError):
-        http("POST", "/v1/items", **declaration)(namespace["handler"])
+        http("POST", "/v1/items/<item_id>", **declaration)(namespace["handler"])
