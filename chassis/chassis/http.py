@@ -1,54 +1,48 @@
-"""JSON over HTTP for nameko: one entrypoint that turns results and errors into JSON.
+"""JSON over HTTP for nameko: one entrypoint that does the boring part of every operation.
+
+``@http`` authenticates (unless ``public``), loads the declared ``body`` and ``query`` schemas,
+runs an ``idempotent`` POST once per Idempotency-Key, and dumps what the handler returns with the
+declared ``response`` schema and ``status``. The handler names what it needs as parameters::
+
+    @http("POST", "/v1/products", body=schemas.ProductIn, response=schemas.ProductOut, status=201,
+          roles=("organisation", "operator"))
+    def create_product(self, principal, body):
+        with self.unit_of_work() as uow:
+            return catalogue.create_product(uow, principal, body)
+
+Parameters it may name, besides the URL's: ``request``, ``principal`` (who sent it; not for a
+public operation), ``body``, ``query`` (as loaded) and ``uow`` (the service's unit of work, which the
+decorator opens when it declares ``unit_of_work=True``: an idempotent operation's key is claimed in it). It returns
+the result object (dumped with ``status``), ``(status, object)`` where the status varies, or a
+werkzeug Response, which is sent untouched (e.g. CSV).
 
 Bad input is a 400 with field messages (in Thai, the English after), never a 500; a body
 sent as anything but JSON is a 415; business refusals carry their own status (404, 409, 422,
-401, 403); a database outage is a 503 the client may retry.
+401, 403); a database outage is a 503 the client may retry. A missing token is refused before
+the body is read, and a token of the wrong kind (``roles``) too.
 """
-import datetime as dt
+import functools
+import inspect
 import json
 import logging
 import re
 import uuid
 from dataclasses import dataclass, field
 
-from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow import ValidationError, fields
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from chassis import logs
+from chassis import idempotency, logs
 from chassis.errors import DomainError, InvalidInput, TransientError, UnsupportedMediaType
 from chassis.messages import messages_in_thai
+from chassis.schemas import load
 
 log = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json; charset=utf-8"
-
-
-class Strict(Schema):
-    """Base of request schemas: an unknown field is a 400, never silently dropped.
-
-    A schema used as a request body declares ``example``, a body it loads, on its own class (not
-    inherited): the OpenAPI document shows it and tests/contracts loads it through the schema.
-    """
-
-    example = None
-
-    class Meta:
-        unknown = RAISE
-
-
-class Timestamp(fields.AwareDateTime):
-    """An ISO 8601 time with its UTC offset, the offset one a real time zone uses (±14:00 at most).
-    Python accepts offsets up to ±23:59, PostgreSQL only up to ±15:59: beyond is a 400, not a 500."""
-
-    MAX_OFFSET = dt.timedelta(hours=14)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        result = super()._deserialize(value, attr, data, **kwargs)
-        if abs(result.utcoffset()) > self.MAX_OFFSET:
-            raise ValidationError("เขตเวลาต้องอยู่ระหว่าง -14:00 ถึง +14:00 (UTC offset beyond ±14:00)")
-        return result
+PATH_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")  # werkzeug's <name> and <converter:name>
 
 
 def json_response(status, payload, headers=None):
@@ -115,48 +109,6 @@ def nested_deeper_than(data, limit):
     return False
 
 
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON's "\ud800" escapes decode to these
-
-
-def unstorable(text):
-    """Why PostgreSQL (UTF-8 text) cannot store ``text``, or None."""
-    if "\x00" in text:
-        return "มีอักขระ NUL (contains a NUL character)"
-    if LONE_SURROGATE.search(text):
-        return ("มีรหัส UTF-16 surrogate ที่ไม่มีคู่ ซึ่งไม่ใช่ Unicode ที่ถูกต้อง "
-                "(contains a lone UTF-16 surrogate)")
-    return None
-
-
-def unstorable_fields(data, path=""):
-    """{place: reason} for every string (key or value) in JSON ``data`` that PostgreSQL cannot store."""
-    if isinstance(data, str):
-        reason = unstorable(data)
-        return {path.rstrip(".") or "_body": reason} if reason else {}
-    found = {}
-    if isinstance(data, dict):
-        for key, value in data.items():
-            reason = unstorable(str(key))
-            # repr() escapes the character, so the refusal itself can be sent
-            found.update({f"{path}{key!r}": reason} if reason else unstorable_fields(value, f"{path}{key}."))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            found.update(unstorable_fields(value, f"{path}{index}."))
-    return found
-
-
-def load(schema, data):
-    """Validate with a marshmallow schema: field errors (in Thai, the English after) and text that
-    PostgreSQL cannot store (NUL, lone surrogates) anywhere in ``data`` become a 400 naming the field."""
-    refused = unstorable_fields(data)
-    if refused:
-        raise InvalidInput({place: [reason] for place, reason in refused.items()})
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        raise InvalidInput(messages_in_thai(exc.normalized_messages())) from None
-
-
 def path_uuid(value, name="id"):
     """A UUID taken from the URL path; anything else is a 400 naming the parameter."""
     try:
@@ -165,8 +117,12 @@ def path_uuid(value, name="id"):
         raise InvalidInput({name: ["ไม่ใช่ UUID (not a UUID)"]}) from None
 
 
-def load_body(request, schema):
-    return load(schema, read_json(request))
+def query_arguments(args, schema):
+    """The query parameters (a werkzeug MultiDict) as ``schema`` loads them: every value of a
+    parameter that is a List field (the parameter repeated), the first value of any other."""
+    lists = {declared.data_key or name for name, declared in schema.fields.items()
+             if isinstance(declared, fields.List)}
+    return {name: values if name in lists else values[0] for name, values in args.lists()}
 
 
 @dataclass(frozen=True)
@@ -184,12 +140,99 @@ class Api:
     # {status: an OpenAPI response object} for a body other than the usual error
     errors: dict = field(default_factory=dict)
     idempotent: bool = False  # honours an Idempotency-Key header (chassis.idempotency)
+    roles: tuple = ()         # the token kinds allowed (empty: any valid token)
+
+
+def _instance(schema):
+    return schema() if isinstance(schema, type) else schema
+
+
+class Operation:
+    """One @http operation: from the request to the handler's keyword arguments, and from its
+    result to (status, JSON payload) or a Response."""
+
+    INJECTED = frozenset({"request", "principal", "body", "query", "uow"})
+
+    def __init__(self, function, url, api, unit_of_work):
+        self.function, self.api, self.unit_of_work = function, api, unit_of_work
+        self.body = _instance(api.body) if api.body is not None else None
+        self.query = _instance(api.query) if api.query is not None else None
+        self.response = _instance(api.response) if api.response is not None else None
+        self.wanted = self._check(function, url)
+
+    def _check(self, function, url):
+        """The injected parameters ``function`` names; a mistake in a declaration fails at import."""
+        name = function.__qualname__
+        parameters = list(inspect.signature(function).parameters)[1:]  # after self
+        path = set(PATH_PARAMETER.findall(url))
+        unknown = set(parameters) - path - self.INJECTED
+        if unknown or not path <= set(parameters):
+            raise TypeError(f"{name}: name every URL parameter ({', '.join(sorted(path))}) and only "
+                            f"these besides: {', '.join(sorted(self.INJECTED))}")
+        wanted = set(parameters) & self.INJECTED
+        lacking = {"principal": self.api.public, "body": self.body is None, "query": self.query is None,
+                   "uow": not self.unit_of_work}
+        undeclared = sorted(parameter for parameter in wanted if lacking.get(parameter))
+        if undeclared:
+            raise TypeError(f"{name}: asks for {', '.join(undeclared)}, which its @http does not declare")
+        if self.api.idempotent and (self.api.public or not self.unit_of_work):
+            raise TypeError(f"{name}: an idempotent operation needs a token and a unit_of_work")
+        return wanted
+
+    def __call__(self, service, request, path_values):
+        available = {"request": request, "principal": None}
+        if not self.api.public:
+            available["principal"] = service.db.principal(request)
+            if self.api.roles:
+                available["principal"].require(*self.api.roles)
+        if self.body is not None:
+            available["body"] = load(self.body, read_json(request))
+        if self.query is not None:
+            available["query"] = load(self.query, query_arguments(request.args, self.query))
+        if not self.unit_of_work:
+            return self._answer(self._call(service, available, path_values))
+        key = idempotency.request_key(request.headers) if self.api.idempotent else None
+        with service.unit_of_work() as uow:
+            available["uow"] = uow
+
+            def work():
+                return self._answer(self._call(service, available, path_values))
+            if key is None:
+                return work()
+            return idempotency.run(uow.cursor, available["principal"].key(), key,
+                                   {"path": request.path, "body": read_json(request)}, work)
+
+    def _call(self, service, available, path_values):
+        return self.function(service, **path_values, **{name: available[name] for name in self.wanted})
+
+    def _answer(self, result):
+        """(status, payload) of the handler's result, dumped with the declared response schema."""
+        if isinstance(result, Response):
+            return result
+        status, payload = result if isinstance(result, tuple) else (self.api.status, result)
+        return status, self.response.dump(payload) if self.response is not None else payload
+
+
+def http(method, url, *, body=None, query=None, response=None, status=200, public=False, roles=(),
+         unit_of_work=False, idempotent=False, media=None, path=None, errors=None):
+    """Declare an HTTP operation (see the module's docstring): its contract, documented by
+    ``chassis.openapi``, and what the decorator does before and after the handler."""
+    api = Api(body, query, response, status, public, media, path or {}, errors or {}, idempotent,
+              tuple(roles))
+
+    def decorate(function):
+        operation = Operation(function, url, api, unit_of_work)
+
+        @functools.wraps(function)
+        def entrypoint(service, request, **path_values):
+            return operation(service, request, path_values)
+        return JsonHttpHandler.decorator(method, url, api=api)(entrypoint)
+    return decorate
 
 
 class JsonHttpHandler(HttpRequestHandler):
-    def __init__(self, method, url, *, body=None, query=None, response=None, status=200, public=False,
-                 media=None, path=None, errors=None, idempotent=False, **kwargs):
-        self.api = Api(body, query, response, status, public, media, path or {}, errors or {}, idempotent)
+    def __init__(self, method, url, *, api=None, **kwargs):
+        self.api = api or Api()
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
@@ -205,12 +248,8 @@ class JsonHttpHandler(HttpRequestHandler):
     def response_from_result(self, result):
         if isinstance(result, Response):
             return result
-        if isinstance(result, tuple):
-            status, payload = result[0], result[1]
-            headers = result[2] if len(result) == 3 else None
-        else:
-            status, payload, headers = 200, result, None
-        return json_response(status, payload, headers)
+        status, payload = result
+        return json_response(status, payload)
 
     def response_from_exception(self, exc):
         if isinstance(exc, InvalidInput):
@@ -230,5 +269,3 @@ class JsonHttpHandler(HttpRequestHandler):
         log.exception("unexpected error in HTTP handler", exc_info=exc)
         return json_response(500, error_body("internal", "เกิดข้อผิดพลาดภายใน (internal error)"))
 
-
-http = JsonHttpHandler.decorator

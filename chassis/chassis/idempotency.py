@@ -51,6 +51,18 @@ def claim(cursor, principal_key, key, body):
     return row["status"], row["response"]
 
 
+def run(cursor, principal_key, key, request, work):
+    """``work() -> (status, response)`` once per ``key`` of ``principal_key``, in the transaction of
+    ``cursor``; a repeat gets the stored (status, response) without running it. ``request`` is what
+    a repeat must match (e.g. the path and the body)."""
+    stored = claim(cursor, principal_key, key, request)
+    if stored is not None:
+        return stored
+    status, response = work()
+    record(cursor, principal_key, key, status, response)
+    return status, response
+
+
 def record(cursor, principal_key, key, status, response):
     cursor.execute(
         "UPDATE idempotency_keys SET status = %s, response = %s WHERE principal = %s AND key = %s",

@@ -20,12 +20,11 @@ documented are those the declaration implies (400 for a body, a query or a ``*_i
 503 always) and the declared ``errors``; Schemathesis checks that nothing else comes back.
 """
 import inspect
-import re
 
 from chassis import idempotency
+from chassis.http import PATH_PARAMETER
 from contracts.docs import field_schema, object_schema
 
-PATH_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 JSON = "application/json"
 ERROR = {
     "type": "object",

@@ -80,6 +80,11 @@ class PlatformService:
                 raise TypeError(f"{cls.__name__}.{name}: consumers come from the handler table only")
             setattr(cls, name, _consumer(event_type))
 
+    def unit_of_work(self):
+        """One transaction with the service's repositories (its bootstrap's unit of work); events
+        it raises are staged in the outbox before commit."""
+        return self.db.unit_of_work(self.app.unit_of_work)
+
     @ConfiguredTimer.decorator("retention_interval_s")
     def prune_retention(self):
         """Prune inbox, idempotency keys and published outbox rows past their horizons."""
@@ -87,21 +92,21 @@ class PlatformService:
                         retention.prunable_events(self.name, self.retained_events))
 
     @http("GET", "/metrics", public=True, media={"text/plain": {"schema": {"type": "string"}}})
-    def prometheus_metrics(self, request):
+    def prometheus_metrics(self):
         """ตัวชี้วัดสำหรับ Prometheus (metrics in the Prometheus text format)"""
         self.outbox.refresh_gauges()
         body, content_type = metrics.exposition()
         return Response(body, content_type=content_type)
 
     @http("GET", "/health/live", public=True)
-    def health_live(self, request):
+    def health_live(self):
         """บริการยังทำงาน (liveness: the process answers)"""
-        return 200, {"status": "ok", "service": self.name}
+        return {"status": "ok", "service": self.name}
 
     @http("GET", "/health/ready", public=True, errors={503: {
         "description": "ยังไม่พร้อม ดูเหตุผลใน checks (not ready: checks says why)",
         "content": {"application/json": {"schema": {"type": "object", "required": ["status", "checks"]}}}}})
-    def health_ready(self, request):
+    def health_ready(self):
         """พร้อมรับงาน: ฐานข้อมูลและ broker ใช้ได้ (readiness: database and broker reachable)
 
         503 เมื่อยังไม่พร้อม พร้อมเหตุผลใน checks (503 when not ready, with the reason in checks)."""
@@ -116,11 +121,11 @@ class PlatformService:
                                          "service": self.name, "checks": checks}
 
     @http("GET", "/openapi.json", public=True)
-    def openapi_document(self, request):
+    def openapi_document(self):
         """เอกสาร OpenAPI 3.1 ของบริการนี้ (this service's OpenAPI 3.1 document)
 
         ฉบับเดียวกับที่ make contracts เขียนไว้ใน contracts/openapi/ (the one make contracts commits)."""
-        return 200, openapi_document(type(self))
+        return openapi_document(type(self))
 
 
 @cache

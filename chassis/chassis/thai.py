@@ -8,7 +8,7 @@ import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
+THAI_TIME = ZoneInfo("Asia/Bangkok")  # all Thailand: UTC+7, no daylight saving
 BUDDHIST_ERA_OFFSET = 543
 
 MONTHS_TH = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
@@ -75,13 +75,13 @@ def buddhist_year(year):
 def thai_date(value):
     """A date, or an aware datetime shown in Asia/Bangkok: '30 พฤษภาคม 2566'."""
     if isinstance(value, dt.datetime):
-        value = value.astimezone(BANGKOK).date()
+        value = value.astimezone(THAI_TIME).date()
     return f"{value.day} {MONTHS_TH[value.month - 1]} {buddhist_year(value.year)}"
 
 
 def thai_datetime(value):
     """'30 พฤษภาคม 2566 14:05 น.' in Asia/Bangkok."""
-    local = value.astimezone(BANGKOK)
+    local = value.astimezone(THAI_TIME)
     return f"{thai_date(local.date())} {local:%H:%M} น."
 
 

@@ -11,7 +11,8 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from chassis.errors import InvalidInput, UnsupportedMediaType
-from chassis.http import MAX_JSON_DEPTH, JsonHttpHandler, Strict, load, load_body, read_json
+from chassis.http import MAX_JSON_DEPTH, JsonHttpHandler, read_json
+from chassis.schemas import Strict, load
 from chassis.messages import THAI, in_thai
 
 
@@ -61,7 +62,7 @@ def test_json_nested_to_the_limit_is_read():
 @pytest.mark.parametrize("raw", [b'{"name": "\\ud800"}', b'{"name": "ok\\udfff"}', b'{"name": "\xed\xa0\x80"}'])
 def test_a_lone_surrogate_in_a_field_is_a_400_naming_it(raw):
     with pytest.raises(InvalidInput) as refused:
-        load_body(request(raw), Order())
+        load(Order(), read_json(request(raw)))
     status, body = refusal(refused)
     assert status == 400
     assert list(body["error"]["fields"]) == ["name"]

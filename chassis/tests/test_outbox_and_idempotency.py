@@ -106,14 +106,13 @@ def test_the_inbox_says_first_delivery_once(database):
 def test_an_idempotency_key_used_concurrently_runs_the_work_once(database):
     key, body, runs = str(uuid.uuid4()), {"amount": 100}, []
 
+    def work():
+        runs.append(1)
+        return 201, {"id": "order-1"}
+
     def request():
         with database.transaction() as cursor:
-            stored = idempotency.claim(cursor, "organisation:x", key, body)
-            if stored is not None:
-                return stored
-            runs.append(1)
-            idempotency.record(cursor, "organisation:x", key, 201, {"id": "order-1"})
-            return 201, {"id": "order-1"}
+            return idempotency.run(cursor, "organisation:x", key, body, work)
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda _: request(), range(8)))

@@ -97,7 +97,7 @@ def test_a_nul_character_anywhere_in_the_input_is_invalid_input():
     from marshmallow import fields
 
     from chassis.errors import InvalidInput
-    from chassis.http import Strict, load
+    from chassis.schemas import Strict, load
 
     class Body(Strict):
         name = fields.String()
@@ -113,7 +113,7 @@ def test_a_timestamp_offset_beyond_any_time_zone_is_invalid_input():
     from marshmallow import Schema
 
     from chassis.errors import InvalidInput
-    from chassis.http import Timestamp, load
+    from chassis.schemas import Timestamp, load
 
     class Query(Schema):
         since = Timestamp()

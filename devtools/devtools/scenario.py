@@ -87,9 +87,9 @@ def set_up_network(platform, officer_email="somsri.demo@example.org", stock=500)
             "agreement": agreement, "officer": officer, "buyer_token": buyer_token}
 
 
-def _try_create_product(platform, token, seller_id, stock):
+def _try_create_product(platform, token, seller_org_id, stock):
     response = requests.post(platform.url("marketplace", "/v1/products"), timeout=5, json={
-        "seller_id": seller_id, "name_th": "ข้าวหอมมะลิชัยภูมิ ถุง 5 กิโลกรัม",
+        "seller_org_id": seller_org_id, "name_th": "ข้าวหอมมะลิชัยภูมิ ถุง 5 กิโลกรัม",
         "name_en": "Chaiyaphum jasmine rice, 5 kg bag", "unit": "ถุง",
         "unit_price_satang": PRICE_SATANG, "stock": stock, "category": "rice",
         "description": "ข้าวหอมมะลิจากกลุ่มวิสาหกิจชุมชน (ข้อมูลสาธิต)"},

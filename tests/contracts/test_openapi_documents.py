@@ -7,7 +7,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from chassis import registry
-from chassis.http import load
+from chassis.schemas import load
 from chassis.openapi import http_entrypoints, openapi_path
 from devtools import openapi_documents
 
@@ -62,7 +62,7 @@ def test_a_patch_body_requires_nothing_and_never_the_id():
 
 def test_query_parameters_use_their_names_on_the_wire():
     listing = openapi_documents.openapi("marketplace")["paths"]["/v1/orders"]["get"]
-    assert {p["name"] for p in listing["parameters"]} == {"seller_id", "buyer_id", "status", "limit", "cursor"}
+    assert {p["name"] for p in listing["parameters"]} == {"seller_org_id", "buyer_org_id", "status", "limit", "cursor"}
 
 
 def operations():

@@ -13,7 +13,7 @@ import pytest
 import requests
 from kombu import Connection
 
-from chassis.thai import BANGKOK
+from chassis.thai import THAI_TIME
 from devtools import scenario
 from devtools.isolation import isolated_vhost
 from devtools.testing import isolated_platform_env, query
@@ -47,7 +47,7 @@ def execute(dsn, sql, params=()):
 
 def window():
     """--from yesterday --to the day after tomorrow (Bangkok): every order of this run."""
-    today = dt.datetime.now(BANGKOK).date()
+    today = dt.datetime.now(THAI_TIME).date()
     return ["--from", str(today - dt.timedelta(days=1)), "--to", str(today + dt.timedelta(days=2))]
 
 

@@ -13,7 +13,7 @@ from importlib import resources
 import geothai
 import yaml
 
-BANGKOK = "10"
+BANGKOK_PROVINCE_CODE = "10"
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Geography:
         self.bangkok_region = bangkok_region or data.get("bangkok_region")
 
     def region_of_province(self, province_code):
-        if province_code == BANGKOK:
+        if province_code == BANGKOK_PROVINCE_CODE:
             return self.bangkok_region
         group = self.group_of_province.get(province_code)
         return self.groups[group].region if group else None
@@ -54,7 +54,7 @@ class Geography:
         codes = {code for group in self.groups.values() if group.region == region_code
                  for code in group.provinces}
         if self.bangkok_region == region_code:
-            codes.add(BANGKOK)
+            codes.add(BANGKOK_PROVINCE_CODE)
         return codes
 
     def place(self, subdistrict_code):

@@ -2,7 +2,7 @@
 from chassis.errors import InvalidInput
 from chassis.thai import search_key
 
-from centres.geography import BANGKOK
+from centres.geography import BANGKOK_PROVINCE_CODE
 
 KINDS = ("centres", "organisations", "funds")
 BANGKOK_NAME_TH = "กรุงเทพมหานคร"
@@ -65,8 +65,9 @@ def coverage(geography, counts_by_province):
         })
     return {
         "regions": regions,
-        "bangkok": {"province_code": BANGKOK, "name_th": BANGKOK_NAME_TH,
-                    "region": geography.bangkok_region, **_counts(counts_by_province, [BANGKOK])},
+        "bangkok": {"province_code": BANGKOK_PROVINCE_CODE, "name_th": BANGKOK_NAME_TH,
+                    "region": geography.bangkok_region,
+                    **_counts(counts_by_province, [BANGKOK_PROVINCE_CODE])},
         "totals": {kind: sum(counts_by_province[kind].values()) for kind in KINDS},
         "note": "การจัดจังหวัดเข้าภาคเป็นข้อมูลชั่วคราว (region mapping is provisional)",
     }

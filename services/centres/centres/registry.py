@@ -52,7 +52,7 @@ class FieldErrors(dict):
 
 
 def current_year_be(today=None):
-    return thai.buddhist_year((today or dt.datetime.now(thai.BANGKOK).date()).year)
+    return thai.buddhist_year((today or dt.datetime.now(thai.THAI_TIME).date()).year)
 
 
 def _place(geography, command, errors):

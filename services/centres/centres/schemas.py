@@ -1,7 +1,7 @@
 """What crosses the HTTP boundary of the registry."""
 from marshmallow import Schema, fields, validate
 
-from chassis.http import Strict
+from chassis.schemas import Strict
 
 from centres.registry import FOCUS_AREAS, ORGANISATION_KINDS
 

@@ -21,7 +21,7 @@ import uuid
 import requests
 from prometheus_client import Counter, Gauge
 
-from chassis.thai import BANGKOK
+from chassis.thai import THAI_TIME
 from chassis.uow import unit_of_work
 from contracts import decode, marketplace
 
@@ -245,7 +245,7 @@ def periodic(database, app):
 def day_start(text):
     """--from/--to DATE (YYYY-MM-DD, Gregorian) as the start of that day in Bangkok."""
     try:
-        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), BANGKOK)
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), THAI_TIME)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 

@@ -1,7 +1,7 @@
 """What crosses the funds service's HTTP boundary."""
 from marshmallow import Schema, fields, validate
 
-from chassis.http import Strict, Timestamp
+from chassis.schemas import Strict, Timestamp
 from chassis.thai import format_baht
 from funds.levy import BASES, RECIPIENTS
 from funds.statements import KIND_TH, PHASES

@@ -10,7 +10,7 @@ import io
 import re
 
 from chassis.errors import InvalidInput
-from chassis.thai import BANGKOK, format_baht, thai_datetime, thai_month
+from chassis.thai import THAI_TIME, format_baht, thai_datetime, thai_month
 
 PHASES = ("pending", "posted")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -28,8 +28,8 @@ def month_bounds(text):
     if not match:
         raise InvalidInput({"month": ["ต้องอยู่ในรูป YYYY-MM ปีคริสต์ศักราช (must be YYYY-MM)"]})
     year, month = int(match.group(1)), int(match.group(2))
-    start = dt.datetime(year, month, 1, tzinfo=BANGKOK)
-    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=BANGKOK)
+    start = dt.datetime(year, month, 1, tzinfo=THAI_TIME)
+    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=THAI_TIME)
     return year, month, start, end
 
 

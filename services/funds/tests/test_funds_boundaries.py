@@ -32,7 +32,7 @@ def test_bad_query_parameters_are_a_400_before_any_database_work(method, args, f
     service.db.principal.return_value = Principal("operator")
     endpoint = getattr(service, method)
     with pytest.raises(InvalidInput) as refused:
-        endpoint(request_with(args), str(uuid.uuid4())) if method == "list_entries" else endpoint(
+        endpoint(request_with(args), fund_id=str(uuid.uuid4())) if method == "list_entries" else endpoint(
             request_with(args))
     assert set(refused.value.fields) == fields
     service.db.unit_of_work.assert_not_called()

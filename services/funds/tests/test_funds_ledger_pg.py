@@ -13,7 +13,7 @@ from nameko.containers import ServiceContainer
 
 from chassis.cli import issue_token
 from chassis.db import Database
-from chassis.thai import BANGKOK, thai_month
+from chassis.thai import THAI_TIME, thai_month
 from contracts import marketplace
 from devtools.scenario import eventually
 from devtools.testing import publish_event, query
@@ -49,7 +49,7 @@ def fund(service):
                               "centre_id": None, "place": {"subdistrict_code": "830101"}})
             create_agreement(uow, {"seller_org_id": seller_id, "basis": "per_unit", "rate": LEVY,
                                    "recipient": "fund", "fund_id": fund_id,
-                                   "effective_from": dt.datetime(2020, 1, 1, tzinfo=BANGKOK)})
+                                   "effective_from": dt.datetime(2020, 1, 1, tzinfo=THAI_TIME)})
     finally:
         database.close()
     return {**service, "fund_id": fund_id, "seller_id": seller_id}
@@ -112,7 +112,7 @@ def test_headline_pending_posted_refunded_with_a_linked_reversal_and_the_months_
     assert outbox[2]["data"]["original_credit_id"] == str(pending_tx["credit_id"])
     assert outbox[2]["data"]["amount_satang"] == 2_000
 
-    now = dt.datetime.now(BANGKOK)
+    now = dt.datetime.now(THAI_TIME)
     month = f"{now:%Y-%m}"
     statement = get(fund, f"/v1/funds/{fund['fund_id']}/statements/{month}").json()
     assert statement["month_th"] == thai_month(now.year, now.month)
@@ -168,7 +168,7 @@ def test_cancellation_before_delivery_voids_and_entries_page_by_cursor(fund, amq
     assert [e["kind"] for e in first["entries"] + second["entries"]] == ["levy_voided", "levy_pending"]
     assert second["next_cursor"] is None
     assert [e["amount_th"] for e in get(fund, f"{path}?kind=levy_voided").json()["entries"]] == ["-8.00 บาท"]
-    tomorrow = (dt.datetime.now(BANGKOK) + dt.timedelta(days=1)).isoformat()
+    tomorrow = (dt.datetime.now(THAI_TIME) + dt.timedelta(days=1)).isoformat()
     assert len(get(fund, f"{path}?{urlencode({'order_id': order['order_id']})}").json()["entries"]) == 2
     assert get(fund, f"{path}?{urlencode({'since': tomorrow})}").json()["entries"] == []
     assert len(get(fund, f"{path}?{urlencode({'until': tomorrow, 'phase': 'pending'})}").json()["entries"]) == 2

@@ -23,16 +23,29 @@ class Sellers:
             {**seller, "place": json.dumps(seller["place"], ensure_ascii=False)},
         )
 
-    def exists(self, seller_id):
-        self.cursor.execute("SELECT 1 FROM sellers WHERE id = %s", (seller_id,))
+    def exists(self, seller_org_id):
+        self.cursor.execute("SELECT 1 FROM sellers WHERE id = %s", (seller_org_id,))
         return self.cursor.fetchone() is not None
 
 
-PRODUCT_COLUMNS = ("id", "seller_id", "name_th", "name_en", "description", "unit",
-                   "unit_price_satang", "stock", "category", "images", "active", "search_text")
-PRODUCT_FILTERS = {"category": "p.category", "seller_id": "p.seller_id", "province": "s.province_code",
+# The code says seller_org_id and buyer_org_id, as the events do; the columns keep the names they were
+# created with, seller_id and buyer_id: renaming them would break the release still running during a
+# rollout (docs/operations.md: migrations stay backward compatible).
+COLUMN_OF = {"seller_org_id": "seller_id", "buyer_org_id": "buyer_id"}
+
+
+def selected(names, table):
+    """The SELECT list of ``names`` from ``table`` (an alias), each column under its name in the code."""
+    return ", ".join(f"{table}.{COLUMN_OF[name]} AS {name}" if name in COLUMN_OF else f"{table}.{name}"
+                     for name in names)
+
+
+PRODUCT_FIELDS = ("id", "seller_org_id", "name_th", "name_en", "description", "unit",
+                  "unit_price_satang", "stock", "category", "images", "active", "search_text")
+PRODUCT_FILTERS = {"category": "p.category", "seller_org_id": "p.seller_id", "province": "s.province_code",
                    "province_group": "s.province_group", "region": "s.region"}
-MUTABLE_PRODUCT_COLUMNS = tuple(c for c in PRODUCT_COLUMNS if c not in ("id", "seller_id"))
+MUTABLE_PRODUCT_FIELDS = tuple(name for name in PRODUCT_FIELDS if name not in ("id", "seller_org_id"))
+PRODUCT = selected(PRODUCT_FIELDS, "p")
 
 
 def _like_pattern(text):
@@ -76,28 +89,28 @@ class Products:
         self.cursor = cursor
 
     def _values(self, product):
-        return {**{c: product.get(c) for c in PRODUCT_COLUMNS},
+        return {**{name: product.get(name) for name in PRODUCT_FIELDS},
                 "images": json.dumps(product.get("images") or [])}
 
     def add(self, product):
         self.cursor.execute(
-            f"INSERT INTO products ({', '.join(PRODUCT_COLUMNS)}) VALUES "
-            f"({', '.join(f'%({c})s' for c in PRODUCT_COLUMNS)})", self._values(product))
+            f"INSERT INTO products ({', '.join(COLUMN_OF.get(name, name) for name in PRODUCT_FIELDS)})"
+            f" VALUES ({', '.join(f'%({name})s' for name in PRODUCT_FIELDS)})", self._values(product))
 
     def update(self, product):
         self.cursor.execute(
-            f"UPDATE products SET {', '.join(f'{c} = %({c})s' for c in MUTABLE_PRODUCT_COLUMNS)},"
+            f"UPDATE products SET {', '.join(f'{name} = %({name})s' for name in MUTABLE_PRODUCT_FIELDS)},"
             " updated_at = now() WHERE id = %(id)s", self._values(product))
 
     def get(self, product_id, for_update=False):
         self.cursor.execute(
-            f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products WHERE id = %s"
+            f"SELECT {PRODUCT} FROM products p WHERE p.id = %s"
             + (" FOR UPDATE" if for_update else ""), (product_id,))
         return self.cursor.fetchone()
 
     def get_many(self, product_ids):
         self.cursor.execute(
-            f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products WHERE id = ANY(%s)", (list(product_ids),))
+            f"SELECT {PRODUCT} FROM products p WHERE p.id = ANY(%s)", (list(product_ids),))
         return {row["id"]: row for row in self.cursor.fetchall()}
 
     def reserve(self, product_id, quantity):
@@ -122,7 +135,7 @@ class Products:
             where.add("p.search_text LIKE %(pattern)s", pattern=_like_pattern(text))
         where.after("p.created_at", "p.id", after)
         self.cursor.execute(
-            f"SELECT {', '.join('p.' + c for c in PRODUCT_COLUMNS)}, p.created_at"
+            f"SELECT {PRODUCT}, p.created_at"
             f" FROM products p JOIN sellers s ON s.id = p.seller_id WHERE {where}"
             " ORDER BY p.created_at DESC, p.id DESC LIMIT %(limit)s", {**where.params, "limit": limit + 1})
         return _page(self.cursor.fetchall(), limit, "created_at")
@@ -130,10 +143,10 @@ class Products:
 
 ENVELOPE = EnvelopeSchema()
 
-ORDER_COLUMNS = ("id, seller_id, buyer_id, status, payment_status, fulfilment_status, ship_to,"
-                 " placed_at, expires_at, paid_at, cancel_reason")
+ORDER_FIELDS = ("id", "seller_org_id", "buyer_org_id", "status", "payment_status", "fulfilment_status",
+                "ship_to", "placed_at", "expires_at", "paid_at", "cancel_reason")
 
-ORDER_FILTERS = {"seller_id": "seller_id", "buyer_id": "buyer_id", "status": "status"}
+ORDER_FILTERS = {"seller_org_id": "seller_id", "buyer_org_id": "buyer_id", "status": "status"}
 
 
 class Orders:
@@ -144,7 +157,7 @@ class Orders:
         execute_together(self.cursor, [(
             "INSERT INTO orders (id, seller_id, buyer_id, status, payment_status, fulfilment_status,"
             " ship_to, total_satang, placed_at, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (order.id, order.seller_id, order.buyer_id, order.status, order.payment_status,
+            (order.id, order.seller_org_id, order.buyer_org_id, order.status, order.payment_status,
              order.fulfilment_status, json.dumps(order.ship_to, ensure_ascii=False),
              order.total_satang, order.placed_at, order.expires_at)),
             *((
@@ -239,7 +252,7 @@ def _refund(order_id, refund_id, amount_satang, lines, refunded_at):
 
 # An order with its lines and the quantities refunded per line, in one query.
 ORDER_WITH_LINES = (
-    ", ".join(f"o.{column.strip()}" for column in ORDER_COLUMNS.split(","))
+    selected(ORDER_FIELDS, "o")
     + ", (SELECT coalesce(json_agg(json_build_object('line_no', l.line_no, 'product_id', l.product_id,"
     " 'product_name', l.product_name, 'category', l.category, 'unit', l.unit, 'quantity', l.quantity,"
     " 'unit_price_satang', l.unit_price_satang) ORDER BY l.line_no), '[]')"

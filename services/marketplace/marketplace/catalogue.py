@@ -23,28 +23,33 @@ def with_search_text(product):
 
 def create_product(uow, principal, command):
     principal.require("organisation", "operator")
-    seller_id = command.get("seller_id") if principal.is_operator else principal.subject_id
-    if not principal.is_operator and command.get("seller_id") not in (None, seller_id):
+    seller_org_id = command.get("seller_org_id") if principal.is_operator else principal.subject_id
+    if not principal.is_operator and command.get("seller_org_id") not in (None, seller_org_id):
         raise Forbidden("ขายสินค้าได้เฉพาะในนามองค์กรของตน (an organisation sells only its own products)")
-    if seller_id is None:
-        raise Unprocessable("ต้องระบุผู้ขาย (seller_id is required for an operator)")
-    if not uow.sellers.exists(seller_id):
+    if seller_org_id is None:
+        raise Unprocessable("ต้องระบุผู้ขาย (seller_org_id is required for an operator)")
+    if not uow.sellers.exists(seller_org_id):
         raise Unprocessable("ไม่พบองค์กรผู้ขายในทะเบียน (seller is not in the registry yet)")
     product = with_search_text({
-        "id": uuid.uuid4(), "seller_id": seller_id, "active": True, "images": [],
+        "id": uuid.uuid4(), "seller_org_id": seller_org_id, "active": True, "images": [],
         "description": "", "name_en": None,
-        **{k: v for k, v in command.items() if k != "seller_id"}})
+        **{k: v for k, v in command.items() if k != "seller_org_id"}})
     uow.products.add(product)
+    return product
+
+
+def get_product(uow, product_id, for_update=False):
+    product = uow.products.get(product_id, for_update=for_update)
+    if product is None:
+        raise NotFound("ไม่พบสินค้า (product not found)")
     return product
 
 
 def update_product(uow, principal, product_id, changes):
     """Only the product's seller, or an operator, may change it (object-level authorisation)."""
     principal.require("organisation", "operator")
-    product = uow.products.get(product_id, for_update=True)
-    if product is None:
-        raise NotFound("ไม่พบสินค้า (product not found)")
-    if not principal.is_operator and principal.subject_id != product["seller_id"]:
+    product = get_product(uow, product_id, for_update=True)
+    if not principal.is_operator and principal.subject_id != product["seller_org_id"]:
         raise Forbidden("แก้ไขได้เฉพาะสินค้าขององค์กรตน (only the seller may change this product)")
     product = with_search_text({**product, **changes})
     uow.products.update(product)
@@ -55,4 +60,4 @@ def search_products(uow, query):
     return uow.products.search(
         search_key(query["q"]) if query.get("q") else None, query.get("after"), query["limit"],
         **{name: query.get(name) for name in
-           ("category", "seller_id", "province", "province_group", "region")})
+           ("category", "seller_org_id", "province", "province_group", "region")})

@@ -36,8 +36,8 @@ class Line:
 @dataclass
 class Order:
     id: uuid.UUID
-    seller_id: uuid.UUID
-    buyer_id: uuid.UUID
+    seller_org_id: uuid.UUID
+    buyer_org_id: uuid.UUID
     ship_to: dict
     lines: list
     placed_at: dt.datetime
@@ -61,8 +61,8 @@ class Order:
     def event_data(self):
         return {
             "order_id": self.id,
-            "seller_org_id": self.seller_id,
-            "buyer_org_id": self.buyer_id,
+            "seller_org_id": self.seller_org_id,
+            "buyer_org_id": self.buyer_org_id,
             "lines": [vars(line) for line in self.lines],
             "total_satang": self.total_satang,
         }
@@ -162,13 +162,13 @@ class Order:
 
 def require_party(principal, order):
     """Operators see every order; an organisation sees the orders it buys or sells."""
-    if principal.is_operator or principal.subject_id in (order.buyer_id, order.seller_id):
+    if principal.is_operator or principal.subject_id in (order.buyer_org_id, order.seller_org_id):
         return
     raise Forbidden("ไม่ใช่คำสั่งซื้อขององค์กรนี้ (not a party to this order)")
 
 
 def require_seller(principal, order):
-    if not principal.is_operator and principal.subject_id != order.seller_id:
+    if not principal.is_operator and principal.subject_id != order.seller_org_id:
         raise Forbidden("ผู้ขายหรือเจ้าหน้าที่เท่านั้น (only the seller or an operator)")
 
 
@@ -183,11 +183,11 @@ def place_order(uow, principal, command, now, ttl):
     if missing:
         raise Unprocessable("ไม่พบสินค้าหรือสินค้าไม่พร้อมขาย (product not found or inactive)",
                             products=missing)
-    sellers = {products[pid]["seller_id"] for pid in product_ids}
+    sellers = {products[pid]["seller_org_id"] for pid in product_ids}
     if len(sellers) != 1:
         raise Unprocessable("หนึ่งคำสั่งซื้อต้องมาจากผู้ขายรายเดียว (one order, one seller)")
-    seller_id = sellers.pop()
-    if seller_id == principal.subject_id:
+    seller_org_id = sellers.pop()
+    if seller_org_id == principal.subject_id:
         raise Unprocessable("ซื้อสินค้าของตนเองไม่ได้ (an organisation cannot buy from itself)")
     # in product order, so that concurrent orders lock the same rows in the same order
     for item in sorted(wanted, key=lambda item: item["product_id"]):
@@ -200,7 +200,7 @@ def place_order(uow, principal, command, now, ttl):
         product = products[item["product_id"]]
         lines.append(Line(line_no, product["id"], product["name_th"], product["category"],
                           product["unit"], item["quantity"], product["unit_price_satang"]))
-    order = Order(uuid.uuid4(), seller_id, principal.subject_id, command["ship_to"], lines,
+    order = Order(uuid.uuid4(), seller_org_id, principal.subject_id, command["ship_to"], lines,
                   placed_at=now, expires_at=now + ttl)
     uow.orders.add(order)
     uow.emit(events.ORDER_PLACED, order.event_data())
@@ -220,7 +220,8 @@ def list_orders(uow, principal, query):
     principal.require("organisation", "operator")
     party = None if principal.is_operator else principal.subject_id
     return uow.orders.find(party, query.get("after"), query["limit"],
-                           **{name: query.get(name) for name in ("seller_id", "buyer_id", "status")})
+                           **{name: query.get(name) for name in ("seller_org_id", "buyer_org_id",
+                                                                 "status")})
 
 
 def _save(uow, order, **details):
@@ -238,7 +239,7 @@ def _release_stock(uow, order):
 
 def pay_order(uow, principal, order_id, command, now):
     order = get_order(uow, principal, order_id, for_update=True)
-    if not principal.is_operator and principal.subject_id != order.buyer_id:
+    if not principal.is_operator and principal.subject_id != order.buyer_org_id:
         raise Forbidden("ผู้ซื้อเท่านั้นที่ชำระเงินได้ (only the buyer pays)")
     order.pay(command["amount_satang"], uuid.uuid4(), now)
     _save(uow, order, payment_reference=command.get("reference"))

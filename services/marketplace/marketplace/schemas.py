@@ -7,7 +7,7 @@ import uuid
 import geothai
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from chassis.http import Strict, Timestamp
+from chassis.schemas import Strict, Timestamp
 from contracts.envelope import EnvelopeSchema
 
 from marketplace.orders import STATUSES
@@ -19,7 +19,7 @@ def real_subdistrict(code):
 
 
 class ProductIn(Strict):
-    seller_id = fields.UUID()
+    seller_org_id = fields.UUID()
     name_th = fields.String(required=True, validate=validate.Length(min=1, max=300))
     name_en = fields.String(allow_none=True, validate=validate.Length(max=300))
     description = fields.String(validate=validate.Length(max=5000))
@@ -43,7 +43,7 @@ class ProductPatch(ProductIn):
     example = {"unit_price_satang": 24000, "stock": 150}
 
     def __init__(self, **kwargs):
-        super().__init__(partial=True, exclude=("seller_id",), **kwargs)
+        super().__init__(partial=True, exclude=("seller_org_id",), **kwargs)
 
     @validates_schema
     def something_to_change(self, data, **kwargs):
@@ -53,7 +53,7 @@ class ProductPatch(ProductIn):
 
 class ProductOut(Schema):
     id = fields.UUID()
-    seller_id = fields.UUID()
+    seller_org_id = fields.UUID()
     name_th = fields.String()
     name_en = fields.String(allow_none=True)
     description = fields.String()
@@ -106,8 +106,8 @@ class LineOut(Schema):
 
 class OrderOut(Schema):
     id = fields.UUID()
-    seller_id = fields.UUID()
-    buyer_id = fields.UUID()
+    seller_org_id = fields.UUID()
+    buyer_org_id = fields.UUID()
     status = fields.String()
     payment_status = fields.String()
     fulfilment_status = fields.String()
@@ -178,15 +178,15 @@ class PageQuery(Strict):
 
 
 class OrderQuery(PageQuery):
-    seller_id = fields.UUID()
-    buyer_id = fields.UUID()
+    seller_org_id = fields.UUID()
+    buyer_org_id = fields.UUID()
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 
 class ProductQuery(PageQuery):
     q = fields.String(validate=validate.Length(min=1, max=200))
     category = fields.String(validate=validate.Length(min=1, max=100))
-    seller_id = fields.UUID()
+    seller_org_id = fields.UUID()
     province = fields.String(validate=validate.Regexp(r"^\d{2}$", error="รหัสจังหวัด 2 หลัก (two digits)"))
     province_group = fields.Integer(validate=validate.Range(min=1, max=99))
     region = fields.String(validate=validate.Length(min=1, max=50))
@@ -231,14 +231,3 @@ class ReconciliationPage(Schema):
     orders = fields.List(fields.Nested(ReconciliationOrder))
     next_cursor = Cursor(allow_none=True)
 
-
-class ErrorDetail(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    fields = fields.Dict(metadata={"description": "field name → messages (400 only)"})
-
-
-class ErrorOut(Schema):
-    """The body of every refusal (chassis.http)."""
-
-    error = fields.Nested(ErrorDetail, required=True)

@@ -6,7 +6,7 @@ import pytest
 
 from chassis.auth import Principal
 from chassis.errors import Forbidden, InvalidInput, NotFound
-from chassis.http import load
+from chassis.schemas import load
 from chassis.thai import search_key
 from marketplace import catalogue, schemas
 
@@ -40,7 +40,7 @@ class FakeUnitOfWork:
 
 
 def a_product():
-    return {"id": uuid.uuid4(), "seller_id": uuid.uuid4(), "name_th": "ข้าวหอมมะลิ", "name_en": None,
+    return {"id": uuid.uuid4(), "seller_org_id": uuid.uuid4(), "name_th": "ข้าวหอมมะลิ", "name_en": None,
             "category": "rice", "description": "", "stock": 10}
 
 
@@ -57,7 +57,7 @@ def test_only_the_products_seller_or_an_operator_may_change_it(principal):
 @pytest.mark.parametrize("as_seller", [True, False])
 def test_the_seller_or_an_operator_changes_it_and_the_search_text_follows(as_seller):
     product = a_product()
-    principal = Principal("organisation", product["seller_id"]) if as_seller else Principal("operator")
+    principal = Principal("organisation", product["seller_org_id"]) if as_seller else Principal("operator")
     uow = FakeUnitOfWork(product)
     changed = catalogue.update_product(uow, principal, product["id"], {"name_th": "ข้าวเหนียว"})
     assert uow.products.updated == changed
@@ -71,7 +71,7 @@ def test_changing_a_product_that_does_not_exist_is_not_found():
 
 @pytest.mark.parametrize("body, field", [
     ({}, "_body"),
-    ({"seller_id": str(uuid.uuid4())}, "seller_id"),
+    ({"seller_org_id": str(uuid.uuid4())}, "seller_org_id"),
     ({"stock": -1}, "stock"),
     ({"unit_price_satang": 10.5}, "unit_price_satang"),
 ])

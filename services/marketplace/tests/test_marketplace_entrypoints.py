@@ -27,7 +27,7 @@ def test_bad_input_to_an_order_step_is_refused_before_any_write(entrypoint, body
     service = worker_factory(MarketplaceService)
     service.db.principal.return_value = Principal("operator")
     with pytest.raises(InvalidInput):
-        getattr(service, entrypoint)(request_with(body), str(uuid.uuid4()))
+        getattr(service, entrypoint)(request_with(body), order_id=str(uuid.uuid4()))
     service.db.unit_of_work.assert_not_called()
 
 
@@ -35,7 +35,7 @@ def test_a_bad_product_patch_is_refused_before_any_write():
     service = worker_factory(MarketplaceService)
     service.db.principal.return_value = Principal("organisation", uuid.uuid4())
     with pytest.raises(InvalidInput):
-        service.update_product(request_with(b'{"stock": "lots"}'), str(uuid.uuid4()))
+        service.update_product(request_with(b'{"stock": "lots"}'), product_id=str(uuid.uuid4()))
     service.db.unit_of_work.assert_not_called()
 
 

@@ -44,13 +44,13 @@ class Client:
 def world(market, test_env):
     """A seller in Phuket with a rice product, two buyers, an operator and a stranger."""
     dsn = market["DATABASE_URL"]
-    seller_id = add_seller(dsn, "83", province_group=12, region="south")
+    seller_org_id = add_seller(dsn, "83", province_group=12, region="south")
 
     def client(subject=None):
         kind = "organisation" if subject else "operator"
         return Client(market, issue_token("marketplace", kind, subject, environ=test_env))
 
-    world = {"dsn": dsn, "seller_id": seller_id, "seller": client(seller_id),
+    world = {"dsn": dsn, "seller_org_id": seller_org_id, "seller": client(seller_org_id),
              "buyer": client(uuid.uuid4()), "other_buyer": client(uuid.uuid4()),
              "stranger": client(uuid.uuid4()), "operator": client(), "client": client}
     world["product"] = new_product(world["seller"], stock=100)
@@ -58,17 +58,17 @@ def world(market, test_env):
 
 
 def add_seller(dsn, province_code, province_group, region):
-    seller_id = uuid.uuid4()
+    seller_org_id = uuid.uuid4()
     database = Database(dsn, pool_size=1)
     try:
         with database.transaction() as cursor:
             Sellers(cursor).upsert({
-                "id": seller_id, "name_th": "วิสาหกิจชุมชนทดสอบ", "kind": "community_enterprise",
+                "id": seller_org_id, "name_th": "วิสาหกิจชุมชนทดสอบ", "kind": "community_enterprise",
                 "province_code": province_code, "province_group": province_group, "region": region,
                 "place": {"province_code": province_code}})
     finally:
         database.close()
-    return seller_id
+    return seller_org_id
 
 
 def new_product(seller, stock, **fields):
@@ -239,7 +239,7 @@ def test_an_organisation_lists_only_its_own_orders_page_by_page(world):
 
     seller_view = world["seller"].call("GET", "/v1/orders?status=placed&limit=100").json()
     assert mine | {theirs} <= {o["id"] for o in seller_view["items"]}
-    snooping = world["stranger"].call("GET", f"/v1/orders?seller_id={world['seller_id']}").json()
+    snooping = world["stranger"].call("GET", f"/v1/orders?seller_org_id={world['seller_org_id']}").json()
     assert snooping["items"] == []
     assert world["buyer"].call("GET", "/v1/orders?status=lost").status_code == 400
 
@@ -247,7 +247,7 @@ def test_an_organisation_lists_only_its_own_orders_page_by_page(world):
 def test_products_are_found_by_normalised_thai_text_and_by_place(world, market):
     tag = uuid.uuid4().hex[:8]
     north_seller = add_seller(world["dsn"], "50", province_group=1, region=f"north-{tag}")
-    honey = new_product(world["operator"], stock=5, seller_id=str(north_seller),
+    honey = new_product(world["operator"], stock=5, seller_org_id=str(north_seller),
                         name_th=f"น้ำผึ้งป่า {tag}", category=f"honey-{tag}")
     typed = f"น\u0e49\u0e4d\u0e32ผึ้ง"  # sara am typed as nikhahit + sara aa
     base = f"http://{market['WEB_SERVER_ADDRESS']}/v1/products"
@@ -285,7 +285,7 @@ def test_a_seller_cannot_patch_another_sellers_product(world):
     assert stock_of(world, world["product"]["id"]) == 100
     own = world["seller"].call("PATCH", url, {"unit_price_satang": 26_000, "active": False})
     assert own.status_code == 200 and own.json()["unit_price_satang"] == 26_000
-    assert world["seller"].call("PATCH", url, {"seller_id": str(other_seller)}).status_code == 400
+    assert world["seller"].call("PATCH", url, {"seller_org_id": str(other_seller)}).status_code == 400
 
 
 def test_the_openapi_document_is_served(market):

@@ -253,8 +253,8 @@ def test_a_refund_reports_its_amount_and_lines():
 
 def test_an_organisation_lists_only_orders_it_is_party_to():
     uow = FakeUnitOfWork()
-    orders.list_orders(uow, AS_BUYER, {"limit": 20, "seller_id": SELLER})
-    assert uow.orders.found["party"] == BUYER and uow.orders.found["seller_id"] == SELLER
+    orders.list_orders(uow, AS_BUYER, {"limit": 20, "seller_org_id": SELLER})
+    assert uow.orders.found["party"] == BUYER and uow.orders.found["seller_org_id"] == SELLER
     orders.list_orders(uow, OPERATOR, {"limit": 20})
     assert uow.orders.found["party"] is None
     with pytest.raises(Forbidden):

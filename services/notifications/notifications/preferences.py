@@ -4,7 +4,7 @@ Pure functions of the officer's preferences and a ``now`` passed in: no clock of
 """
 import datetime as dt
 
-from chassis.thai import BANGKOK
+from chassis.thai import THAI_TIME
 
 IMMEDIATE = "immediate"
 DIGEST = "digest"
@@ -29,7 +29,7 @@ def delivery_mode(preferences, kind):
 def latest_slot(now, digest_at):
     """The latest Bangkok-local ``HH:MM`` at or before ``now`` (an aware datetime)."""
     hour, minute = map(int, digest_at.split(":"))
-    local = now.astimezone(BANGKOK)
+    local = now.astimezone(THAI_TIME)
     slot = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
     return slot if slot <= local else slot - dt.timedelta(days=1)  # Bangkok has no DST
 

@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 
 from chassis.errors import NotFound, TransientError
-from chassis.thai import BANGKOK
+from chassis.thai import THAI_TIME
 from contracts import funds
 from notifications import compose, handlers, preferences
 from notifications.delivery import PermanentDeliveryFailure, TemporaryDeliveryFailure
@@ -94,7 +94,7 @@ def test_message_id_depends_only_on_event_and_officer():
 
 def test_daily_digest_groups_credits_with_their_total():
     items = [compose.digest_item(levy_data(amount=amount), OCCURRED) for amount in (10000, 2550, 1)]
-    slot = dt.datetime(2024, 5, 31, 18, 0, tzinfo=BANGKOK)
+    slot = dt.datetime(2024, 5, 31, 18, 0, tzinfo=THAI_TIME)
     subject, text, html = compose.render_daily_digest(items, THAI_OFFICER, slot)
     assert "3 รายการ" in subject and "125.51 บาท" in subject
     assert "หนึ่งร้อยยี่สิบห้าบาทห้าสิบเอ็ดสตางค์" in text
@@ -108,7 +108,7 @@ def test_daily_digest_tells_postings_apart_from_new_credits():
              compose.digest_item(levy_data(amount=400), OCCURRED, compose.LEVY_POSTED),
              {key: value for key, value in compose.digest_item(levy_data(amount=1), OCCURRED).items()
               if key != "kind"}]  # kept before postings were digested: a new credit
-    slot = dt.datetime(2024, 5, 31, 18, 0, tzinfo=BANGKOK)
+    slot = dt.datetime(2024, 5, 31, 18, 0, tzinfo=THAI_TIME)
     subject, text, html = compose.render_daily_digest(items, THAI_OFFICER, slot)
     assert "เงินสมทบใหม่ 2 รายการ รวม 100.01 บาท" in subject
     assert "ยืนยันแล้ว 1 รายการ รวม 4.00 บาท" in subject
@@ -149,7 +149,7 @@ def test_delivery_mode(prefs, kind, mode):
 
 
 def bangkok(day, hour, minute=0):
-    return dt.datetime(2024, 5, day, hour, minute, tzinfo=BANGKOK)
+    return dt.datetime(2024, 5, day, hour, minute, tzinfo=THAI_TIME)
 
 
 @pytest.mark.parametrize("now, slot", [
@@ -180,7 +180,7 @@ def test_an_officer_who_left_the_digest_gets_what_was_waiting_at_once():
 def test_digest_at_midnight_crosses_the_day_in_bangkok():
     now = dt.datetime(2024, 5, 31, 17, 30, tzinfo=dt.timezone.utc)  # 1 June 00:30 in Bangkok
     assert preferences.due_digest_slot(now, "00:00", bangkok(31, 20)) == dt.datetime(
-        2024, 6, 1, 0, 0, tzinfo=BANGKOK)
+        2024, 6, 1, 0, 0, tzinfo=THAI_TIME)
 
 
 # -- rate limit --------------------------------------------------------------------

@@ -336,9 +336,9 @@ def waiting_credits(service, officer):
 
 def a_digest_officer_with_waiting_credits(service, amqp_uri, amounts):
     """An officer who chose a digest time an hour ago: credits arriving now wait for tomorrow."""
-    from chassis.thai import BANGKOK
+    from chassis.thai import THAI_TIME
 
-    digest_at = (dt.datetime.now(BANGKOK) - dt.timedelta(hours=1)).strftime("%H:%M")
+    digest_at = (dt.datetime.now(THAI_TIME) - dt.timedelta(hours=1)).strftime("%H:%M")
     officer = register_officer(amqp_uri, preferences={"per_credit": True, "daily_digest_at": digest_at})
     credits = [levy_pending(officer, amount) for amount in amounts]
     for data in credits:
