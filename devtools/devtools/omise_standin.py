@@ -33,8 +33,11 @@ import io
 import json
 import re
 import secrets
+import subprocess
+import sys
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -97,7 +100,8 @@ class Account:
     def __init__(self, state_file=None):
         self.lock = threading.RLock()
         self.state_file = Path(state_file) if state_file else None
-        state = json.loads(self.state_file.read_text()) if self.state_file and self.state_file.exists() else {}
+        kept = self.state_file and self.state_file.exists()
+        state = json.loads(self.state_file.read_text()) if kept else {}
         self.charges = state.get("charges", {})
         self.events = state.get("events", {})
         self.documents = state.get("documents", {})  # document id → charge id
@@ -143,12 +147,14 @@ class Account:
         if not isinstance(source, dict) or source.get("type") != "promptpay":
             raise ApiError(400, "invalid_charge", "source type is not supported by this stand-in")
         if not MIN_AMOUNT <= amount <= MAX_AMOUNT:
-            raise ApiError(400, "invalid_charge", f"amount must be between {MIN_AMOUNT} and {MAX_AMOUNT} satangs")
+            raise ApiError(400, "invalid_charge",
+                           f"amount must be between {MIN_AMOUNT} and {MAX_AMOUNT} satangs")
         metadata = params.get("metadata") or {}
         if not isinstance(metadata, dict):
             raise ApiError(400, "bad_request", "metadata must be an object")
         now = dt.datetime.now(dt.timezone.utc)
-        expires_at = parse_time(params["expires_at"], "expires_at") if params.get("expires_at") else now + DEFAULT_EXPIRY
+        expires_at = (parse_time(params["expires_at"], "expires_at") if params.get("expires_at")
+                      else now + DEFAULT_EXPIRY)
         if expires_at <= now:
             raise ApiError(400, "invalid_charge", "expires_at must be in the future")
         charge_id, source_id, document_id = new_id("chrg"), new_id("src"), new_id("docu")
@@ -240,7 +246,8 @@ def listing(items, params, location):
             raise ApiError(400, "bad_request", f"{name} must be an integer") from None
         return max(lowest, min(highest, value))
 
-    start = parse_time(params["from"], "from") if params.get("from") else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    start = (parse_time(params["from"], "from") if params.get("from")
+             else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
     end = parse_time(params["to"], "to") if params.get("to") else dt.datetime.now(dt.timezone.utc)
     order = params.get("order") or "chronological"
     if order not in ("chronological", "reverse_chronological"):
@@ -434,8 +441,34 @@ def serve(host="127.0.0.1", port=8010, secret_key="skey_test_standin", webhook_u
     return server
 
 
+@contextmanager
+def running(port, secret_key="skey_test_standin", webhook_url=None, webhook_secret=None, extra_args=()):
+    """The stand-in as its own process on 127.0.0.1:``port`` until the block ends; yields its URL."""
+    command = [sys.executable, "-m", "devtools.omise_standin", "--port", str(port),
+               "--secret-key", secret_key]
+    if webhook_url:
+        command += ["--webhook-url", webhook_url, "--webhook-secret", webhook_secret]
+    process = subprocess.Popen([*command, *extra_args])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.get(f"{url}/charges", timeout=1)
+                break
+            except requests.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the Omise stand-in did not start: {' '.join(command)}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8010)
     parser.add_argument("--secret-key", default="skey_test_standin")

@@ -124,8 +124,8 @@ def test_bad_ids_are_refused_in_thai_then_english(typed):
     with pytest.raises(InvalidInput) as refused:
         promptpay_id(typed, field="seller_promptpay_id")
     (message,) = refused.value.fields["seller_promptpay_id"]
-    assert re.fullmatch(r"หมายเลขพร้อมเพย์ไม่ถูกต้อง: [^()]*[\u0e00-\u0e7f][^()]* \(invalid PromptPay ID: .+\)",
-                        message)
+    thai_then_english = r"หมายเลขพร้อมเพย์ไม่ถูกต้อง: [^()]*[\u0e00-\u0e7f][^()]* \(invalid PromptPay ID: .+\)"
+    assert re.fullmatch(thai_then_english, message)
 
 
 @pytest.mark.parametrize("satang, text", [(1, "0.01"), (100, "1.00"), (123456, "1234.56"),
