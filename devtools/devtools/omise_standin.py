@@ -253,8 +253,11 @@ def listing(items, params, location):
     if order not in ("chronological", "reverse_chronological"):
         raise ApiError(400, "bad_request", "order must be chronological or reverse_chronological")
     offset, limit = number("offset", 0, 0, 10**9), number("limit", 20, 1, 100)
+    # created_at has whole seconds: a stable sort keeps the order of creation within one second
     chosen = sorted((item for item in items if start <= parse_time(item["created_at"], "created_at") <= end),
-                    key=lambda item: (item["created_at"], item["id"]), reverse=order != "chronological")
+                    key=lambda item: parse_time(item["created_at"], "created_at"))
+    if order == "reverse_chronological":
+        chosen.reverse()
     return {"object": "list", "data": chosen[offset:offset + limit], "limit": limit, "offset": offset,
             "total": len(chosen), "location": location, "order": order,
             "from": iso(start), "to": iso(end)}
