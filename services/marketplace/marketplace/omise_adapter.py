@@ -24,7 +24,7 @@ import omise.errors
 import requests
 
 from chassis.errors import InvalidInput, NotFound, TransientError, Unprocessable
-from chassis.thai import BANGKOK
+from chassis.thai import THAI_TIME
 from marketplace.payments import Charge, PaymentProviderError, Refund, WebhookEvent, WebhookRejected
 
 DEFAULT_API_URL = "https://api.omise.co"
@@ -176,7 +176,7 @@ class OmisePayments:
                                                  metadata={"refund_ref": refund_ref}))
 
     def list_charges(self, day):
-        start = dt.datetime.combine(day, dt.time(), BANGKOK)
+        start = dt.datetime.combine(day, dt.time(), THAI_TIME)
         end = start + dt.timedelta(days=1)
         with self._call():
             charges = [_charge(obj) for obj in omise.Charge.list(fromDate=_utc_text(start),

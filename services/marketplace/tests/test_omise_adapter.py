@@ -8,7 +8,7 @@ import eventlet
 import pytest
 
 from chassis.errors import NotFound, TransientError, Unprocessable
-from chassis.thai import BANGKOK
+from chassis.thai import THAI_TIME
 from devtools.isolation import free_port
 from devtools.omise_standin import mark_as_failed, mark_as_paid, running
 from devtools.webhook_inbox import WebhookInbox
@@ -38,7 +38,7 @@ def payments(api_url):
 
 
 def in_minutes(minutes):
-    return dt.datetime.now(BANGKOK) + dt.timedelta(minutes=minutes)
+    return dt.datetime.now(THAI_TIME) + dt.timedelta(minutes=minutes)
 
 
 def delivered(inbox, key, charge_id):
@@ -99,7 +99,7 @@ def test_refunds_are_made_once_per_reference(payments, api_url, inbox):
 
 def test_charges_are_listed_by_bangkok_day(payments):
     charge = payments.create_promptpay_charge("order-45", 20_000, in_minutes(15))
-    today = dt.datetime.now(BANGKOK).date()
+    today = dt.datetime.now(THAI_TIME).date()
     assert charge.id in [c.id for c in payments.list_charges(today)]
     assert charge.id not in [c.id for c in payments.list_charges(today - dt.timedelta(days=1))]
 
