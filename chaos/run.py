@@ -9,7 +9,6 @@ import argparse
 import json
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import threading

@@ -21,6 +21,7 @@ from contracts import topology
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Horizons:
     inbox: dt.timedelta

@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 from amqp.exceptions import MessageNacked, NotFound
-from kombu import Connection, Exchange, Queue
+from kombu import Exchange, Queue
 
 from chassis.broker import Publisher
 from chassis.db import Database

@@ -257,7 +257,7 @@ def test_a_cancellation_after_payment_is_a_cancellation_even_when_it_tells_of_mo
     import uuid as uuid_
 
     from contracts import Event, marketplace
-    from funds import handlers, settlement as settlement_
+    from funds import settlement as settlement_
 
     line = {"line_no": 1, "product_id": uuid_.uuid4(), "product_name": "ข้าว", "category": "rice",
             "unit": "ถุง", "quantity": 3, "unit_price_satang": 25000}

@@ -249,7 +249,7 @@ def test_products_are_found_by_normalised_thai_text_and_by_place(world, market):
     north_seller = add_seller(world["dsn"], "50", province_group=1, region=f"north-{tag}")
     honey = new_product(world["operator"], stock=5, seller_org_id=str(north_seller),
                         name_th=f"น้ำผึ้งป่า {tag}", category=f"honey-{tag}")
-    typed = f"น\u0e49\u0e4d\u0e32ผึ้ง"  # sara am typed as nikhahit + sara aa
+    typed = "น\u0e49\u0e4d\u0e32ผึ้ง"  # sara am typed as nikhahit + sara aa
     base = f"http://{market['WEB_SERVER_ADDRESS']}/v1/products"
     by_text = requests.get(base, params={"q": f"{typed}ป่า {tag.upper()}"}, timeout=10).json()
     assert [p["id"] for p in by_text["items"]] == [honey["id"]]
