@@ -25,7 +25,7 @@ class StepFailed(RuntimeError):
     pass
 
 
-def call(method, url, token, body=None, expect=(200, 201), headers=None, session=requests):
+def call(method, url, token, body=None, expect=(200, 201, 202), headers=None, session=requests):
     response = session.request(method, url, json=body, timeout=10, headers={
         "Authorization": f"Bearer {token}", **(headers or {})})
     if response.status_code not in expect:
@@ -141,6 +141,14 @@ def confirm_transfer(platform, network, order, reference=None, amount_satang=Non
         "amount_satang": order["total_satang"] if amount_satang is None else amount_satang,
         "transferred_at": dt.datetime.now(dt.timezone.utc).isoformat()},
         headers={"Idempotency-Key": f"transfer-{order['id']}"}, session=session)
+
+
+def pay(platform, network, order):
+    """Pay ``order`` the way its payment request says: through the provider, or by a transfer the
+    seller confirms. Returns the order once paid."""
+    if payment_request(platform, network, order)["method"] == "provider":
+        return pay_through_provider(platform, network, order)
+    return confirm_transfer(platform, network, order)
 
 
 def collect_directly(platform, network, promptpay_id="0812345678"):
