@@ -135,7 +135,10 @@ class Platform:
         host, _, port = (self.omise_url or "").removeprefix("http://").rpartition(":")
         if host != "127.0.0.1" or self.omise is not None:
             return
-        output = open(self.log_dir / "omise-standin.log", "ab") if self.log_dir else None
+        output = None
+        if self.log_dir:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_dir / "omise-standin.log", "ab")
         self.omise = omise_standin.start(
             int(port), self.env["OMISE_SECRET_KEY"], self.url("marketplace", OMISE_WEBHOOK_PATH),
             self.env["OMISE_WEBHOOK_SECRET"], output=output)
@@ -272,6 +275,9 @@ def up():
         platform.start_all()
         for name, process in platform.processes.items():
             say(f"{name:14} {platform.url(name)}  pid {process.pid}")
+        if platform.omise is not None:
+            say(f"{'omise stand-in':14} {platform.omise_url}  pid {platform.omise.pid} (ผู้ให้บริการชำระเงินจำลอง: "
+                f"the payment provider's stand-in, webhooks to the marketplace)")
         say("ทุกบริการพร้อมแล้ว (all services ready; a service that dies is restarted; Ctrl-C stops)")
         Supervisor(platform, say=say).run()
     except KeyboardInterrupt:
