@@ -1,18 +1,23 @@
 """``make demo``: the headline case end to end on real RabbitMQ, PostgreSQL and SMTP.
 
-Starts what it needs, walks the Chaiyaphum → Phuket order through the HTTP API, waits for
-the credit and the email, prints a summary, stops what it started. Exit status 0 only if
-every step worked.
+Starts what it needs (the Omise stand-in as the payment provider), walks the Chaiyaphum →
+Phuket order through the HTTP API: the order's Thai QR (its payload printed, its image written
+under var/), the buyer paying it through the provider, the credit that follows only once the
+provider confirmed, and the officer's email; prints a summary, stops what it started. Exit status
+0 only if every step worked.
 """
 import shutil
 import sys
 from pathlib import Path
+
+import requests
 
 from chassis.thai import format_baht
 from devtools import infra, scenario, smtp_sink
 from devtools.platform import Platform, local_env
 
 MAIL_DIR = Path("var/mail")
+QR_DIR = Path("var/payment-qr")
 
 
 def step(text):
@@ -34,8 +39,23 @@ def main():
         platform.start_all()
         step("registering the demo fund, organisations, product, levy agreement and officer")
         network = scenario.set_up_network(platform)
-        step(f"Phuket network orders {scenario.BAGS} bags of Chaiyaphum jasmine rice, then pays")
-        order, paid = scenario.place_and_pay(platform, network)
+        step(f"Phuket network orders {scenario.BAGS} bags of Chaiyaphum jasmine rice")
+        order = scenario.place_order(platform, network)
+        request = scenario.payment_request(platform, network, order)
+        qr_file = save_qr(platform, network, request)
+        print(f"  คำขอชำระเงิน (payment request) {request['reference']}: "
+              f"{format_baht(request['amount_satang'])} ผ่าน {request['provider']} ({request['method']}), "
+              f"หมดอายุ (expires) {request['expires_at']}")
+        print(f"  Thai QR payload: {request['qr_payload']}")
+        print(f"  QR image:        {qr_file}")
+        before = scenario.fund_balance(platform, network)
+        print(f"  ก่อนผู้ให้บริการยืนยัน (before the provider confirms): "
+              f"คำสั่งซื้อ {scenario.get_order(platform, network, order)['payment_status']}, "
+              f"กองทุนรอยืนยัน {format_baht(before['pending_satang'])}")
+        step("the buyer scans the QR and pays; the provider's signed webhook reaches the marketplace")
+        paid = scenario.pay_through_provider(platform, network, order)
+        print(f"  ผู้ให้บริการยืนยันแล้ว (the provider confirmed): charge {request['charge_id']}, "
+              f"paid at {paid['paid_at']}")
         expected = scenario.BAGS * scenario.LEVY_PER_BAG_SATANG
         step("waiting for the levy to reach the fund's ledger")
         balance = scenario.wait_for_pending(platform, network, expected)
@@ -56,7 +76,10 @@ def main():
     print(f"ผู้ขาย (seller)       {network['seller']['name_th']}")
     print(f"ผู้ซื้อ (buyer)        {network['buyer']['name_th']}")
     print(f"สินค้า (product)     {network['product']['name_th']} × {scenario.BAGS} ถุง")
-    print(f"ยอดชำระ (paid)       {format_baht(paid['total_satang'])}")
+    print(f"ยอดชำระ (paid)       {format_baht(paid['total_satang'])} — พร้อมเพย์ผ่านผู้ให้บริการ "
+          f"{request['provider']} (PromptPay through the provider), charge {request['charge_id']}")
+    print(f"คิวอาร์ (Thai QR)    {request['qr_payload']}")
+    print(f"ภาพคิวอาร์ (QR image) {qr_file}")
     print(f"เงินสมทบ (credited)  {format_baht(expected)} → {network['fund']['name_th']}")
     print(f"ยอดกองทุน (balance)  รอยืนยัน {format_baht(balance['pending_satang'])}, "
           f"ยืนยันแล้ว {format_baht(balance['posted_satang'])}")
@@ -69,6 +92,18 @@ def main():
     print("=" * 72)
     print(f"✓ credited {format_baht(expected)} and emailed the officer")
     return 0
+
+
+def save_qr(platform, network, request):
+    """The order's QR as the website would show it (GET …/qr.png), written under var/."""
+    response = requests.get(platform.url("marketplace", request["qr_png_url"]), timeout=10,
+                            headers={"Authorization": f"Bearer {network['buyer_token']}"})
+    if response.status_code != 200:
+        raise scenario.StepFailed(f"GET {request['qr_png_url']} → {response.status_code}: {response.text[:300]}")
+    QR_DIR.mkdir(parents=True, exist_ok=True)
+    path = QR_DIR / f"{request['order_id']}.png"
+    path.write_bytes(response.content)
+    return path
 
 
 if __name__ == "__main__":

@@ -47,10 +47,13 @@ FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMP
 def network(platform):
     """The demo network, an order of each kind of state, a centre, and one email delivery."""
     network = scenario.set_up_network(platform, officer_email=f"fuzz-{uuid.uuid4().hex[:8]}@example.org")
-    order, paid = scenario.place_and_pay(platform, network, bags=2)
-    unpaid = scenario.call("POST", platform.url("marketplace", "/v1/orders"), network["buyer_token"], {
-        "lines": [{"product_id": network["product"]["id"], "quantity": 1}],
-        "ship_to": {"name": "ทดสอบ", "address_line": "ถนนถลาง", "subdistrict_code": "830101"}})
+    order, paid = scenario.place_and_pay(platform, network, bags=2)       # through the provider
+    unpaid = scenario.place_order(platform, network, bags=1)
+    scenario.payment_request(platform, network, unpaid)                  # its provider charge made
+    scenario.collect_directly(platform, network)                         # the seller's PromptPay from now on
+    direct_unpaid, direct_paid, held = (scenario.place_order(platform, network, bags=1) for _ in range(3))
+    scenario.confirm_transfer(platform, network, direct_paid)
+    scenario.confirm_transfer(platform, network, held, amount_satang=held["total_satang"] - 1)
     centre = scenario.call("POST", platform.url("centres", "/v1/centres"), network["ops"]["centres"], {
         "name_th": "ศูนย์บ่มเพาะทดสอบ (ข้อมูลสาธิต)", "subdistrict_code": "830101", "intake_year_be": 2568,
         "focus_areas": ["production"], "demo": True})
@@ -72,7 +75,9 @@ def network(platform):
         "centres": {"organisation_id": [str(seller), str(buyer)], "fund_id": [fund_id],
                     "centre_id": [centre["centre_id"]], "code": ["830101", "360101"]},
         "marketplace": {"product_id": [network["product"]["id"]],
-                        "order_id": [order["id"], paid["id"], unpaid["id"]]},
+                        "order_id": [order["id"], unpaid["id"], direct_unpaid["id"], direct_paid["id"],
+                                     held["id"]],
+                        "seller_org_id": [str(seller)]},
         "funds": {"fund_id": [fund_id], "agreement_id": [network["agreement"]["id"]],
                   "month": [paid["paid_at"][:7]]},
         "notifications": {"fund_id": [fund_id], "delivery_id": [deliveries[0]["delivery_id"]]},

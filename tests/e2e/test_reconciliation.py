@@ -151,9 +151,10 @@ def test_lost_rows_and_a_dropped_event_are_reported_then_repaired_once(platform,
         wait_for_credit(env, order["id"])
     scenario.wait_for_mail(mail_dir, network["officer"]["email"], count=3)
 
+    # paid through the provider: the refund counts once the provider confirms it
     operator(platform, network, "POST", f"/v1/orders/{refunded_order['id']}/refunds",
              {"lines": [{"line_no": 1, "quantity": 5}]})
-    scenario.eventually("the refund reversed", lambda: query(
+    scenario.eventually("the refund reversed", timeout=60, probe=lambda: query(
         env["FUNDS_DATABASE_URL"], "SELECT 1 FROM order_outcomes WHERE order_id = %s", (refunded_order["id"],)))
     execute(env["FUNDS_DATABASE_URL"],
             "DELETE FROM inbox WHERE consumer = 'on_order_refunded' AND event_id IN (SELECT source_event_id"
