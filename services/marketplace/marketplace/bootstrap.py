@@ -13,6 +13,9 @@ from marketplace.adapters import MarketUnitOfWork
 class Settings(PlatformSettings):
     order_ttl_minutes: float = 60             # unpaid orders expire
     order_expiry_sweep_seconds: float = 30    # how often expired orders are looked for
+    # payment reconciliation (codi-admin marketplace reconcile-payments, and its timer when > 0)
+    payment_reconcile_interval_s: float = 0   # 0: no periodic payment reconciliation
+    payment_reconcile_grace_seconds: float = 900  # charges paid this recently wait for their webhook
 
     @property
     def order_ttl(self):
