@@ -6,6 +6,7 @@ from chassis.db import execute_together
 from chassis.uow import UnitOfWork
 from contracts.envelope import EnvelopeSchema
 from marketplace.orders import Line, Order
+from marketplace.payment_reconciliation import RecordedPayment
 
 
 class Sellers:
@@ -268,9 +269,30 @@ def _order(row):
     return Order(lines=lines, refunded=refunded, **row)
 
 
+class PaymentReconciliationReads:
+    """The marketplace's side of the payment reconciliation (marketplace.payment_reconciler)."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def provider_payments(self, charge_ids, received_from, received_to):
+        """The provider payments of those charges, and those received in [from, to), with the
+        refunds the provider confirmed for each charge."""
+        self.cursor.execute(
+            "SELECT p.charge_id, p.order_id, r.reference AS order_ref, p.amount_satang, p.status,"
+            " p.received_at, (SELECT coalesce(sum(f.amount_satang), 0) FROM refunds f"
+            "  WHERE f.charge_id = p.charge_id AND f.status = 'confirmed')::bigint AS refunded_satang"
+            " FROM payments p LEFT JOIN payment_requests r ON r.order_id = p.order_id"
+            " WHERE p.method = 'provider' AND p.charge_id IS NOT NULL"
+            " AND (p.charge_id = ANY(%s) OR (p.received_at >= %s AND p.received_at < %s))"
+            " ORDER BY p.received_at, p.charge_id", (list(charge_ids), received_from, received_to))
+        return [RecordedPayment(**row) for row in self.cursor.fetchall()]
+
+
 class MarketUnitOfWork(UnitOfWork):
     def __init__(self, cursor):
         super().__init__(cursor)
         self.sellers = Sellers(cursor)
         self.products = Products(cursor)
         self.orders = Orders(cursor)
+        self.payment_reconciliation = PaymentReconciliationReads(cursor)

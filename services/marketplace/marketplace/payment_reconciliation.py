@@ -44,7 +44,7 @@ class RecordedPayment:
     order_id: uuid.UUID
     order_ref: str             # what the charge's metadata must say (the payment request's reference)
     amount_satang: int         # what the marketplace recorded as received
-    status: str                # the marketplace's: paid, held, refund_due, refunded
+    status: str                # the marketplace's: matched, held, refund_due
     received_at: dt.datetime
     refunded_satang: int = None  # refunds the provider confirmed, as recorded (None: not compared)
 
