@@ -21,7 +21,7 @@ def charge(number, amount=45_625, status="successful", refunded=0, order_ref=Non
                   paid_at=created + dt.timedelta(minutes=2) if status == "successful" else None)
 
 
-def recorded(of, amount=None, status="paid", refunded=None, order_ref=None):
+def recorded(of, amount=None, status="matched", refunded=None, order_ref=None):
     return RecordedPayment(charge_id=of.id, order_id=uuid.uuid5(uuid.NAMESPACE_URL, of.id),
                            order_ref=order_ref or of.order_ref,
                            amount_satang=of.amount_satang if amount is None else amount, status=status,
@@ -61,7 +61,7 @@ def test_a_payment_whose_charge_the_provider_does_not_call_paid():
         unpaid = charge(1, status=status)
         [finding] = compare(DAY, [unpaid], [recorded(unpaid)]).findings
         assert (finding.kind, finding.provider_status, finding.marketplace_status) == (
-            "status_mismatch", status, "paid")
+            "status_mismatch", status, "matched")
 
 
 def test_amounts_refunds_orders_currencies_and_doubles_that_differ():
