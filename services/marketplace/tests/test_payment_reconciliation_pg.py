@@ -26,9 +26,11 @@ SECRET_KEY = "skey_test_reconciliation"
 WEBHOOK_SECRET = "cmVjb25jaWxpYXRpb24gd2ViaG9vayBzZWNyZXQgMzI="
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def api_url():
-    with running(free_port(), SECRET_KEY) as url:  # no webhooks: the marketplace's side is written here
+    """A stand-in of each test's own (its charges are the day's); no webhooks: the marketplace's
+    side is written by the test."""
+    with running(free_port(), SECRET_KEY) as url:
         yield url
 
 
