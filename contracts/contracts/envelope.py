@@ -6,7 +6,7 @@ consumers ignore fields they do not know. A breaking change is a new version.
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
@@ -26,11 +26,26 @@ class EventType:
     schema: type         # marshmallow schema of the payload
     description: str
     version: int = 1
+    # {earlier version: its payload schema}: what a consumer still accepts while producers of an
+    # earlier version are in flight (a rollout); the current version's schema is ``schema``
+    earlier: dict = field(default=None, hash=False, compare=False)
 
     @cached_property
     def payload_schema(self):
         """One instance per event type: building a marshmallow schema costs more than using it."""
         return self.schema()
+
+    @cached_property
+    def _earlier_schemas(self):
+        return {version: schema() for version, schema in (self.earlier or {}).items()}
+
+    def schema_of(self, version):
+        """The payload schema of ``version`` (an earlier one, or the current)."""
+        if version == self.version:
+            return self.payload_schema
+        if version not in self._earlier_schemas:
+            raise ValidationError(f"version {version} of {self.key} is no longer accepted")
+        return self._earlier_schemas[version]
 
     @property
     def exchange(self):
@@ -119,5 +134,5 @@ def decode(event_type, body):
         raise ValidationError(
             f"version {envelope['version']} is newer than the known {event_type.version}"
         )
-    data = event_type.payload_schema.load(envelope["data"])
+    data = event_type.schema_of(envelope["version"]).load(envelope["data"])
     return Event(envelope["event_id"], event_type, envelope["occurred_at"], data)

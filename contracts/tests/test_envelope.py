@@ -15,6 +15,9 @@ def paid_order(**overrides):
                    "category": "rice", "unit": "ถุง", "quantity": 25, "unit_price_satang": 25000}],
         "total_satang": 625000, "payment_id": uuid.uuid4(), "amount_satang": 625000,
         "paid_at": dt.datetime(2023, 5, 30, 3, 0, tzinfo=dt.timezone.utc),
+        "payment": {"method": "provider", "provider": "omise", "charge_id": "chrg_test_5xyz",
+                    "reference": "CODI-ABCD2345", "confirmed_by": {"kind": "provider", "id": "omise"},
+                    "received_at": dt.datetime(2023, 5, 30, 3, 0, tzinfo=dt.timezone.utc)},
     }
     data.update(overrides)
     return data
@@ -67,3 +70,32 @@ def test_every_subscription_names_a_known_event_and_queue_names_are_unique():
     assert len(names) == len(set(names))
     for events in topology.SUBSCRIPTIONS.values():
         assert set(events) <= set(topology.ALL_EVENTS)
+
+
+def test_order_paid_version_2_says_how_it_was_paid_and_who_confirmed_it():
+    without = paid_order()
+    del without["payment"]
+    with pytest.raises(ValidationError):
+        encode(marketplace.ORDER_PAID, without)
+    _, body = encode(marketplace.ORDER_PAID, paid_order())
+    envelope = json.loads(body)
+    assert envelope["version"] == 2
+    assert envelope["data"]["payment"]["confirmed_by"] == {"kind": "provider", "id": "omise"}
+
+
+def test_order_paid_version_1_is_still_accepted_during_a_rollout():
+    data = paid_order()
+    del data["payment"]
+    envelope = json.loads(encode(marketplace.ORDER_PAID, paid_order())[1])
+    envelope.update(version=1, data=json.loads(json.dumps(data, default=str)))
+    event = decode(marketplace.ORDER_PAID, json.dumps(envelope))
+    assert event.data["order_id"] == data["order_id"] and "payment" not in event.data
+
+
+def test_a_version_no_longer_accepted_is_refused():
+    envelope = json.loads(encode(marketplace.ORDER_PLACED, {
+        key: value for key, value in paid_order().items()
+        if key in ("order_id", "seller_org_id", "buyer_org_id", "lines", "total_satang")})[1])
+    envelope["version"] = 0
+    with pytest.raises(ValidationError):
+        decode(marketplace.ORDER_PLACED, json.dumps(envelope))

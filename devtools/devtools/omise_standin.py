@@ -6,8 +6,8 @@
 What it serves, shaped as Omise documents it (API version 2019-05-29, amounts in satang):
 - Basic auth with the secret key as user name (401 ``authentication_failure`` otherwise);
 - ``POST /charges`` with ``source[type]=promptpay`` (JSON or form body): a pending charge whose
-  ``source.scannable_code.image.download_uri`` is a PNG QR (the QR names the stand-in, so no real
-  bank app can pay it); ``expires_at`` is honoured (default 24 hours);
+  ``source.scannable_code.image.download_uri`` is a PNG QR (a Thai QR payload of the amount for
+  a PromptPay ID no one holds, so no real bank app can pay it); ``expires_at`` is honoured (default 24 hours);
 - ``GET /charges/{id}``, ``GET /charges`` (``from``, ``to``, ``offset``, ``limit``, ``order``, in
   the query or, as the official Python client sends them, in a JSON body; a ``list`` object);
 - ``POST /charges/{id}/refunds`` (``amount``, ``metadata``), ``GET /charges/{id}/refunds``, and the
@@ -31,7 +31,6 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import io
 import json
 import re
 import secrets
@@ -45,11 +44,15 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-import segno
+
+from marketplace import promptpay
 
 MIN_AMOUNT, MAX_AMOUNT = 2000, 15_000_000  # Omise's PromptPay limits: 20 to 150,000 baht
 DEFAULT_EXPIRY = dt.timedelta(hours=24)
 FEE_RATE_BASIS_POINTS, VAT_PERCENT = 165, 7  # PromptPay at Omise: 1.65 % plus VAT on the fee
+# The stand-in's collection account in its QR codes: a Thai QR of the right shape for a national ID
+# no one holds (all zeros), so a real bank app finds no one to pay.
+COLLECTION_ACCOUNT = promptpay.PromptPayId(promptpay.NATIONAL_OR_TAX_ID, "0" * 13)
 
 
 class ApiError(Exception):
@@ -311,12 +314,6 @@ class Webhooks:
             self.enqueue(event_id, attempt + 1, self.retry_seconds * 2 ** (attempt - 1))
 
 
-def qr_png(text):
-    out = io.BytesIO()
-    segno.make_qr(text, error="m").save(out, kind="png", scale=8, border=4)
-    return out.getvalue()
-
-
 def handler_for(account, secret_key, base_url):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -409,7 +406,7 @@ def handler_for(account, secret_key, base_url):
             if account.documents.get(document_id) != charge_id:
                 raise ApiError(404, "not_found", "document was not found")
             charge = account.charges[charge_id]
-            png = qr_png(f"OMISE-STANDIN {charge_id} {charge['amount']} THB (test mode, not payable)")
+            png = promptpay.qr_png(promptpay.payload(COLLECTION_ACCOUNT, charge["amount"]))
             self.send_response(200)
             self.send_header("Content-Type", "image/png")
             self.send_header("Content-Length", str(len(png)))
@@ -429,6 +426,24 @@ def _test_mode(action, api_url, secret_key, charge_id):
     response = requests.post(f"{api_url}/charges/{charge_id}/{action}", auth=(secret_key, ""), timeout=10)
     response.raise_for_status()
     return response.json()
+
+
+def event_about(charge_id, key="charge.complete", event_id=None):
+    """An Omise event naming ``charge_id``, as a test or a fault would send it (its copy of the
+    charge is a stub: the marketplace fetches the charge back)."""
+    return {"object": "event", "id": event_id or new_id("evnt"), "livemode": False, "key": key,
+            "created_at": iso(dt.datetime.now(dt.timezone.utc)),
+            "data": {"object": "charge", "id": charge_id, "status": "successful"}}
+
+
+def post_webhook(url, secret, event, timestamp=None):
+    """POST ``event`` (a dict, or the raw bytes of one) to ``url`` signed as Omise signs, with
+    ``secret`` and ``timestamp`` (Unix seconds; default now): a replay, a forgery or a late one."""
+    body = event if isinstance(event, bytes) else json.dumps(event).encode()
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
+    return requests.post(url, data=body, timeout=10, headers={
+        "Content-Type": "application/json", "Omise-Signature": signature(secret, timestamp, body),
+        "Omise-Signature-Timestamp": timestamp})
 
 
 def mark_as_paid(api_url, secret_key, charge_id):
@@ -453,29 +468,46 @@ def serve(host="127.0.0.1", port=8010, secret_key="skey_test_standin", webhook_u
     return server
 
 
-@contextmanager
-def running(port, secret_key="skey_test_standin", webhook_url=None, webhook_secret=None, extra_args=()):
-    """The stand-in as its own process on 127.0.0.1:``port`` until the block ends; yields its URL."""
+def start(port, secret_key="skey_test_standin", webhook_url=None, webhook_secret=None, extra_args=(),
+          output=None):
+    """The stand-in as its own process on 127.0.0.1:``port``, once it answers; ``output`` takes
+    its stdout and stderr (a file; None: inherited)."""
     command = [sys.executable, "-m", "devtools.omise_standin", "--port", str(port),
                "--secret-key", secret_key]
     if webhook_url:
         command += ["--webhook-url", webhook_url, "--webhook-secret", webhook_secret]
-    process = subprocess.Popen([*command, *extra_args])
+    process = subprocess.Popen([*command, *extra_args], stdout=output,
+                               stderr=subprocess.STDOUT if output else None)
     url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            requests.get(f"{url}/charges", timeout=1)
+            return process
+        except requests.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop(process)
+                raise RuntimeError(f"the Omise stand-in did not start: {' '.join(command)}") from None
+            time.sleep(0.1)
+
+
+def stop(process):
+    process.terminate()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(f"{url}/charges", timeout=1)
-                break
-            except requests.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the Omise stand-in did not start: {' '.join(command)}")
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
         process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def running(port, secret_key="skey_test_standin", webhook_url=None, webhook_secret=None, extra_args=()):
+    """The stand-in as its own process on 127.0.0.1:``port`` until the block ends; yields its URL."""
+    process = start(port, secret_key, webhook_url, webhook_secret, extra_args)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
 
 
 def main():

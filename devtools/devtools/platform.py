@@ -5,7 +5,11 @@
 
 `up` restarts a service that dies, as a process supervisor would (1 s, doubling up to 30 s while
 it keeps dying). The environment wins over the local defaults: <SERVICE>_HTTP_ADDRESS,
-<SERVICE>_DATABASE_URL, AMQP_URI and SMTP_PORT (the SMTP sink listens there).
+<SERVICE>_DATABASE_URL, AMQP_URI, SMTP_PORT (the SMTP sink listens there) and OMISE_API_URL.
+
+Where OMISE_API_URL is a local address (the default), the Platform runs the Omise stand-in
+(devtools.omise_standin) there, its signed webhooks sent to the marketplace's webhook URL, as
+the SMTP sink stands in for a mail server.
 
 Platform is also used by the demo, the end-to-end tests, the benchmark and the fault tests, which
 restart nothing by themselves (the fault run kills and restarts services on purpose).
@@ -21,13 +25,22 @@ import requests
 
 from chassis import registry
 from chassis.cli import migrate_service, nameko_command
+from devtools import omise_standin
 from devtools.isolation import free_port
 
+OMISE_WEBHOOK_PATH = "/v1/payments/omise/webhook"
+# The stand-in's test-mode keys: not secrets (a real account's come from the environment)
+STANDIN_KEYS = {"OMISE_SECRET_KEY": "skey_test_standin", "OMISE_PUBLIC_KEY": "pkey_test_standin",
+                "OMISE_WEBHOOK_SECRET": "c3RhbmQtaW4gd2ViaG9vayBzZWNyZXQsIG5vdCBhIHNlY3JldA=="}
 
-def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg_port=5432, extra=None):
-    """Environment variables that point every service at its database, port, broker and SMTP."""
+
+def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg_port=5432, extra=None,
+                 omise_port=8010):
+    """Environment variables that point every service at its database, port, broker, SMTP and the
+    payment provider (the Omise stand-in on ``omise_port``)."""
     ports = ports or {service.name: service.default_http_port for service in registry.services()}
-    env = {"SMTP_PORT": str(smtp_port), "MARKETPLACE_URL": f"http://127.0.0.1:{ports['marketplace']}"}
+    env = {"SMTP_PORT": str(smtp_port), "MARKETPLACE_URL": f"http://127.0.0.1:{ports['marketplace']}",
+           "OMISE_API_URL": f"http://127.0.0.1:{omise_port}", **STANDIN_KEYS}
     if amqp_uri:
         env["AMQP_URI"] = amqp_uri
     for service in registry.names():
@@ -68,6 +81,7 @@ class Platform:
         self.log_dir = Path(log_dir) if log_dir else None
         self.services = registry.names()
         self.processes = {}
+        self.omise = None  # the stand-in's process, while it runs
         self.addresses = {}
         for service in self.services:
             self.addresses[service] = self.env[f"{service.upper()}_HTTP_ADDRESS"]
@@ -106,9 +120,36 @@ class Platform:
             nameko_command(service), env=env, stdout=output, stderr=subprocess.STDOUT if output else None)
 
     def start_all(self):
+        self.start_omise_standin()
         for service in self.services:
             self.start(service)
         self.wait_ready()
+
+    @property
+    def omise_url(self):
+        return self.env.get("OMISE_API_URL")
+
+    def start_omise_standin(self):
+        """The Omise stand-in, where OMISE_API_URL is a local address, its webhooks sent to the
+        marketplace (its first instance)."""
+        host, _, port = (self.omise_url or "").removeprefix("http://").rpartition(":")
+        if host != "127.0.0.1" or self.omise is not None:
+            return
+        output = open(self.log_dir / "omise-standin.log", "ab") if self.log_dir else None
+        self.omise = omise_standin.start(
+            int(port), self.env["OMISE_SECRET_KEY"], self.url("marketplace", OMISE_WEBHOOK_PATH),
+            self.env["OMISE_WEBHOOK_SECRET"], output=output)
+
+    def post_omise_webhook(self, event, timestamp=None, secret=None):
+        """``event`` POSTed to the marketplace's webhook, signed as Omise signs (with the
+        configured webhook secret unless ``secret``)."""
+        return omise_standin.post_webhook(self.url("marketplace", OMISE_WEBHOOK_PATH),
+                                          secret or self.env["OMISE_WEBHOOK_SECRET"], event, timestamp)
+
+    def mark_as_paid(self, charge_id):
+        """The buyer scans the QR and pays (the stand-in's test-mode control): the stand-in then
+        sends its signed charge.complete webhook to the marketplace."""
+        return omise_standin.mark_as_paid(self.omise_url, self.env["OMISE_SECRET_KEY"], charge_id)
 
     def wait_ready(self, services=None, timeout=60):
         deadline = time.monotonic() + timeout
@@ -147,6 +188,9 @@ class Platform:
     def stop_all(self):
         for service in list(self.processes):
             self.stop(service)
+        if self.omise is not None:
+            omise_standin.stop(self.omise)
+            self.omise = None
 
     def __enter__(self):
         self.start_all()

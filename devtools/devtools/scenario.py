@@ -97,19 +97,66 @@ def _try_create_product(platform, token, seller_org_id, stock):
     return response.json() if response.status_code == 201 else None
 
 
-def place_and_pay(platform, network, bags=BAGS, idempotency_key=None, session=requests,
-                  marketplace_url=None):
-    """Order ``bags`` bags as the buyer and pay; ``marketplace_url`` picks an instance."""
+def place_order(platform, network, bags=BAGS, idempotency_key=None, session=requests, marketplace_url=None):
+    """Order ``bags`` bags as the buyer; ``marketplace_url`` picks an instance."""
     base = marketplace_url or platform.url("marketplace")
-    order = call("POST", f"{base}/v1/orders", network["buyer_token"], {
+    return call("POST", f"{base}/v1/orders", network["buyer_token"], {
         "lines": [{"product_id": network["product"]["id"], "quantity": bags}],
         "ship_to": {"name": "เครือข่ายสวัสดิการชุมชนจังหวัดภูเก็ต", "address_line": "ถนนถลาง",
                     "subdistrict_code": "830101"}},
         headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())}, session=session)
-    paid = call("POST", f"{base}/v1/orders/{order['id']}/payments",
-                network["buyer_token"], {"amount_satang": order["total_satang"]},
-                headers={"Idempotency-Key": f"pay-{order['id']}"}, session=session)
-    return order, paid
+
+
+def payment_request(platform, network, order, session=requests, marketplace_url=None):
+    """The order's payment request as the buyer sees it (the first look makes the provider's charge)."""
+    base = marketplace_url or platform.url("marketplace")
+    return call("GET", f"{base}/v1/orders/{order['id']}/payment-request", network["buyer_token"],
+                session=session)
+
+
+def get_order(platform, network, order, session=requests, marketplace_url=None):
+    base = marketplace_url or platform.url("marketplace")
+    return call("GET", f"{base}/v1/orders/{order['id']}", network["ops"]["marketplace"], session=session)
+
+
+def pay_through_provider(platform, network, order, wait=True, session=requests, marketplace_url=None):
+    """The buyer scans the order's QR and pays (the Omise stand-in's mark_as_paid); the stand-in's
+    signed webhook makes the marketplace fetch the charge back and pay the order. Returns the
+    order once paid (``wait``), else the payment request."""
+    request = payment_request(platform, network, order, session, marketplace_url)
+    platform.mark_as_paid(request["charge_id"])
+    if not wait:
+        return request
+    return eventually(f"order {order['id']} paid through the provider", lambda: (
+        lambda now: now if now["payment_status"] == "paid" else None)(
+        get_order(platform, network, order, session, marketplace_url)))
+
+
+def confirm_transfer(platform, network, order, reference=None, amount_satang=None, session=requests,
+                     marketplace_url=None):
+    """The seller (here an operator on its behalf) confirms a transfer to its PromptPay arrived."""
+    base = marketplace_url or platform.url("marketplace")
+    return call("POST", f"{base}/v1/orders/{order['id']}/transfer-confirmations", network["ops"]["marketplace"], {
+        "reference": reference or f"KTB-{uuid.uuid4().hex[:12]}",
+        "amount_satang": order["total_satang"] if amount_satang is None else amount_satang,
+        "transferred_at": dt.datetime.now(dt.timezone.utc).isoformat()},
+        headers={"Idempotency-Key": f"transfer-{order['id']}"}, session=session)
+
+
+def collect_directly(platform, network, promptpay_id="0812345678"):
+    """The seller is paid by PromptPay to its own PromptPay ID from its next order on."""
+    return call("PUT", platform.url("marketplace", f"/v1/sellers/{network['seller']['organisation_id']}"
+                                                   "/payment-settings"),
+                network["ops"]["marketplace"], {"collection": "direct", "promptpay_id": promptpay_id})
+
+
+def place_and_pay(platform, network, bags=BAGS, idempotency_key=None, session=requests,
+                  marketplace_url=None):
+    """Order ``bags`` bags as the buyer and pay through the provider, as a buyer scanning the QR
+    does; returns (order as placed, order once paid)."""
+    order = place_order(platform, network, bags, idempotency_key, session, marketplace_url)
+    return order, pay_through_provider(platform, network, order, session=session,
+                                       marketplace_url=marketplace_url)
 
 
 def fund_balance(platform, network):

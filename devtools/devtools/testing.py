@@ -38,10 +38,10 @@ def empty_vhost(run_id):
 @contextmanager
 def isolated_platform_env(db_prefix, amqp_uri):
     """Environment for the whole platform on ``amqp_uri``: databases ``<db_prefix>_<service>``
-    (migrated, dropped afterwards), free ports, fast polling."""
+    (migrated, dropped afterwards), free ports (the Omise stand-in's too), fast polling."""
     ports = {service: free_port() for service in registry.names()}
     env = platform_env(ports, amqp_uri=amqp_uri, db_prefix=db_prefix, smtp_port=free_port(),
-                       extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2",
+                       omise_port=free_port(), extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2",
                               "LOG_LEVEL": "WARNING"})
     environ = {**os.environ, **env}
     Platform(env).migrate()

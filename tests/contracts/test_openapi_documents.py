@@ -109,7 +109,7 @@ def test_the_idempotency_key_is_documented_where_it_is_honoured():
     honoured = {(method, openapi_path(url)) for service, method, url, operation, _ in operations()
                 if any(parameter["name"] == "Idempotency-Key" and parameter["in"] == "header"
                        for parameter in operation.get("parameters", ()))}
-    assert honoured == {("post", "/v1/orders"), ("post", "/v1/orders/{order_id}/payments"),
+    assert honoured == {("post", "/v1/orders"), ("post", "/v1/orders/{order_id}/transfer-confirmations"),
                         ("post", "/v1/orders/{order_id}/fulfilments"),
                         ("post", "/v1/orders/{order_id}/cancellation"),
                         ("post", "/v1/orders/{order_id}/refunds")}

@@ -50,7 +50,10 @@ def paid_order(seller_id, bags=25):
         "lines": [{"line_no": 1, "product_id": uuid.uuid4(), "product_name": "ข้าวหอมมะลิ",
                    "category": "rice", "unit": "ถุง", "quantity": bags, "unit_price_satang": 25000}],
         "total_satang": bags * 25000, "payment_id": uuid.uuid4(), "amount_satang": bags * 25000,
-        "paid_at": dt.datetime.now(dt.timezone.utc)}
+        "paid_at": dt.datetime.now(dt.timezone.utc), "payment": {
+            "method": "provider", "provider": "omise", "charge_id": "chrg_test_delivery",
+            "reference": "CODI-DELIVERY", "confirmed_by": {"kind": "provider", "id": "omise"},
+            "received_at": dt.datetime.now(dt.timezone.utc)}}
 
 
 def pending_of(funds):

@@ -21,7 +21,7 @@ SERVICES = sorted(set(PACKAGES) - {"contracts", "chassis"})
 # The domain: plain Python, unit-testable without a broker or a database.
 DOMAIN_MODULES = [
     "marketplace.handlers", "marketplace.orders", "marketplace.catalogue", "marketplace.payments",
-    "marketplace.promptpay",
+    "marketplace.promptpay", "marketplace.collection",
     "marketplace.payment_reconciliation",
     "funds.handlers", "funds.credits", "funds.levy", "funds.ledger", "funds.settlement",
     "funds.reconciliation", "funds.reconciliation_report", "funds.statements",

@@ -1,8 +1,10 @@
 """The funds handler table with in-memory units of work: no broker, no database."""
+import datetime as dt
+import json
 import uuid
 from unittest import mock
 
-from contracts import centres, topology
+from contracts import centres, decode, encode, marketplace, topology
 from funds import handlers
 from funds.bootstrap import bootstrap
 from funds_fakes import paid
@@ -50,3 +52,24 @@ def test_an_organisation_snapshot_becomes_the_read_model_row():
         handlers.EVENT_HANDLERS[event_type](uow, mock.Mock(data={
             "organisation_id": organisation_id, "name_th": "กลุ่ม", "home_fund_id": home, "place": {}}))
     assert [call.args[0]["id"] for call in uow.organisations.upsert.call_args_list] == [organisation_id] * 2
+
+
+def test_order_paid_of_either_version_decoded_from_the_wire_is_credited_once():
+    """Version 1 (the buyer's word, still in flight during a rollout) and version 2 (with who
+    confirmed the money) credit the same; funds credits only order.paid."""
+    for version in (1, 2):
+        store, order = headline_store(), order_of([("rice", 25)])
+        data = {**order, "payment_id": uuid.uuid4(), "amount_satang": order["total_satang"],
+                "paid_at": dt.datetime.now(dt.timezone.utc), "payment": {
+                    "method": "direct_transfer", "provider": None, "charge_id": None,
+                    "reference": "KTB-000123", "confirmed_by": {"kind": "organisation",
+                                                                "id": str(order["seller_org_id"])},
+                    "received_at": dt.datetime.now(dt.timezone.utc)}}
+        envelope = json.loads(encode(marketplace.ORDER_PAID, data)[1])
+        if version == 1:
+            del envelope["data"]["payment"]
+            envelope["version"] = 1
+        event = decode(marketplace.ORDER_PAID, json.dumps(envelope))
+        store.handle(event)
+        store.handle(event)
+        assert [credit.amount_satang for credit in store.counted] == [10_000], version

@@ -64,7 +64,10 @@ def order_of(fund, bags=BAGS):
 
 def paid(order):
     return {**order, "payment_id": uuid.uuid4(), "amount_satang": order["total_satang"],
-            "paid_at": dt.datetime.now(dt.timezone.utc)}
+            "paid_at": dt.datetime.now(dt.timezone.utc), "payment": {
+                "method": "direct_transfer", "provider": None, "charge_id": None, "reference": "KTB-0001",
+                "confirmed_by": {"kind": "organisation", "id": str(order["seller_org_id"])},
+                "received_at": dt.datetime.now(dt.timezone.utc)}}
 
 
 def refund(order, bags):

@@ -1,12 +1,23 @@
 """PostgreSQL repositories of the marketplace."""
 import json
+import logging
+import os
 import uuid
 
+import eventlet
+
 from chassis.db import execute_together
+from chassis.errors import DomainError, TransientError
 from chassis.uow import UnitOfWork
 from contracts.envelope import EnvelopeSchema
+from marketplace.collection import PaymentRequest
+from marketplace.omise_adapter import OmisePayments
 from marketplace.orders import Line, Order
 from marketplace.payment_reconciliation import RecordedPayment
+from marketplace.promptpay import PromptPayId
+
+log = logging.getLogger(__name__)
+PROVIDER_DEADLINE_SECONDS = 10
 
 
 class Sellers:
@@ -222,20 +233,14 @@ class Orders:
             " AND expires_at <= %s ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED", (now, limit))
         return [row["id"] for row in self.cursor.fetchall()]
 
-    def save(self, order, payment_reference=None, refunded_at=None):
+    def save(self, order, refunded_at=None):
         statements = [(
             "UPDATE orders SET status = %s, payment_status = %s, fulfilment_status = %s,"
             " paid_at = %s, cancel_reason = %s, updated_at = now() WHERE id = %s",
             (order.status, order.payment_status, order.fulfilment_status, order.paid_at,
              order.cancel_reason, order.id))]
         for event_type, data in order.events:
-            if event_type.name == "order.paid":
-                statements.append((
-                    "INSERT INTO payments (id, order_id, amount_satang, reference, paid_at)"
-                    " VALUES (%s, %s, %s, %s, %s)",
-                    (data["payment_id"], order.id, data["amount_satang"], payment_reference,
-                     data["paid_at"])))
-            elif event_type.name == "order.refunded":
+            if event_type.name == "order.refunded":
                 statements += _refund(order.id, data["refund_id"], data["amount_satang"],
                                       data["refunded_lines"], refunded_at)
             elif event_type.name == "order.cancelled" and data["refund_id"] is not None:
@@ -245,9 +250,12 @@ class Orders:
 
 
 def _refund(order_id, refund_id, amount_satang, lines, refunded_at):
-    return [("INSERT INTO refunds (id, order_id, amount_satang, refunded_at) VALUES (%s, %s, %s, %s)",
+    """A refund that counts: a new one, or one asked of the provider that it has now confirmed."""
+    return [("INSERT INTO refunds (id, order_id, amount_satang, refunded_at) VALUES (%s, %s, %s, %s)"
+             " ON CONFLICT (id) DO UPDATE SET status = 'confirmed', refunded_at = EXCLUDED.refunded_at",
              (refund_id, order_id, amount_satang, refunded_at)),
-            *(("INSERT INTO refund_lines (refund_id, line_no, quantity) VALUES (%s, %s, %s)",
+            *(("INSERT INTO refund_lines (refund_id, line_no, quantity) VALUES (%s, %s, %s)"
+               " ON CONFLICT DO NOTHING",
                (refund_id, line["line_no"], line["quantity"])) for line in lines)]
 
 
@@ -257,16 +265,191 @@ ORDER_WITH_LINES = (
     + ", (SELECT coalesce(json_agg(json_build_object('line_no', l.line_no, 'product_id', l.product_id,"
     " 'product_name', l.product_name, 'category', l.category, 'unit', l.unit, 'quantity', l.quantity,"
     " 'unit_price_satang', l.unit_price_satang) ORDER BY l.line_no), '[]')"
-    " FROM order_lines l WHERE l.order_id = o.id) AS lines,"
-    " (SELECT coalesce(json_object_agg(line_no, quantity), '{}') FROM (SELECT rl.line_no,"
-    " sum(rl.quantity)::integer AS quantity FROM refunds r JOIN refund_lines rl ON rl.refund_id = r.id"
-    " WHERE r.order_id = o.id GROUP BY rl.line_no) refunded_lines) AS refunded")
+    " FROM order_lines l WHERE l.order_id = o.id) AS lines"
+    + "".join(
+        f", (SELECT coalesce(json_object_agg(line_no, quantity), '{{}}') FROM (SELECT rl.line_no,"
+        f" sum(rl.quantity)::integer AS quantity FROM refunds r JOIN refund_lines rl ON rl.refund_id = r.id"
+        f" WHERE r.order_id = o.id AND r.status = '{status}' GROUP BY rl.line_no) lines_{status}) AS {name}"
+        for status, name in (("confirmed", "refunded"), ("requested", "pending_refunds")))
+    + ", EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = o.id AND r.status = 'requested'"
+    " AND r.kind = 'cancellation') AS cancellation_pending")
 
 
 def _order(row):
     lines = [Line(**{**line, "product_id": uuid.UUID(line["product_id"])}) for line in row.pop("lines")]
-    refunded = {int(line_no): quantity for line_no, quantity in row.pop("refunded").items()}
-    return Order(lines=lines, refunded=refunded, **row)
+    per_line = {name: {int(line_no): quantity for line_no, quantity in row.pop(name).items()}
+                for name in ("refunded", "pending_refunds")}
+    return Order(lines=lines, **per_line, **row)
+
+
+class PaymentSettings:
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def get(self, seller_org_id):
+        """(collection, PromptPayId or None), or None when the seller never said."""
+        self.cursor.execute("SELECT collection, promptpay_sub_tag, promptpay_value"
+                            " FROM seller_payment_settings WHERE seller_id = %s", (seller_org_id,))
+        row = self.cursor.fetchone()
+        if row is None:
+            return None
+        recipient = PromptPayId(row["promptpay_sub_tag"], row["promptpay_value"]) \
+            if row["promptpay_value"] else None
+        return row["collection"], recipient
+
+    def put(self, seller_org_id, collection, recipient):
+        self.cursor.execute(
+            "INSERT INTO seller_payment_settings (seller_id, collection, promptpay_sub_tag, promptpay_value)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (seller_id) DO UPDATE SET collection = EXCLUDED.collection,"
+            " promptpay_sub_tag = EXCLUDED.promptpay_sub_tag, promptpay_value = EXCLUDED.promptpay_value,"
+            " updated_at = now()",
+            (seller_org_id, collection, recipient.sub_tag if recipient else None,
+             recipient.value if recipient else None))
+
+
+REQUEST_FIELDS = ("order_id", "reference", "amount_satang", "method", "expires_at", "provider",
+                  "charge_id", "qr_payload")
+
+
+class PaymentRequests:
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def add(self, request):
+        self.cursor.execute(
+            f"INSERT INTO payment_requests ({', '.join(REQUEST_FIELDS)})"
+            f" VALUES ({', '.join(f'%({name})s' for name in REQUEST_FIELDS)})", vars(request))
+
+    def _one(self, where, value):
+        self.cursor.execute(f"SELECT {', '.join(REQUEST_FIELDS)} FROM payment_requests WHERE {where} = %s",
+                            (value,))
+        row = self.cursor.fetchone()
+        return PaymentRequest(**row) if row else None
+
+    def get(self, order_id):
+        return self._one("order_id", order_id)
+
+    def by_reference(self, reference):
+        return self._one("reference", reference)
+
+    def attach_charge(self, order_id, charge_id, qr_payload):
+        """Keep the first charge made for the order; a later one changes nothing."""
+        self.cursor.execute("UPDATE payment_requests SET charge_id = %s, qr_payload = %s"
+                            " WHERE order_id = %s AND charge_id IS NULL", (charge_id, qr_payload, order_id))
+
+
+class Payments:
+    """Every receipt of money (marketplace.collection.receive)."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def add(self, payment_id, order_id, receipt, status, difference_satang, reason):
+        """Whether the receipt is new: the same charge, or the same transfer reference for the
+        order, is kept once."""
+        self.cursor.execute(
+            "INSERT INTO payments (id, order_id, amount_satang, reference, paid_at, status, method,"
+            " provider, charge_id, transfer_reference, difference_satang, confirmed_by_kind,"
+            " confirmed_by_id, received_at, reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            " %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (payment_id, order_id, receipt.amount_satang, receipt.transfer_reference or receipt.charge_id,
+             receipt.received_at, status, receipt.method, receipt.provider, receipt.charge_id,
+             receipt.transfer_reference, difference_satang, receipt.confirmed_by_kind,
+             receipt.confirmed_by_id, receipt.received_at, reason))
+        return self.cursor.rowcount == 1
+
+    def of_order(self, order_id):
+        self.cursor.execute(
+            "SELECT id, status, method, provider, charge_id, transfer_reference, amount_satang,"
+            " difference_satang, received_at, reason FROM payments WHERE order_id = %s"
+            " ORDER BY received_at", (order_id,))
+        return self.cursor.fetchall()
+
+
+class ProviderEvents:
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def add(self, provider, event):
+        """Whether the provider's event is new."""
+        self.cursor.execute(
+            "INSERT INTO provider_events (provider, event_id, event_type, charge_id) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING", (provider, event.id, event.type, event.charge_id))
+        return self.cursor.rowcount == 1
+
+
+class Refunds:
+    """Refunds asked of the payment provider, until it confirms them."""
+
+    SELECT = ("SELECT r.id, r.order_id, r.amount_satang, r.kind, r.reason, r.charge_id,"
+              " (SELECT json_agg(json_build_object('line_no', line_no, 'quantity', quantity)"
+              " ORDER BY line_no) FROM refund_lines WHERE refund_id = r.id) AS lines FROM refunds r")
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def add_requested(self, refund_id, order_id, amount_satang, lines, kind, payment, reason, now):
+        execute_together(self.cursor, [
+            ("INSERT INTO refunds (id, order_id, amount_satang, status, kind, provider, charge_id, reason,"
+             " requested_at) VALUES (%s, %s, %s, 'requested', %s, %s, %s, %s, %s)",
+             (refund_id, order_id, amount_satang, kind, payment["provider"], payment["charge_id"], reason,
+              now)),
+            *(("INSERT INTO refund_lines (refund_id, line_no, quantity) VALUES (%s, %s, %s)",
+               (refund_id, line["line_no"], line["quantity"])) for line in lines)])
+
+    def requested_on_charge(self, charge_id):
+        self.cursor.execute(f"{self.SELECT} WHERE r.charge_id = %s AND r.status = 'requested'"
+                            " ORDER BY r.requested_at", (charge_id,))
+        return self.cursor.fetchall()
+
+    def requested_before(self, moment, limit):
+        self.cursor.execute(f"{self.SELECT} WHERE r.status = 'requested' AND r.requested_at <= %s"
+                            " ORDER BY r.requested_at LIMIT %s", (moment, limit))
+        return self.cursor.fetchall()
+
+    def still_requested(self, refund_id):
+        self.cursor.execute("SELECT 1 FROM refunds WHERE id = %s AND status = 'requested' FOR UPDATE",
+                            (refund_id,))
+        return self.cursor.fetchone() is not None
+
+    def mark_confirmed(self, refund_id, provider_refund_id, now):
+        self.cursor.execute("UPDATE refunds SET status = 'confirmed', provider_refund_id = %s,"
+                            " refunded_at = coalesce(refunded_at, %s) WHERE id = %s",
+                            (provider_refund_id, now, refund_id))
+
+
+class ProviderUnavailable(DomainError):
+    status = 503
+    code = "payment_provider_unavailable"
+
+
+class NoPaymentProvider:
+    """Where OMISE_SECRET_KEY and OMISE_WEBHOOK_SECRET are not set: direct transfers still work;
+    anything needing the provider is a 503 saying why."""
+
+    def __init__(self, why):
+        self.why = why
+
+    def __getattr__(self, name):
+        def refuse(*args, **kwargs):
+            raise ProviderUnavailable(f"ยังไม่ได้ตั้งค่าผู้ให้บริการชำระเงิน (no payment provider is configured): "
+                                      f"{self.why}")
+        return refuse
+
+
+def provider_deadline():
+    return eventlet.Timeout(PROVIDER_DEADLINE_SECONDS, TransientError("payment provider timeout"))
+
+
+def payment_provider(environ=None):
+    """The payment provider from the environment (secrets live only there), its calls cut off
+    after PROVIDER_DEADLINE_SECONDS."""
+    try:
+        return OmisePayments.from_environment(os.environ if environ is None else environ,
+                                              deadline=provider_deadline)
+    except ValueError as exc:
+        log.warning("payment provider not configured: %s", exc)
+        return NoPaymentProvider(str(exc))
 
 
 class PaymentReconciliationReads:
@@ -295,4 +478,9 @@ class MarketUnitOfWork(UnitOfWork):
         self.sellers = Sellers(cursor)
         self.products = Products(cursor)
         self.orders = Orders(cursor)
+        self.payment_settings = PaymentSettings(cursor)
+        self.payment_requests = PaymentRequests(cursor)
+        self.payments = Payments(cursor)
+        self.provider_events = ProviderEvents(cursor)
+        self.refunds = Refunds(cursor)
         self.payment_reconciliation = PaymentReconciliationReads(cursor)

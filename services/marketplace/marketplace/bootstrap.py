@@ -6,22 +6,35 @@ from chassis.app import App, bind_handlers, utc_now
 from chassis.settings import PlatformSettings
 
 from marketplace import handlers
-from marketplace.adapters import MarketUnitOfWork
+from marketplace.adapters import MarketUnitOfWork, payment_provider
 
 
 @dataclass(frozen=True)
 class Settings(PlatformSettings):
-    order_ttl_minutes: float = 60             # unpaid orders expire
+    payment_ttl_minutes: float = 1440         # a payment request (and its unpaid order) expires: a day suits bank transfers
+    order_ttl_minutes: float | None = None    # an earlier name of the same, still honoured when set
     order_expiry_sweep_seconds: float = 30    # how often expired orders are looked for
+    refund_retry_seconds: float = 30          # refunds asked of the provider and not confirmed: asked again
     # payment reconciliation (codi-admin marketplace reconcile-payments, and its timer when > 0)
     payment_reconcile_interval_s: float = 0   # 0: no periodic payment reconciliation
     payment_reconcile_grace_seconds: float = 900  # charges paid this recently wait for their webhook
 
     @property
     def order_ttl(self):
-        return dt.timedelta(minutes=self.order_ttl_minutes)
+        minutes = self.order_ttl_minutes if self.order_ttl_minutes is not None else self.payment_ttl_minutes
+        return dt.timedelta(minutes=minutes)
+
+    @property
+    def refund_retry(self):
+        return dt.timedelta(seconds=self.refund_retry_seconds)
 
 
-def bootstrap(config):
-    return App(settings=Settings.from_config(config), unit_of_work=MarketUnitOfWork,
-               handlers=bind_handlers(handlers.EVENT_HANDLERS), clock=utc_now)
+@dataclass(frozen=True)
+class MarketApp(App):
+    payments: object = None  # the PaymentProvider (marketplace.payments), built from the environment
+
+
+def bootstrap(config, environ=None):
+    return MarketApp(settings=Settings.from_config(config), unit_of_work=MarketUnitOfWork,
+                     handlers=bind_handlers(handlers.EVENT_HANDLERS), clock=utc_now,
+                     payments=payment_provider(environ))

@@ -6,7 +6,8 @@ What the client cannot do, and what is done instead:
   eventlet.Timeout(10, TransientError(...))`` under nameko) or a dead provider holds a worker;
 - its settings are module globals (``omise.api_secret``, ``api_main``, ``api_version``): each call
   sets them from this adapter first, so two adapters in one process do not mix their accounts;
-- it has no webhook verification: :func:`verify_signature` follows Omise's scheme (below).
+- it has no webhook verification: :func:`verify_signature` follows Omise's scheme (below);
+- a PromptPay charge's QR is an image only: :meth:`OmisePayments.qr_payload` reads its text back.
 """
 import base64
 import binascii
@@ -14,6 +15,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import io
 import json
 import logging
 import os
@@ -22,6 +24,8 @@ import time
 import omise
 import omise.errors
 import requests
+import zxingcpp
+from PIL import Image, UnidentifiedImageError
 
 from chassis.errors import InvalidInput, NotFound, TransientError, Unprocessable
 from chassis.thai import THAI_TIME
@@ -30,6 +34,7 @@ from marketplace.payments import Charge, PaymentProviderError, Refund, WebhookEv
 DEFAULT_API_URL = "https://api.omise.co"
 API_VERSION = "2019-05-29"  # the charge object with refunded_amount, as this adapter reads it
 DEFAULT_TOLERANCE_SECONDS = 300
+REQUEST_TIMEOUT_SECONDS = 10  # the QR image download (the client's own calls have the deadline only)
 SIGNATURE_HEADER, TIMESTAMP_HEADER = "Omise-Signature", "Omise-Signature-Timestamp"
 
 # the client logs every response body (buyers' charges) at INFO: keep that out of the service log
@@ -166,6 +171,25 @@ class OmisePayments:
     def fetch_charge(self, charge_id):
         with self._call():
             return _charge(omise.Charge.retrieve(charge_id))
+
+    def qr_payload(self, charge):
+        """Omise gives the PromptPay QR only as an image (``download_uri``): read its text back
+        (zxing-cpp), so the marketplace can show the payload and draw the QR itself."""
+        with self._call():
+            response = requests.get(charge.qr_image_url, timeout=REQUEST_TIMEOUT_SECONDS)
+            response.raise_for_status()
+        try:
+            found = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)).convert("L"))
+        except (UnidentifiedImageError, OSError) as exc:
+            raise TransientError(f"the provider's QR image is not an image: {exc!r}") from None
+        texts = [result.text for result in found if result.format == zxingcpp.BarcodeFormat.QRCode]
+        if len(texts) != 1:
+            raise TransientError(f"the provider's QR image holds {len(texts)} QR codes, not one")
+        return texts[0]
+
+    def fetch_refunds(self, charge_id):
+        with self._call():
+            return [_refund(refund) for refund in omise.Charge.retrieve(charge_id).list_refunds()]
 
     def refund(self, charge_id, amount_satang, refund_ref):
         with self._call():

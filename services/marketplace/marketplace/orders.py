@@ -2,8 +2,9 @@
 
 An order has three independent state axes, as commerce systems keep them:
 status (placed → confirmed → completed | cancelled | expired), payment status
-(unpaid → paid → partially_refunded → refunded) and fulfilment status
-(unfulfilled → shipped → delivered). Lines freeze the product's name, unit and price at
+(unpaid → paid → partially_refunded → refunded, or unpaid → held_for_review when money of the
+wrong amount arrived) and fulfilment status (unfulfilled → shipped → delivered). Only the side
+that received the money pays an order (``marketplace.collection``). Lines freeze the product's name, unit and price at
 placement. Every change records exactly one event; an illegal transition raises Conflict
 and records nothing.
 """
@@ -48,6 +49,9 @@ class Order:
     paid_at: dt.datetime = None
     cancel_reason: str = None
     refunded: dict = field(default_factory=dict)  # line_no → quantity refunded so far
+    # line_no → quantity of refunds asked of the payment provider, not yet confirmed by it
+    pending_refunds: dict = field(default_factory=dict)
+    cancellation_pending: bool = False  # cancelled once the provider confirms its refund
     events: list = field(default_factory=list, repr=False)
 
     @property
@@ -74,22 +78,29 @@ class Order:
             status=self.status, payment_status=self.payment_status,
             fulfilment_status=self.fulfilment_status)
 
-    def pay(self, amount_satang, payment_id, now):
-        if self.status != "placed" or self.payment_status != "unpaid":
+    @property
+    def awaiting_payment(self):
+        return self.status == "placed" and self.payment_status == "unpaid"
+
+    def pay(self, payment_id, payment, now):
+        """The receiving side confirmed the whole total arrived: ``payment`` says how and who
+        (contracts.marketplace.PaymentFacts)."""
+        if not self.awaiting_payment:
             raise self._illegal("ชำระเงิน", "paid")
-        if now >= self.expires_at:
-            raise Conflict("คำสั่งซื้อหมดอายุแล้ว (order has expired)")
-        if amount_satang != self.total_satang:
-            raise Unprocessable(
-                f"ยอดชำระต้องเท่ากับยอดสั่งซื้อ {self.total_satang} สตางค์ (amount must equal the order total)")
         self.status, self.payment_status, self.paid_at = "confirmed", "paid", now
         self.events.append((events.ORDER_PAID, {
-            **self.event_data(), "payment_id": payment_id, "amount_satang": amount_satang,
-            "paid_at": now}))
+            **self.event_data(), "payment_id": payment_id, "amount_satang": self.total_satang,
+            "paid_at": now, "payment": payment}))
+
+    def hold_for_review(self):
+        """Money of another amount arrived: never paid; an operator looks at it."""
+        if not self.awaiting_payment:
+            raise self._illegal("พักการชำระเงิน", "held for review")
+        self.payment_status = "held_for_review"
 
     def ship(self):
         if (self.status != "confirmed" or self.fulfilment_status != "unfulfilled"
-                or self.payment_status not in REFUNDABLE_PAYMENTS):
+                or self.payment_status not in REFUNDABLE_PAYMENTS or self.cancellation_pending):
             raise self._illegal("จัดส่ง", "shipped")
         self.fulfilment_status = "shipped"
         self.events.append((events.ORDER_SHIPPED, self.event_data()))
@@ -103,8 +114,7 @@ class Order:
     def cancel(self, reason, refund_id):
         """Before shipment only; whatever was paid and not yet refunded goes back to the buyer
         as refund ``refund_id``."""
-        if self.status not in ("placed", "confirmed") or self.fulfilment_status != "unfulfilled":
-            raise self._illegal("ยกเลิก", "cancelled")
+        self._check_cancellable()
         returned = []
         if self.payment_status in REFUNDABLE_PAYMENTS:
             returned = [{"line_no": line.line_no, "quantity": self.refundable(line)}
@@ -115,6 +125,29 @@ class Order:
         self.events.append((events.ORDER_CANCELLED, {
             **self.event_data(), "reason": reason, "refund_id": refund_id if returned else None,
             "refunded_lines": returned, "refunded_satang": amount}))
+
+    def _check_cancellable(self):
+        if self.status not in ("placed", "confirmed") or self.fulfilment_status != "unfulfilled" \
+                or self.cancellation_pending:
+            raise self._illegal("ยกเลิก", "cancelled")
+
+    def request_cancellation(self):
+        """A paid order cancelled through the payment provider: the refund of everything still
+        paid is asked of it first; the order is cancelled when the provider confirms
+        (:meth:`confirm_cancellation`). Returns the lines and the amount to give back."""
+        self._check_cancellable()
+        if self.payment_status not in REFUNDABLE_PAYMENTS or self.pending_refunds:
+            raise self._illegal("ยกเลิก", "cancelled")
+        lines = [{"line_no": line.line_no, "quantity": self.refundable(line)}
+                 for line in self.lines if self.refundable(line)]
+        self._hold_back(lines)
+        self.cancellation_pending = True
+        return lines, self._value_of(lines)
+
+    def confirm_cancellation(self, reason, refund_id, lines):
+        self._release_held(lines)
+        self.cancellation_pending = False
+        self.cancel(reason, refund_id)
 
     def expire(self, now):
         if self.status != "placed" or self.payment_status != "unpaid" or now < self.expires_at:
@@ -127,6 +160,28 @@ class Order:
 
         Money only: stock is not put back (the goods may be gone or spoilt).
         """
+        self._check_refund(requested)
+        amount = self._give_back(requested)
+        fully = all(line.quantity == self.refunded.get(line.line_no, 0) for line in self.lines)
+        self.payment_status = "refunded" if fully else "partially_refunded"
+        self.events.append((events.ORDER_REFUNDED, {
+            **self.event_data(), "refund_id": refund_id, "amount_satang": amount,
+            "refunded_lines": [{"line_no": item["line_no"], "quantity": item["quantity"]}
+                               for item in requested]}))
+        return amount
+
+    def request_refund(self, requested):
+        """A refund asked of the payment provider: checked as :meth:`refund`, its lines held back
+        until the provider confirms it (:meth:`confirm_refund`). Returns its amount."""
+        self._check_refund(requested)
+        self._hold_back(requested)
+        return self._value_of(requested)
+
+    def confirm_refund(self, requested, refund_id):
+        self._release_held(requested)
+        return self.refund(requested, refund_id)
+
+    def _check_refund(self, requested):
         if self.status not in ("confirmed", "completed") or self.payment_status not in REFUNDABLE_PAYMENTS:
             raise self._illegal("คืนเงิน", "refunded")
         line_nos = [item["line_no"] for item in requested]
@@ -140,24 +195,32 @@ class Order:
                     for item in requested if item["quantity"] > self.refundable(lines[item["line_no"]])]
         if too_many:
             raise Unprocessable("คืนเงินเกินกว่าที่ชำระ (refund exceeds what was paid)", lines=too_many)
-        amount = self._give_back(requested)
-        fully = all(self.refundable(line) == 0 for line in self.lines)
-        self.payment_status = "refunded" if fully else "partially_refunded"
-        self.events.append((events.ORDER_REFUNDED, {
-            **self.event_data(), "refund_id": refund_id, "amount_satang": amount,
-            "refunded_lines": [{"line_no": item["line_no"], "quantity": item["quantity"]}
-                               for item in requested]}))
-        return amount
 
     def _give_back(self, items):
         """Count ``items`` [{line_no, quantity}] as refunded; returns their value in satang."""
-        lines = {line.line_no: line for line in self.lines}
         for item in items:
             self.refunded[item["line_no"]] = self.refunded.get(item["line_no"], 0) + item["quantity"]
+        return self._value_of(items)
+
+    def _hold_back(self, items):
+        for item in items:
+            self.pending_refunds[item["line_no"]] = self.pending_refunds.get(item["line_no"], 0) + item["quantity"]
+
+    def _release_held(self, items):
+        for item in items:
+            left = self.pending_refunds.get(item["line_no"], 0) - item["quantity"]
+            if left > 0:
+                self.pending_refunds[item["line_no"]] = left
+            else:
+                self.pending_refunds.pop(item["line_no"], None)
+
+    def _value_of(self, items):
+        lines = {line.line_no: line for line in self.lines}
         return sum(lines[item["line_no"]].unit_price_satang * item["quantity"] for item in items)
 
     def refundable(self, line):
-        return line.quantity - self.refunded.get(line.line_no, 0)
+        """What of the line may still be refunded: neither refunded nor asked of the provider."""
+        return line.quantity - self.refunded.get(line.line_no, 0) - self.pending_refunds.get(line.line_no, 0)
 
 
 def require_party(principal, order):
@@ -224,7 +287,7 @@ def list_orders(uow, principal, query):
                                                                  "status")})
 
 
-def _save(uow, order, **details):
+def save(uow, order, **details):
     """Persist the order and stage the one event its change recorded."""
     uow.orders.save(order, **details)
     for event_type, data in order.events:
@@ -232,18 +295,9 @@ def _save(uow, order, **details):
     order.events.clear()
 
 
-def _release_stock(uow, order):
+def release_stock(uow, order):
     for line in sorted(order.lines, key=lambda line: line.product_id):
         uow.products.release(line.product_id, line.quantity)
-
-
-def pay_order(uow, principal, order_id, command, now):
-    order = get_order(uow, principal, order_id, for_update=True)
-    if not principal.is_operator and principal.subject_id != order.buyer_org_id:
-        raise Forbidden("ผู้ซื้อเท่านั้นที่ชำระเงินได้ (only the buyer pays)")
-    order.pay(command["amount_satang"], uuid.uuid4(), now)
-    _save(uow, order, payment_reference=command.get("reference"))
-    return order
 
 
 def fulfil_order(uow, principal, order_id, command):
@@ -253,26 +307,8 @@ def fulfil_order(uow, principal, order_id, command):
         order.ship()
     else:
         order.deliver()
-    _save(uow, order)
+    save(uow, order)
     return order
-
-
-def cancel_order(uow, principal, order_id, command, now):
-    order = get_order(uow, principal, order_id, for_update=True)
-    order.cancel(command.get("reason"), uuid.uuid4())
-    _release_stock(uow, order)
-    _save(uow, order, refunded_at=now)
-    return order
-
-
-def refund_order(uow, principal, order_id, command, now):
-    order = get_order(uow, principal, order_id, for_update=True)
-    require_seller(principal, order)
-    refund_id = uuid.uuid4()
-    amount = order.refund(command["lines"], refund_id)
-    _save(uow, order, refunded_at=now)
-    return order, {"id": refund_id, "order_id": order.id, "amount_satang": amount,
-                   "lines": command["lines"], "created_at": now}
 
 
 def expire_due_orders(uow, now, limit):
@@ -281,8 +317,8 @@ def expire_due_orders(uow, now, limit):
     for order_id in uow.orders.due_for_expiry(now, limit):
         order = uow.orders.get(order_id)
         order.expire(now)
-        _release_stock(uow, order)
-        _save(uow, order)
+        release_stock(uow, order)
+        save(uow, order)
         expired.append(order)
     return expired
 

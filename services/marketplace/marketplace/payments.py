@@ -82,6 +82,12 @@ class PaymentProvider(Protocol):
     def fetch_charge(self, charge_id: str) -> Charge:
         """The charge as the provider knows it now (NotFound if it has no such charge)."""
 
+    def qr_payload(self, charge: Charge) -> str:
+        """The text of the charge's QR (a Thai QR payload), for the buyer's bank app."""
+
+    def fetch_refunds(self, charge_id: str) -> list:
+        """The charge's refunds as the provider knows them now."""
+
     def refund(self, charge_id: str, amount_satang: int, refund_ref: str) -> Refund:
         """Give ``amount_satang`` of the charge back. Asking again with the same ``refund_ref``
         returns the refund already made instead of refunding twice."""

@@ -47,6 +47,11 @@ class PromptPayId:
                 or not self.value.isdigit():
             raise ValueError(f"not a PromptPay proxy: {self.sub_tag} {self.value!r}")
 
+    @property
+    def text(self):
+        """As a person writes it: a mobile number as 0812345678, an ID as its digits."""
+        return "0" + self.value[4:] if self.sub_tag == MOBILE else self.value
+
 
 def _refuse(field, why):
     return InvalidInput({field: [f"หมายเลขพร้อมเพย์ไม่ถูกต้อง: {why[0]} (invalid PromptPay ID: {why[1]})"]})

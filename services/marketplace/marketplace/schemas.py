@@ -5,7 +5,7 @@ import json
 import uuid
 
 import geothai
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from chassis.schemas import Strict, Timestamp
 from contracts.envelope import EnvelopeSchema
@@ -87,11 +87,72 @@ class OrderIn(Strict):
                            "subdistrict_code": "830101", "phone": "076-211-234"}}
 
 
-class PaymentIn(Strict):
-    amount_satang = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    reference = fields.String(validate=validate.Length(max=200))
+class PaymentSettingsIn(Strict):
+    collection = fields.String(required=True, validate=validate.OneOf(["provider", "direct"]), metadata={
+        "description": "provider: the marketplace's payment provider collects (PromptPay through Omise); "
+                       "direct: PromptPay straight to the seller's own PromptPay ID"})
+    promptpay_id = fields.String(allow_none=True, validate=validate.Length(max=40), metadata={
+        "description": "a Thai mobile number, a 13-digit national ID or tax ID, or a 15-digit e-wallet ID; "
+                       "required for direct"})
 
-    example = {"amount_satang": 625000, "reference": "โอนผ่านธนาคาร เลขที่รายการ 000123"}
+    example = {"collection": "direct", "promptpay_id": "0812345678"}
+
+
+class PaymentSettingsOut(Schema):
+    seller_org_id = fields.UUID()
+    collection = fields.String()
+    promptpay_id = fields.String(allow_none=True)
+
+
+class PaymentRequestOut(Schema):
+    order_id = fields.UUID()
+    reference = fields.String(metadata={"description": "quote it with a bank transfer"})
+    amount_satang = fields.Integer()
+    currency = fields.String()
+    expires_at = fields.AwareDateTime()
+    method = fields.String(metadata={"description": "provider | direct_transfer"})
+    provider = fields.String(allow_none=True)
+    charge_id = fields.String(allow_none=True)
+    qr_payload = fields.String(allow_none=True, metadata={
+        "description": "the Thai QR (EMVCo) payload; none once nothing is due and no QR was made"})
+    qr_png_url = fields.String()
+    qr_svg_url = fields.String()
+    status = fields.String(metadata={
+        "description": "awaiting_payment | paid | held_for_review | refund_due | expired | cancelled"})
+
+
+class TransferConfirmationIn(Strict):
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "the transfer's reference in the seller's bank statement"})
+    amount_satang = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**12))
+    transferred_at = Timestamp(required=True)
+    note = fields.String(validate=validate.Length(max=500))
+
+    example = {"reference": "KTB 20260115 093012 000123", "amount_satang": 625000,
+               "transferred_at": "2026-01-15T09:30:12+07:00", "note": "เห็นยอดในบัญชีแล้ว"}
+
+
+class OmiseEventIn(Schema):
+    """An Omise webhook: an event object. Only its signature and the charge fetched back from
+    Omise's API are trusted, never this copy."""
+
+    class Meta:
+        unknown = INCLUDE  # Omise adds fields to its events
+
+    object = fields.String(validate=validate.Equal("event"))
+    id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    key = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    data = fields.Dict(required=True)
+    created_at = fields.String(validate=validate.Length(max=40))
+
+    example = {"object": "event", "id": "evnt_test_5xyz", "livemode": False, "key": "charge.complete",
+               "created_at": "2026-01-15T02:30:12Z",
+               "data": {"object": "charge", "id": "chrg_test_5xyz", "status": "successful"}}
+
+
+class WebhookOut(Schema):
+    received = fields.Boolean()
+    changed = fields.Boolean(metadata={"description": "whether it changed anything (a replay does not)"})
 
 
 class LineOut(Schema):
@@ -150,7 +211,15 @@ class RefundOut(Schema):
     amount_satang = fields.Integer()
     lines = fields.List(fields.Nested(RefundLine))
     created_at = fields.AwareDateTime()
+    status = fields.String(metadata={"description": "confirmed (it counts), or requested of the payment "
+                                                    "provider (it counts when the provider confirms it)"})
+    charge_id = fields.String(allow_none=True)
     order = fields.Nested(OrderOut)
+
+
+class CancellationOut(OrderOut):
+    refund = fields.Nested(RefundOut(exclude=("order",)), allow_none=True, metadata={
+        "description": "the refund asked of the payment provider, when the order was paid through it"})
 
 
 # -- listing: keyset pagination behind an opaque cursor -----------------------------

@@ -1,12 +1,27 @@
-"""nameko entrypoints of the marketplace: thin, the logic lives in ``orders`` and ``catalogue``;
-its events are consumed through the handler table (``marketplace.handlers``)."""
+"""nameko entrypoints of the marketplace: thin, the logic lives in ``orders``, ``collection`` and
+``catalogue``; its events are consumed through the handler table (``marketplace.handlers``).
+
+The payment provider is called here, between short transactions, never inside one."""
+import logging
+from functools import partial
+
+from werkzeug.wrappers import Response
+
+from chassis.errors import Conflict, DomainError, NotFound, TransientError
 from chassis.http import http, path_uuid
 from chassis.service import ConfiguredTimer, PlatformService
 
-from marketplace import bootstrap, catalogue, handlers, orders, schemas
+from marketplace import bootstrap, catalogue, collection, handlers, orders, promptpay, schemas
+from marketplace.payments import WebhookRejected, confirm_from_webhook
+
+log = logging.getLogger(__name__)
 
 EXPIRY_BATCH = 100
+REFUND_RETRY_BATCH = 50
 ILLEGAL_STEP = "สถานะของคำสั่งซื้อไม่อนุญาต (the order's state does not allow this step)"
+PARTIES = "ผู้ซื้อ ผู้ขาย หรือเจ้าหน้าที่ (the buyer, the seller or an operator)"
+QR_IMAGES = {"png": ("image/png", promptpay.qr_png), "svg": ("image/svg+xml", promptpay.qr_svg)}
+NO_QR = "ไม่มีคิวอาร์ให้ชำระ คำสั่งซื้อนี้ไม่รอชำระเงินแล้ว (no QR to pay: the order awaits no payment)"
 
 
 class MarketplaceService(PlatformService):
@@ -71,7 +86,7 @@ class MarketplaceService(PlatformService):
 
         สินค้าของผู้ขายรายเดียว ผู้ซื้อคือองค์กรของโทเคน คำสั่งซื้อที่ไม่ชำระตามเวลาจะหมดอายุ (the
         products of one seller, bought by the token's organisation; an unpaid order expires)."""
-        return orders.place_order(uow, principal, body, self.app.clock(), self.order_ttl)
+        return collection.place_order(uow, principal, body, self.app.clock(), self.order_ttl)
 
     @http("GET", "/v1/orders", query=schemas.OrderQuery, response=schemas.OrderPage)
     def list_orders(self, principal, query):
@@ -89,17 +104,104 @@ class MarketplaceService(PlatformService):
         with self.unit_of_work() as uow:
             return orders.get_order(uow, principal, path_uuid(order_id, "order_id"))
 
-    @http("POST", "/v1/orders/<order_id>/payments", body=schemas.PaymentIn, response=schemas.OrderOut,
-          unit_of_work=True, idempotent=True, errors={
-              409: "สถานะของคำสั่งซื้อไม่อนุญาต หรือหมดอายุแล้ว (the order's state does not allow it, or "
-                   "it has expired)",
-              422: "ยอดชำระต้องเท่ากับยอดสั่งซื้อ (the amount must equal the order total)"})
-    def pay_order(self, uow, principal, order_id, body):
-        """ชำระเงิน (pay an order)
+    # -- payments: confirmed by the side that holds the money, never the buyer -------------
+    @http("PUT", "/v1/sellers/<seller_org_id>/payment-settings", body=schemas.PaymentSettingsIn,
+          response=schemas.PaymentSettingsOut, roles=("organisation", "operator"))
+    def put_payment_settings(self, principal, seller_org_id, body):
+        """ตั้งค่าการรับชำระเงินของผู้ขาย (set how a seller is paid)
 
-        ผู้ซื้อ (หรือเจ้าหน้าที่) ชำระเต็มยอด ประกาศ order.paid แล้วกองทุนได้เงินสมทบ (the buyer, or an
-        operator, pays the whole total; announces order.paid, and the funds' levy is credited)."""
-        return orders.pay_order(uow, principal, path_uuid(order_id, "order_id"), body, self.app.clock())
+        ผู้ขายเองหรือเจ้าหน้าที่ provider: ผู้ให้บริการชำระเงินของตลาดรับเงิน direct: พร้อมเพย์เข้าบัญชีของ
+        ผู้ขายโดยตรง ใช้กับคำสั่งซื้อถัดไป (the seller itself or an operator; provider: the marketplace's
+        payment provider collects; direct: PromptPay to the seller's own PromptPay ID; applies to the
+        orders placed from now on)."""
+        seller_org_id = path_uuid(seller_org_id, "seller_org_id")
+        with self.unit_of_work() as uow:
+            return collection.set_payment_settings(uow, principal, seller_org_id, body)
+
+    @http("GET", "/v1/orders/<order_id>/payment-request", response=schemas.PaymentRequestOut, errors={
+        422: "ผู้ให้บริการชำระเงินไม่รับยอดนี้ (the payment provider refuses this amount)",
+        502: "ผู้ให้บริการชำระเงินไม่รับกุญแจของระบบ (the payment provider refused our key)"})
+    def get_payment_request(self, principal, order_id):
+        """ดูคำขอชำระเงินและคิวอาร์พร้อมเพย์ (the payment request and its Thai QR)
+
+        ยอด เลขอ้างอิง วันหมดอายุ และคิวอาร์ ผู้ซื้อ ผู้ขาย หรือเจ้าหน้าที่ ครั้งแรกที่ดูคำขอที่ชำระผ่าน
+        ผู้ให้บริการ ระบบสร้างรายการชำระเงินที่ผู้ให้บริการ (amount, reference, expiry and QR, for the
+        buyer, the seller or an operator; the first look at a provider request makes its charge)."""
+        order, request = self._payment_request(principal, path_uuid(order_id, "order_id"))
+        with self.unit_of_work() as uow:
+            return collection.view(uow, order, request)
+
+    @http("GET", "/v1/orders/<order_id>/payment-request/qr.png", media={"image/png": {
+        "schema": {"type": "string", "contentMediaType": "image/png"}}}, errors={409: NO_QR})
+    def get_payment_qr_png(self, principal, order_id):
+        """คิวอาร์พร้อมเพย์เป็นภาพ PNG (the Thai QR as a PNG image)"""
+        return self._qr_image(principal, order_id, "png")
+
+    @http("GET", "/v1/orders/<order_id>/payment-request/qr.svg", media={"image/svg+xml": {
+        "schema": {"type": "string", "contentMediaType": "image/svg+xml"}}}, errors={409: NO_QR})
+    def get_payment_qr_svg(self, principal, order_id):
+        """คิวอาร์พร้อมเพย์เป็นภาพ SVG (the Thai QR as an SVG image)"""
+        return self._qr_image(principal, order_id, "svg")
+
+    def _qr_image(self, principal, order_id, kind):
+        _, request = self._payment_request(principal, path_uuid(order_id, "order_id"))
+        if not request.qr_payload:
+            raise Conflict(NO_QR)
+        content_type, draw = QR_IMAGES[kind]
+        return Response(draw(request.qr_payload), content_type=content_type,
+                        headers={"Cache-Control": "private, max-age=300"})
+
+    def _payment_request(self, principal, order_id):
+        """(order, payment request), the provider's charge made first if it is the first look."""
+        with self.unit_of_work() as uow:
+            order, request = collection.payment_request_of(uow, principal, order_id)
+        if not collection.needs_charge(order, request, self.app.clock()):
+            return order, request
+        charge = self.app.payments.create_promptpay_charge(request.reference, request.amount_satang,
+                                                           request.expires_at)
+        qr_payload = self.app.payments.qr_payload(charge)
+        with self.unit_of_work() as uow:
+            return order, collection.attach_charge(uow, order_id, charge, qr_payload)
+
+    @http("POST", "/v1/payments/omise/webhook", body=schemas.OmiseEventIn, response=schemas.WebhookOut,
+          public=True, errors={401: "ลายเซ็นของ Omise ไม่มี ไม่ถูกต้อง หรือหมดอายุ (Omise's signature "
+                                    "is missing, wrong or stale)"})
+    def omise_webhook(self, request, body):
+        """รับการแจ้งเตือนจาก Omise (Omise's webhook)
+
+        ตรวจลายเซ็นตามที่ Omise กำหนด แล้วดึงรายการชำระเงินจาก API ของ Omise อีกครั้ง ไม่เชื่อสำเนาใน
+        การแจ้งเตือน เหตุการณ์เดิมซ้ำไม่เปลี่ยนอะไร (verified as Omise documents, then the charge is
+        fetched back from Omise's API: the webhook's copy is never trusted; the same event again
+        changes nothing)."""
+        try:
+            event, charge = confirm_from_webhook(self.app.payments, request.headers, request.get_data())
+        except WebhookRejected as exc:
+            log.warning("Omise webhook refused: %s", exc)
+            raise
+        except NotFound:
+            log.warning("Omise webhook %s about a charge Omise does not know: nothing credited", body["id"])
+            return {"received": True, "changed": False}
+        refunds = self.app.payments.fetch_refunds(charge.id) \
+            if charge is not None and event.type.startswith("refund.") else []
+        with self.unit_of_work() as uow:
+            changed = collection.apply_provider_event(uow, event, charge, refunds, self.app.clock())
+        return {"received": True, "changed": changed}
+
+    @http("POST", "/v1/orders/<order_id>/transfer-confirmations", body=schemas.TransferConfirmationIn,
+          response=schemas.OrderOut, roles=("organisation", "operator"), unit_of_work=True,
+          idempotent=True, errors={
+              409: "คำสั่งซื้อนี้ชำระผ่านผู้ให้บริการชำระเงิน (this order is paid through the payment provider)",
+              422: "เวลาโอนอยู่ในอนาคต (the transfer time is in the future)"})
+    def confirm_transfer(self, uow, principal, order_id, body):
+        """ผู้ขายยืนยันว่าได้รับเงินโอนแล้ว (the seller confirms a transfer arrived)
+
+        ผู้ขายของคำสั่งซื้อหรือเจ้าหน้าที่ ผู้ซื้อยืนยันไม่ได้ ยอดตรงกับยอดสั่งซื้อก่อนหมดอายุ: ชำระแล้ว
+        ยอดไม่ตรง: พักไว้ให้เจ้าหน้าที่ตรวจ หลังหมดอายุหรือยกเลิก: บันทึกไว้เพื่อคืนเงิน เลขอ้างอิงเดิมซ้ำ
+        ไม่เปลี่ยนอะไร (the order's seller or an operator, never the buyer: the order's total before
+        its expiry pays it; another amount is held for an operator; after expiry or cancellation it
+        is recorded as due back; the same reference again changes nothing)."""
+        return collection.confirm_transfer(uow, principal, path_uuid(order_id, "order_id"), body,
+                                           self.app.clock())
 
     @http("POST", "/v1/orders/<order_id>/fulfilments", body=schemas.FulfilmentIn,
           response=schemas.OrderOut, unit_of_work=True, idempotent=True,
@@ -111,27 +213,70 @@ class MarketplaceService(PlatformService):
         return orders.fulfil_order(uow, principal, path_uuid(order_id, "order_id"), body)
 
     @http("POST", "/v1/orders/<order_id>/cancellation", body=schemas.CancellationIn,
-          response=schemas.OrderOut, unit_of_work=True, idempotent=True,
-          errors={409: ILLEGAL_STEP})
+          response=schemas.CancellationOut, unit_of_work=True, idempotent=True,
+          errors={409: ILLEGAL_STEP, 202: {
+              "description": "ขอคืนเงินจากผู้ให้บริการแล้ว ยกเลิกเมื่อผู้ให้บริการยืนยัน (the refund is asked "
+                             "of the payment provider; the order is cancelled when it confirms)",
+              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CancellationOut"}}}}})
     def cancel_order(self, uow, principal, order_id, body):
         """ยกเลิกคำสั่งซื้อ (cancel an order)
 
-        ผู้ซื้อ ผู้ขาย หรือเจ้าหน้าที่ ก่อนจัดส่งเท่านั้น ยอดที่ชำระแล้วคืนให้ผู้ซื้อ (either party or an
-        operator, before shipment only; whatever was paid goes back to the buyer)."""
-        return orders.cancel_order(uow, principal, path_uuid(order_id, "order_id"), body, self.app.clock())
+        ผู้ซื้อ ผู้ขาย หรือเจ้าหน้าที่ ก่อนจัดส่งเท่านั้น ยอดที่ชำระแล้วคืนให้ผู้ซื้อ ชำระผ่านผู้ให้บริการ:
+        ยกเลิกเมื่อผู้ให้บริการยืนยันการคืนเงิน (202) (either party or an operator, before shipment only;
+        whatever was paid goes back to the buyer; paid through the provider: cancelled once the
+        provider confirms the refund, 202)."""
+        status, order, refund = collection.cancel_order(uow, principal, path_uuid(order_id, "order_id"),
+                                                        body, self.app.clock())
+        if refund is not None:
+            uow.after_commit(partial(self._ask_provider_refund, refund))
+        return status, {**vars(order), "total_satang": order.total_satang,
+                        "refunded_satang": order.refunded_satang, "refund": refund}
 
     @http("POST", "/v1/orders/<order_id>/refunds", body=schemas.RefundIn, response=schemas.RefundOut,
           status=201, unit_of_work=True, idempotent=True, errors={
               409: ILLEGAL_STEP,
               422: "ไม่มีรายการนี้ในคำสั่งซื้อ หรือคืนเกินกว่าที่ชำระ (no such order line, or more than "
-                   "was paid)"})
+                   "was paid)",
+              202: {"description": "ขอคืนเงินจากผู้ให้บริการแล้ว นับเมื่อผู้ให้บริการยืนยัน (asked of the "
+                                   "payment provider; it counts when the provider confirms it)",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RefundOut"}}}}})
     def refund_order(self, uow, principal, order_id, body):
         """คืนเงินบางรายการ (refund order lines)
 
-        ผู้ขายหรือเจ้าหน้าที่ คืนเป็นเงินเท่านั้น ไม่คืนสต็อก (its seller or an operator; money only:
-        stock is not put back)."""
-        order, refund = orders.refund_order(uow, principal, path_uuid(order_id, "order_id"), body, self.app.clock())
-        return {**refund, "order": order}
+        ผู้ขายหรือเจ้าหน้าที่ คืนเป็นเงินเท่านั้น ไม่คืนสต็อก โอนตรง: ผู้ขายบันทึกเงินที่คืนแล้ว นับทันที
+        (201) ชำระผ่านผู้ให้บริการ: ขอคืนผ่านผู้ให้บริการ นับเมื่อผู้ให้บริการยืนยัน (202) (its seller or
+        an operator; money only: stock is not put back; a direct transfer: the seller records the
+        refund it made, which counts at once, 201; through the provider: asked of the provider, it
+        counts when the provider confirms it, 202)."""
+        status, order, refund = collection.refund_order(uow, principal, path_uuid(order_id, "order_id"),
+                                                        body, self.app.clock())
+        if refund["status"] == "requested":
+            uow.after_commit(partial(self._ask_provider_refund, refund))
+        return status, {**refund, "order": order}
+
+    def _ask_provider_refund(self, refund):
+        """Ask the provider for a refund once its request is committed (its reference is our
+        refund id, so asking again never refunds twice); its webhook confirms it."""
+        try:
+            self.app.payments.refund(refund["charge_id"], refund["amount_satang"], str(refund["id"]))
+        except (TransientError, DomainError) as exc:
+            log.warning("refund %s not yet asked of the provider (%s): asked again later", refund["id"], exc)
+
+    @ConfiguredTimer.decorator("refund_retry_seconds")
+    def retry_provider_refunds(self):
+        """Refunds asked of the provider and not confirmed for a while: ask again (once per
+        reference at the provider) and count those it reports made."""
+        now = self.app.clock()
+        with self.unit_of_work() as uow:
+            due = uow.refunds.requested_before(now - self.app.settings.refund_retry, REFUND_RETRY_BATCH)
+        for refund in due:
+            try:
+                made = self.app.payments.refund(refund["charge_id"], refund["amount_satang"], str(refund["id"]))
+            except (TransientError, DomainError) as exc:
+                log.warning("refund %s still not made by the provider: %s", refund["id"], exc)
+                continue
+            with self.unit_of_work() as uow:
+                collection.confirm_provider_refunds(uow, refund["charge_id"], [made], self.app.clock())
 
     @http("GET", "/v1/reconciliation/orders", query=schemas.ReconciliationQuery,
           response=schemas.ReconciliationPage)

@@ -1,7 +1,11 @@
 """The marketplace's handler table with a stand-in unit of work: no broker, no database."""
+import datetime as dt
 import uuid
 from unittest import mock
 
+import pytest
+
+from chassis.errors import DomainError
 from contracts import centres, topology
 from marketplace import handlers
 from marketplace.bootstrap import Settings, bootstrap
@@ -28,3 +32,15 @@ def test_a_registered_or_updated_organisation_becomes_a_seller():
 def test_the_order_settings_have_their_defaults_in_one_place():
     assert bootstrap({"ORDER_TTL_MINUTES": None}).settings == Settings()
     assert bootstrap({"ORDER_TTL_MINUTES": "1.5"}).settings.order_ttl.total_seconds() == 90
+    # a day by default: long enough for a bank transfer; PAYMENT_TTL_MINUTES is the setting's name
+    assert Settings().order_ttl == dt.timedelta(hours=24)
+    assert bootstrap({"PAYMENT_TTL_MINUTES": "90"}).settings.order_ttl == dt.timedelta(minutes=90)
+
+
+def test_without_the_providers_secrets_in_the_environment_the_provider_is_refused_clearly():
+    app = bootstrap({}, environ={})
+    with pytest.raises(DomainError) as refused:
+        app.payments.create_promptpay_charge("CODI-X", 100, None)
+    assert refused.value.status == 503 and "OMISE_SECRET_KEY" in str(refused.value)
+    configured = bootstrap({}, environ={"OMISE_SECRET_KEY": "skey_test_x", "OMISE_WEBHOOK_SECRET": "c2VjcmV0"})
+    assert configured.payments.secret_key == "skey_test_x"

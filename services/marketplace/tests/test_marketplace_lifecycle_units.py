@@ -8,7 +8,7 @@ from chassis.auth import Principal
 from chassis.errors import Conflict, Forbidden, InvalidInput, Unprocessable
 from contracts import encode
 from contracts import marketplace as events
-from marketplace import orders
+from marketplace import collection, orders
 from marketplace.orders import Line, Order
 
 T0 = dt.datetime(2026, 5, 1, 9, 0, tzinfo=dt.timezone.utc)
@@ -23,9 +23,13 @@ def new_order():
     return Order(uuid.uuid4(), SELLER, BUYER, {"name": "x"}, lines, placed_at=T0, expires_at=T0 + TTL)
 
 
+PAYMENT = {"method": "provider", "provider": "omise", "charge_id": "chrg_test_1", "reference": "CODI-ABCD2345",
+           "confirmed_by": {"kind": "provider", "id": "omise"}, "received_at": T0}
+
+
 def paid_order():
     order = new_order()
-    order.pay(order.total_satang, uuid.uuid4(), T0)
+    order.pay(uuid.uuid4(), PAYMENT, T0)
     order.events.clear()
     return order
 
@@ -53,7 +57,7 @@ def in_state(state):
 
 
 ACTIONS = {
-    "pay": lambda o: o.pay(o.total_satang, uuid.uuid4(), T0),
+    "pay": lambda o: o.pay(uuid.uuid4(), PAYMENT, T0),
     "ship": lambda o: o.ship(),
     "deliver": lambda o: o.deliver(),
     "cancel": lambda o: o.cancel(None, uuid.uuid4()),
@@ -154,6 +158,39 @@ def test_a_refusable_refund_changes_nothing(requested, error):
     assert (order.payment_status, order.refunded, order.events) == ("paid", {}, [])
 
 
+def test_a_wrong_amount_holds_the_order_for_review_and_it_is_never_paid_nor_expired():
+    order = new_order()
+    order.hold_for_review()
+    assert (order.status, order.payment_status, order.events) == ("placed", "held_for_review", [])
+    for step in (lambda: order.pay(uuid.uuid4(), PAYMENT, T0), lambda: order.expire(T0 + TTL), order.ship):
+        with pytest.raises(Conflict):
+            step()
+
+
+def test_a_refund_asked_of_the_provider_holds_its_lines_back_until_confirmed():
+    order = paid_order()
+    assert order.request_refund([{"line_no": 1, "quantity": 20}]) == 500_000
+    assert order.events == [] and order.payment_status == "paid" and order.refunded_satang == 0
+    with pytest.raises(Unprocessable):
+        order.refund([{"line_no": 1, "quantity": 6}], uuid.uuid4())  # 20 of 25 are on their way back
+    order.confirm_refund([{"line_no": 1, "quantity": 20}], uuid.uuid4())
+    assert [event for event, _ in order.events] == [events.ORDER_REFUNDED]
+    assert order.refunded_satang == 500_000 and order.pending_refunds == {}
+
+
+def test_a_cancellation_through_the_provider_happens_when_the_refund_is_confirmed():
+    order = paid_order()
+    lines, amount = order.request_cancellation()
+    assert amount == order.total_satang and order.status == "confirmed" and order.events == []
+    for step in (order.ship, lambda: order.cancel(None, uuid.uuid4()), order.request_cancellation):
+        with pytest.raises(Conflict):
+            step()
+    order.confirm_cancellation("สั่งซ้ำ", uuid.uuid4(), lines)
+    [(event_type, data)] = order.events
+    assert event_type is events.ORDER_CANCELLED and data["refunded_satang"] == order.total_satang
+    assert (order.status, order.payment_status) == ("cancelled", "refunded")
+
+
 # -- the use cases, over an in-memory unit of work --------------------------------------
 
 class FakeProducts:
@@ -184,10 +221,16 @@ class FakeOrders:
         return [], None
 
 
+class FakePayments:
+    def of_order(self, order_id):
+        return []  # paid by a direct transfer (or by version 1): refunds count at once
+
+
 class FakeUnitOfWork:
     def __init__(self, *stored):
         self.orders = FakeOrders(*stored)
         self.products = FakeProducts()
+        self.payments = FakePayments()
         self.emitted = []
 
     def emit(self, event_type, data):
@@ -202,7 +245,7 @@ STRANGER = Principal("organisation", uuid.uuid4())
 def test_cancellation_releases_every_reserved_line_and_emits_once():
     order = new_order()
     uow = FakeUnitOfWork(order)
-    orders.cancel_order(uow, AS_BUYER, order.id, {"reason": "เปลี่ยนใจ"}, T0)
+    collection.cancel_order(uow, AS_BUYER, order.id, {"reason": "เปลี่ยนใจ"}, T0)
     assert sorted(uow.products.released) == sorted((line.product_id, line.quantity) for line in order.lines)
     assert uow.emitted == [events.ORDER_CANCELLED]
     assert uow.orders.saved == [(order.id, "cancelled")]
@@ -221,8 +264,8 @@ def test_the_expiry_sweep_expires_only_overdue_unpaid_orders():
 
 @pytest.mark.parametrize("use_case", [
     lambda uow, who, order: orders.fulfil_order(uow, who, order.id, {"status": "shipped"}),
-    lambda uow, who, order: orders.refund_order(uow, who, order.id,
-                                                {"lines": [{"line_no": 1, "quantity": 1}]}, T0),
+    lambda uow, who, order: collection.refund_order(uow, who, order.id,
+                                                    {"lines": [{"line_no": 1, "quantity": 1}]}, T0),
 ])
 def test_only_the_seller_or_an_operator_ships_and_refunds(use_case):
     for principal in (AS_BUYER, STRANGER):
@@ -239,14 +282,16 @@ def test_only_the_seller_or_an_operator_ships_and_refunds(use_case):
 def test_a_stranger_cannot_cancel_someone_elses_order():
     uow = FakeUnitOfWork(new_order())
     with pytest.raises(Forbidden):
-        orders.cancel_order(uow, STRANGER, next(iter(uow.orders.rows)), {}, T0)
+        collection.cancel_order(uow, STRANGER, next(iter(uow.orders.rows)), {}, T0)
     assert uow.emitted == [] and uow.products.released == []
 
 
 def test_a_refund_reports_its_amount_and_lines():
     order = paid_order()
     uow = FakeUnitOfWork(order)
-    _, refund = orders.refund_order(uow, OPERATOR, order.id, {"lines": [{"line_no": 2, "quantity": 2}]}, T0)
+    status, _, refund = collection.refund_order(uow, OPERATOR, order.id,
+                                                {"lines": [{"line_no": 2, "quantity": 2}]}, T0)
+    assert (status, refund["status"]) == (201, "confirmed")
     assert refund["amount_satang"] == 24_000 and refund["order_id"] == order.id
     assert uow.emitted == [events.ORDER_REFUNDED]
 

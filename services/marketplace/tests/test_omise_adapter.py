@@ -10,8 +10,9 @@ import pytest
 from chassis.errors import NotFound, TransientError, Unprocessable
 from chassis.thai import THAI_TIME
 from devtools.isolation import free_port
-from devtools.omise_standin import mark_as_failed, mark_as_paid, running
+from devtools.omise_standin import COLLECTION_ACCOUNT, mark_as_failed, mark_as_paid, running
 from devtools.webhook_inbox import WebhookInbox
+from marketplace import promptpay
 from marketplace.omise_adapter import OmisePayments
 from marketplace.payments import PaymentProviderError, WebhookRejected, confirm_from_webhook
 
@@ -63,6 +64,12 @@ def test_a_paid_promptpay_charge_is_confirmed_by_its_verified_webhook_and_the_ap
     assert not confirmed.settles("order-41", 45_624) and not confirmed.settles("order-42", 45_625)
 
 
+def test_the_qr_text_is_read_back_from_the_providers_image(payments):
+    charge = payments.create_promptpay_charge("order-qr", 45_625, in_minutes(15))
+    text = payments.qr_payload(charge)
+    assert text == promptpay.payload(COLLECTION_ACCOUNT, 45_625)
+
+
 def test_a_tampered_or_stale_webhook_is_rejected(payments, api_url, inbox):
     charge = payments.create_promptpay_charge("order-43", 10_000, in_minutes(15))
     mark_as_failed(api_url, SECRET_KEY, charge.id)
@@ -91,6 +98,8 @@ def test_refunds_are_made_once_per_reference(payments, api_url, inbox):
     assert first == again and (first.amount_satang, first.charge_id) == (12_000, charge.id)
     payments.refund(charge.id, 18_000, "refund-2")
     assert payments.fetch_charge(charge.id).refunded_satang == 30_000
+    assert [(r.refund_ref, r.amount_satang) for r in payments.fetch_refunds(charge.id)] == [
+        ("refund-1", 12_000), ("refund-2", 18_000)]
     with pytest.raises(Unprocessable):
         payments.refund(charge.id, 1, "refund-3")
     webhook = delivered(inbox, "refund.create", first.id)
