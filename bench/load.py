@@ -28,9 +28,11 @@ class OrderClient:
                 delay = due - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-                try:
-                    order, _ = scenario.place_and_pay(self.platform, self.network, bags=1, session=session,
-                                                      marketplace_url=marketplace_url)
+                try:  # the credit follows the webhook: the loop does not wait for it
+                    order = scenario.place_order(self.platform, self.network, bags=1, session=session,
+                                                 marketplace_url=marketplace_url)
+                    scenario.pay_through_provider(self.platform, self.network, order, wait=False,
+                                                  session=session, marketplace_url=marketplace_url)
                 except (scenario.StepFailed, requests.RequestException):
                     with self._lock:
                         self.errors += 1

@@ -87,7 +87,8 @@ class PlatformBench:
                  "SMTP_MAX_PER_SECOND": "100000", "LOG_LEVEL": "WARNING",
                  **{f"{service.upper()}_MAX_WORKERS": str(settings["max_workers"]) for service in registry.names()}}
         env = platform_env({service: free_port() for service in registry.names()}, amqp_uri=amqp_uri,
-                           db_prefix=database_prefix, smtp_port=self.smtp_port, extra=extra)
+                           db_prefix=database_prefix, smtp_port=self.smtp_port, omise_port=free_port(),
+                           extra=extra)
         self.platform = Platform(env, log_dir=Path(work_dir) / "logs", instances=settings["instances"])
         self.funds_dsn = service_config("funds", self.platform.env)["DATABASE_URL"]
         self.marketplace_dsn = service_config("marketplace", self.platform.env)["DATABASE_URL"]

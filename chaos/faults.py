@@ -23,8 +23,8 @@ import psycopg2
 
 from chaos import workload
 from devtools import omise_standin
+from devtools.platform import OMISE_WEBHOOK_PATH
 
-WEBHOOK_PATH = "/v1/payments/omise/webhook"
 STALE_SECONDS = 3600  # Omise's signatures are trusted for 5 minutes here
 
 
@@ -163,7 +163,7 @@ def send_webhook(harness, body, timestamp=None, secret=None, signature=None):
     headers = {"Content-Type": "application/json", "Omise-Signature": signature,
                "Omise-Signature-Timestamp": timestamp}
     status, _ = harness.client.retrying("webhook", lambda: requests.post(
-        harness.platform.url("marketplace", WEBHOOK_PATH), data=body, headers=headers, timeout=10))
+        harness.platform.url("marketplace", OMISE_WEBHOOK_PATH), data=body, headers=headers, timeout=10))
     return status
 
 

@@ -6,11 +6,8 @@ The seed is printed first; the same seed replays the same workload and the same 
 kinds (the moments they strike depend on timing). Results go to chaos/results/latest.json.
 """
 import argparse
-import base64
-import contextlib
 import datetime as dt
 import json
-import os
 import random
 import shutil
 import signal
@@ -34,14 +31,15 @@ from chaos import checker, faults
 from chaos.proxy import Proxy
 from chaos.workload import Client, Payments, plan_order, run_order
 from contracts import topology
-from devtools import omise_standin, scenario, smtp_sink
+from devtools import scenario, smtp_sink
 from devtools.isolation import free_port, rabbitmqctl
 from devtools.platform import Platform, platform_env
 from devtools.testing import query
 from funds.bootstrap import bootstrap
 from funds.reconciler import MarketplaceOrders, Reconciler
 from marketplace.adapters import MarketUnitOfWork
-from marketplace.payment_reconciler import PaymentReconciler, provider_of
+from marketplace.omise_adapter import OmisePayments
+from marketplace.payment_reconciler import PaymentReconciler
 
 RESULTS = Path(__file__).parent / "results"
 FAILPOINT_NAMES = ("relay.after_publish", "consumer.after_commit", "mail.after_send")
@@ -82,21 +80,14 @@ class Harness:
         self.direct_amqp_uri = f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}"
         self.broker_proxy = Proxy("127.0.0.1", 5672)
         self.pg_proxy = Proxy("127.0.0.1", 5432)
-        smtp_port, marketplace_port = free_port(), free_port()
-        self.stack = contextlib.ExitStack()
-        omise = {"OMISE_SECRET_KEY": "skey_test_chaos",
-                 "OMISE_WEBHOOK_SECRET": base64.b64encode(os.urandom(32)).decode()}
-        omise["OMISE_API_URL"] = self.stack.enter_context(omise_standin.running(
-            free_port(), omise["OMISE_SECRET_KEY"],
-            f"http://127.0.0.1:{marketplace_port}{faults.WEBHOOK_PATH}", omise["OMISE_WEBHOOK_SECRET"]))
+        smtp_port = free_port()
         env = platform_env(
-            {service: marketplace_port if service == "marketplace" else free_port() for service in registry.names()},
+            {service: free_port() for service in registry.names()},
             amqp_uri=f"pyamqp://guest:guest@127.0.0.1:{self.broker_proxy.port}/{self.vhost}",
-            db_prefix=self.db_prefix, smtp_port=smtp_port, pg_port=self.pg_proxy.port,
+            db_prefix=self.db_prefix, smtp_port=smtp_port, pg_port=self.pg_proxy.port, omise_port=free_port(),
             extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2", "LOG_LEVEL": "WARNING",
                    "AMQP_HEARTBEAT": str(HEARTBEAT_SECONDS), "MESSAGE_ID_DOMAIN": MESSAGE_ID_DOMAIN,
-                   "SMTP_MAX_PER_SECOND": "1000",  # the sink is ours; the rate limit is tested elsewhere
-                   **omise})
+                   "SMTP_MAX_PER_SECOND": "1000"})  # the sink is ours; the rate limit is tested elsewhere
         self.sink = smtp_sink.start(self.mail_dir, port=smtp_port)
         # a second funds consumer takes over the messages of a paused one
         self.platform = Platform(env, log_dir=self.work_dir / "logs", instances={"funds": 2})
@@ -180,7 +171,6 @@ class Harness:
         self.sink.stop()
         self.broker_proxy.close()
         self.pg_proxy.close()
-        self.stack.close()
         rabbitmqctl("delete_vhost", self.vhost)
         for service in registry.names():
             drop_database(self.admin_dsn, f"{self.db_prefix}_{service}")
@@ -310,7 +300,8 @@ def reconcile_payments(harness):
     days the run made charges on: the stand-in's charges against the marketplace's payments."""
     database = Database(harness.dsn("marketplace"), pool_size=1)
     try:
-        reconciler = PaymentReconciler(database, provider_of(harness.platform.env), MarketUnitOfWork)
+        reconciler = PaymentReconciler(database, OmisePayments.from_environment(harness.platform.env),
+                                       MarketUnitOfWork)
         charges = standin_charges(harness)
         days = sorted({dt.datetime.fromisoformat(c["created_at"]).astimezone(THAI_TIME).date()
                        for c in charges.values()})

@@ -22,6 +22,7 @@ from chassis.thai import THAI_TIME
 from chassis.uow import unit_of_work
 
 from marketplace import payment_reconciliation
+from marketplace.adapters import ProviderUnavailable
 from marketplace.payments import PaymentProviderError
 
 log = logging.getLogger(__name__)
@@ -33,10 +34,6 @@ LAST_RUN = Gauge("codi_payment_reconcile_last_run_timestamp_seconds",
                  "When the last payment reconciliation finished (Unix time).")
 
 
-class ProviderUnavailable(RuntimeError):
-    """The provider could not be asked (unreachable, our key refused, not configured)."""
-
-
 def day_bounds(day):
     start = dt.datetime.combine(day, dt.time(), THAI_TIME)
     return start, start + dt.timedelta(days=1)
@@ -44,7 +41,9 @@ def day_bounds(day):
 
 class PaymentReconciler:
     """``database`` has ``transaction()`` (chassis.db.Database or a worker's ServiceDatabase),
-    ``provider`` is a ``marketplace.payments.PaymentProvider``, ``unit_of_work`` the marketplace's."""
+    ``provider`` is a ``marketplace.payments.PaymentProvider`` (the App's ``payments``), the unit of
+    work the marketplace's. A provider that cannot be asked (unreachable, our key refused, not
+    configured) is ProviderUnavailable."""
 
     def __init__(self, database, provider, unit_of_work_factory):
         self.database, self.provider, self.unit_of_work_factory = database, provider, unit_of_work_factory
@@ -91,16 +90,6 @@ def periodic(reconciler, now, grace):
     return reports
 
 
-def provider_of(environ=None, **kwargs):
-    """The Omise adapter from OMISE_* in the environment (ProviderUnavailable when they are not set)."""
-    from marketplace.omise_adapter import OmisePayments
-
-    try:
-        return OmisePayments.from_environment(environ, **kwargs)
-    except ValueError as exc:
-        raise ProviderUnavailable(str(exc)) from None
-
-
 class PaymentReconciliationTimer:
     """The timer entrypoint of the marketplace service class (a base of MarketplaceService)."""
 
@@ -109,7 +98,7 @@ class PaymentReconciliationTimer:
         """Compare the provider's charges of yesterday and today with the recorded payments."""
         settings = self.app.settings
         try:
-            reconciler = PaymentReconciler(self.db, provider_of(), self.app.unit_of_work)
+            reconciler = PaymentReconciler(self.db, self.app.payments, self.app.unit_of_work)
             periodic(reconciler, self.app.clock(), dt.timedelta(seconds=settings.payment_reconcile_grace_seconds))
         except ProviderUnavailable as exc:
             log.warning("payment reconciliation skipped: %s", exc)
@@ -143,13 +132,13 @@ def command(args, environ=None, out=sys.stdout):
     from marketplace.bootstrap import bootstrap
 
     config = service_config("marketplace", environ)
-    app = bootstrap(config)
+    app = bootstrap(config, environ)
     now = app.clock()
     day = args.day or (now.astimezone(THAI_TIME).date() - dt.timedelta(days=1))
     grace = dt.timedelta(seconds=app.settings.payment_reconcile_grace_seconds)
     database = Database(config["DATABASE_URL"], pool_size=1)
     try:
-        report = PaymentReconciler(database, provider_of(environ), app.unit_of_work).run(day, now - grace)
+        report = PaymentReconciler(database, app.payments, app.unit_of_work).run(day, now - grace)
     except ProviderUnavailable as exc:
         return fail("codi-admin marketplace reconcile-payments",
                     "ผู้ให้บริการชำระเงินไม่พร้อม กระทบยอดไม่ได้ (payment provider unavailable: cannot reconcile)", exc)
