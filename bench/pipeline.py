@@ -34,6 +34,18 @@ def credit_times(funds_dsn, order_ids):
         conn.close()
 
 
+def paid_times(marketplace_dsn, order_ids):
+    """{order id: epoch seconds at which the marketplace recorded the payment as confirmed}."""
+    conn = psycopg2.connect(marketplace_dsn)
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute("SELECT id::text, extract(epoch FROM paid_at) FROM orders"
+                           " WHERE id = ANY(%s::uuid[]) AND paid_at IS NOT NULL", (list(order_ids),))
+            return {order_id: float(at) for order_id, at in cursor.fetchall()}
+    finally:
+        conn.close()
+
+
 def transactions_by_database(any_dsn, database_prefix):
     """{service: transactions committed or rolled back so far in its bench database}."""
     conn = psycopg2.connect(any_dsn)
@@ -75,9 +87,12 @@ class PlatformBench:
                  "SMTP_MAX_PER_SECOND": "100000", "LOG_LEVEL": "WARNING",
                  **{f"{service.upper()}_MAX_WORKERS": str(settings["max_workers"]) for service in registry.names()}}
         env = platform_env({service: free_port() for service in registry.names()}, amqp_uri=amqp_uri,
-                           db_prefix=database_prefix, smtp_port=self.smtp_port, extra=extra)
+                           db_prefix=database_prefix, smtp_port=self.smtp_port, omise_port=free_port(),
+                           extra=extra)
+        (Path(work_dir) / "logs").mkdir(parents=True, exist_ok=True)  # the stand-in's log goes there first
         self.platform = Platform(env, log_dir=Path(work_dir) / "logs", instances=settings["instances"])
         self.funds_dsn = service_config("funds", self.platform.env)["DATABASE_URL"]
+        self.marketplace_dsn = service_config("marketplace", self.platform.env)["DATABASE_URL"]
         self.credited_total = 0
 
     def run(self):
@@ -107,12 +122,13 @@ class PlatformBench:
         return results
 
     def measure(self, paid):
-        """Wait for the credits of ``paid`` [(order id, response time)]; their latencies in ms."""
-        credited = wait_for_credits(self.funds_dsn, [order_id for order_id, _ in paid],
-                                    self.settings["drain_timeout_s"])
+        """Wait for the credits of the ``paid`` order ids; the latencies in ms from the payment's
+        confirmation (the provider's webhook, recorded as the order's paid_at) to the credit."""
+        credited = wait_for_credits(self.funds_dsn, paid, self.settings["drain_timeout_s"])
         self.credited_total += len(credited)
-        latencies = [(credited[order_id] - responded) * 1000 for order_id, responded in paid
-                     if order_id in credited]
+        confirmed = paid_times(self.marketplace_dsn, credited)
+        latencies = [(credited[order_id] - confirmed[order_id]) * 1000 for order_id in credited
+                     if order_id in confirmed]
         return credited, latencies
 
     def processes(self):

@@ -69,3 +69,85 @@ def levy_email_events(outbox_rows):
         by_movement[movement].append(body["event_id"])
     doubled = sum(1 for events in by_movement.values() if len(events) > 1)
     return [event for events in by_movement.values() for event in events], doubled
+
+
+# -- payments: every paid order backed by money; forged and replayed webhooks changed nothing -----
+
+FORGERY_ANSWERS = {"bad_signature": {401}, "stale_timestamp": {401},
+                   "other_orders_charge": {200}, "unpaid_charge": {200}}  # verified, yet changes nothing
+
+
+class WebhookLedger:
+    """What the webhook faults sent: each forgery (its kind, the answer, the order that must stay
+    unpaid) and each replay (the answers)."""
+
+    def __init__(self):
+        self.forgeries, self.replays = [], []
+
+    def forged(self, kind, status, order_id):
+        self.forgeries.append((kind, status, str(order_id)))
+
+    def replayed(self, key, statuses):
+        self.replays.append((key, list(statuses)))
+
+
+def webhook_verdict(ledger, payment_status_of):
+    """Counts of forgeries by kind and outcome, and of replays; ``payment_status_of(order_id)`` is the
+    marketplace's payment status of a victim order now. ``accepted`` (a victim paid) and
+    ``unexpected_answers`` must be 0."""
+    by_kind = Counter(kind for kind, _, _ in ledger.forgeries)
+    rejected = sum(1 for _, status, _ in ledger.forgeries if status == 401)
+    ignored = sum(1 for _, status, _ in ledger.forgeries if status == 200)
+    unexpected = sum(1 for kind, status, _ in ledger.forgeries if status not in FORGERY_ANSWERS[kind])
+    accepted = sum(1 for _, _, order_id in ledger.forgeries if payment_status_of(order_id) != "unpaid")
+    replay_answers = [status for _, statuses in ledger.replays for status in statuses]
+    return {"forged": dict(by_kind), "forged_rejected": rejected, "forged_ignored": ignored,
+            "forged_accepted": accepted,
+            "replays": len(ledger.replays), "replayed_deliveries": len(replay_answers),
+            "unexpected_answers": unexpected + sum(1 for status in replay_answers if status != 200)}
+
+
+def unbacked_payments(paid_events, orders, provider_charges, issued_charges, transfers):
+    """Orders paid without money, each with why, and orders paid more than once.
+
+    ``paid_events``: the data of every order.paid the marketplace staged; ``orders``: {order id:
+    {"total_satang", "seller_org_id"}}; ``provider_charges``: {charge id: the charge as the provider
+    lists it}; ``issued_charges``: {order id: the charge the payment request issued for it};
+    ``transfers``: {order id: the reference its seller confirmed}. A provider payment must name the
+    order's own charge, successful at the provider, of the order's total; a direct transfer must be
+    one the seller (or an operator) confirmed, with its reference. Never the buyer.
+    """
+    unbacked, seen = [], Counter()
+    for data in paid_events:
+        order_id, payment = str(data["order_id"]), data.get("payment") or {}
+        seen[order_id] += 1
+        order = orders.get(order_id, {})
+        confirmer = payment.get("confirmed_by") or {}
+        if payment.get("method") == "provider":
+            charge = provider_charges.get(payment.get("charge_id"))
+            if confirmer.get("kind") != "provider":
+                why = f"confirmed by {confirmer.get('kind')}"
+            elif payment.get("charge_id") != issued_charges.get(order_id):
+                why = "not the order's own charge"
+            elif charge is None:
+                why = "a charge the provider does not know"
+            elif charge["status"] != "successful":
+                why = f"a {charge['status']} charge"
+            elif charge["amount"] != order.get("total_satang"):
+                why = "a charge of another amount"
+            else:
+                continue
+        elif payment.get("method") == "direct_transfer":
+            if confirmer.get("kind") == "organisation" and confirmer.get("id") != str(order.get("seller_org_id")):
+                why = "confirmed by an organisation that is not the seller"
+            elif confirmer.get("kind") not in ("organisation", "operator"):
+                why = f"confirmed by {confirmer.get('kind')}"
+            elif transfers.get(order_id) != payment.get("reference"):
+                why = "a transfer nobody confirmed"
+            else:
+                continue
+        else:
+            why = "no payment facts (the buyer's word)"
+        unbacked.append((order_id, why))
+    paid_twice = sum(1 for count in seen.values() if count > 1)
+    return unbacked, paid_twice

@@ -6,6 +6,7 @@ The seed is printed first; the same seed replays the same workload and the same 
 kinds (the moments they strike depend on timing). Results go to chaos/results/latest.json.
 """
 import argparse
+import datetime as dt
 import json
 import random
 import shutil
@@ -18,13 +19,16 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import requests
 from kombu import Connection
 
 from chassis import registry
+from chassis.cli import issue_token
 from chassis.db import Database, drop_database
+from chassis.thai import THAI_TIME
 from chaos import checker, faults
 from chaos.proxy import Proxy
-from chaos.workload import Client, plan_order, run_order
+from chaos.workload import Client, Payments, plan_order, run_order
 from contracts import topology
 from devtools import scenario, smtp_sink
 from devtools.isolation import free_port, rabbitmqctl
@@ -32,6 +36,9 @@ from devtools.platform import Platform, platform_env
 from devtools.testing import query
 from funds.bootstrap import bootstrap
 from funds.reconciler import MarketplaceOrders, Reconciler
+from marketplace.adapters import MarketUnitOfWork
+from marketplace.omise_adapter import OmisePayments
+from marketplace.payment_reconciler import PaymentReconciler
 
 RESULTS = Path(__file__).parent / "results"
 FAILPOINT_NAMES = ("relay.after_publish", "consumer.after_commit", "mail.after_send")
@@ -76,11 +83,12 @@ class Harness:
         env = platform_env(
             {service: free_port() for service in registry.names()},
             amqp_uri=f"pyamqp://guest:guest@127.0.0.1:{self.broker_proxy.port}/{self.vhost}",
-            db_prefix=self.db_prefix, smtp_port=smtp_port, pg_port=self.pg_proxy.port,
+            db_prefix=self.db_prefix, smtp_port=smtp_port, pg_port=self.pg_proxy.port, omise_port=free_port(),
             extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2", "LOG_LEVEL": "WARNING",
                    "AMQP_HEARTBEAT": str(HEARTBEAT_SECONDS), "MESSAGE_ID_DOMAIN": MESSAGE_ID_DOMAIN,
                    "SMTP_MAX_PER_SECOND": "1000"})  # the sink is ours; the rate limit is tested elsewhere
         self.sink = smtp_sink.start(self.mail_dir, port=smtp_port)
+        (self.work_dir / "logs").mkdir(parents=True, exist_ok=True)  # the stand-in's log goes there first
         # a second funds consumer takes over the messages of a paused one
         self.platform = Platform(env, log_dir=self.work_dir / "logs", instances={"funds": 2})
         self.lock = threading.RLock()
@@ -89,6 +97,10 @@ class Harness:
         self.duplicates_published = 0
         self.poison_published = 0
         self.poison_bodies = set()
+        self.client = Client(self.platform)
+        self.network = None  # once set up
+        self.payments = Payments()
+        self.webhooks = checker.WebhookLedger()
 
     # -- processes -------------------------------------------------------------------
     def start_platform(self):
@@ -217,7 +229,8 @@ def drive(harness, network, plans, rng_seed, progress, concurrency):
     outcomes = {}
 
     def one(index):
-        order_id, outcome = run_order(client, network, plans[index], random.Random(rng_seed + index))
+        order_id, outcome = run_order(client, network, harness.payments, plans[index],
+                                      random.Random(rng_seed + index))
         outcomes[index] = (order_id, outcome)
         progress.advance()
         if progress.driven % 100 == 0:
@@ -229,6 +242,38 @@ def drive(harness, network, plans, rng_seed, progress, concurrency):
     finally:
         progress.finish()
     return outcomes, client.retries
+
+
+def set_up_network(platform, stock):
+    """The scenario's network, whose seller is paid through the provider, and a second seller of
+    the same product, agreement and fund, paid by direct transfer (its PromptPay ID, its confirmation)."""
+    network = scenario.set_up_network(platform, stock=stock)
+    ops = network["ops"]
+    seller = scenario.call("POST", platform.url("centres", "/v1/organisations"), ops["centres"], {
+        "name_th": f"วิสาหกิจชุมชนข้าวโอนตรง (ข้อมูลทดสอบ {uuid.uuid4().hex[:6]})",
+        "name_en": "Direct-transfer rice community enterprise (test)",
+        "kind": "community_enterprise", "subdistrict_code": "360101", "demo": True})
+    seller_id = seller["organisation_id"]
+    same = {name: network["product"][name] for name in ("name_th", "name_en", "unit", "unit_price_satang",
+                                                        "category", "description")}
+
+    def product():
+        response = requests.post(platform.url("marketplace", "/v1/products"), timeout=5,
+                                 json={**same, "seller_org_id": seller_id, "stock": stock},
+                                 headers={"Authorization": f"Bearer {ops['marketplace']}"})
+        return response.json() if response.status_code == 201 else None
+
+    product = scenario.eventually("marketplace to learn of the second seller", product)
+    scenario.call("POST", platform.url("funds", "/v1/levy-agreements"), ops["funds"], {
+        **{name: network["agreement"][name] for name in ("basis", "rate", "recipient", "fund_id", "effective_from")},
+        "seller_org_id": seller_id})
+    token = issue_token("marketplace", "organisation", uuid.UUID(seller_id), "chaos direct seller",
+                        environ=platform.env)
+    scenario.call("PUT", platform.url("marketplace", f"/v1/sellers/{seller_id}/payment-settings"), token,
+                  {"collection": "direct", "promptpay_id": "0812345678"})
+    network["sellers"] = {"provider": {"org": network["seller"], "product": network["product"]},
+                          "direct": {"org": seller, "product": product, "token": token}}
+    return network
 
 
 def events_of(harness, service, routing_keys):
@@ -250,16 +295,61 @@ def reconcile(harness, network):
             "findings": report.by_kind()}
 
 
+def reconcile_payments(harness):
+    """The product's payment reconciliation (``codi-admin marketplace reconcile-payments``) of the
+    days the run made charges on: the stand-in's charges against the marketplace's payments."""
+    database = Database(harness.dsn("marketplace"), pool_size=1)
+    try:
+        reconciler = PaymentReconciler(database, OmisePayments.from_environment(harness.platform.env),
+                                       MarketUnitOfWork)
+        charges = standin_charges(harness)
+        days = sorted({dt.datetime.fromisoformat(c["created_at"]).astimezone(THAI_TIME).date()
+                       for c in charges.values()})
+        reports = [reconciler.run(day) for day in days]
+    finally:
+        database.close()
+    findings = Counter()
+    for report in reports:
+        findings.update({kind: count for kind, count in report.by_kind().items() if count})
+    return {"charges_checked": sum(r.charges_checked for r in reports), "drift": sum(findings.values()),
+            "findings": dict(findings)}
+
+
+def standin_charges(harness):
+    """{charge id: charge} of every charge at the stand-in."""
+    charges, offset = {}, 0
+    while True:
+        page = faults.standin_get(harness, "/charges", {"limit": 100, "offset": offset})
+        charges.update((charge["id"], charge) for charge in page["data"])
+        offset += len(page["data"])
+        if not page["data"] or offset >= page["total"]:
+            return charges
+
+
+def check_payments(harness, paid_events, orders):
+    """Every paid order backed by money; the forgeries changed nothing; replays answered 200."""
+    unbacked, paid_twice = checker.unbacked_payments(
+        paid_events, orders, standin_charges(harness), harness.payments.charges, harness.payments.transfers)
+    statuses = {str(row["id"]): row["payment_status"] for row in harness.query(
+        "marketplace", "SELECT id, payment_status FROM orders")}
+    return {"unbacked": len(unbacked), "unbacked_orders": unbacked[:20], "paid_twice": paid_twice,
+            "by_method": dict(Counter((data.get("payment") or {}).get("method") for data in paid_events)),
+            "webhooks": checker.webhook_verdict(harness.webhooks, lambda order_id: statuses.get(order_id)),
+            "reconciliation": reconcile_payments(harness)}
+
+
 def check(harness, network, rate):
     """Compare the marketplace's truth with the funds ledger, the dead letters and the mail."""
-    orders, refunded = {}, Counter()
+    orders, refunded, paid_events = {}, Counter(), []
     for kind, data in events_of(harness, "marketplace", ["order.placed", "order.paid", "order.cancelled",
                                                           "order.expired", "order.refunded"]):
         order = orders.setdefault(data["order_id"], {"id": data["order_id"], "paid_at": None,
                                                      "status": "placed", "quantity": 0})
         order["quantity"] = sum(line["quantity"] for line in data["lines"])
+        order.update(total_satang=data["total_satang"], seller_org_id=data["seller_org_id"])
         if kind == "order.paid":
             order["paid_at"] = data["paid_at"]
+            paid_events.append(data)
         elif kind in ("order.cancelled", "order.expired"):
             order["status"] = kind.split(".")[1]
         elif kind == "order.refunded":
@@ -306,6 +396,7 @@ def check(harness, network, rate):
         "emails_missing": missing, "emails_duplicated": duplicated_mail + doubled_announcements,
         "emails_resent_same_message_id": resent,
         "reconciliation": reconcile(harness, network),
+        "payments": check_payments(harness, paid_events, orders),
     }
 
 
@@ -319,7 +410,8 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
     harness = Harness(seed, allow_infra, supports_lifecycle, work_dir)
     try:
         harness.start_platform()
-        network = scenario.set_up_network(harness.platform, stock=5 * orders + 100)  # never sold out
+        network = set_up_network(harness.platform, stock=5 * orders + 100)  # never sold out
+        harness.network = network
         rate = network["agreement"]["rate"]
         plan_rng = random.Random(seed)
         plans = [plan_order(plan_rng, supports_lifecycle) for _ in range(orders)]
@@ -356,7 +448,11 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         and results["dead_letters"]["unexpected"] == 0
         and results["dead_letters"]["poison_found"] == results["dead_letters"]["poison_expected"]
         and results["emails_missing"] == results["emails_duplicated"] == 0
-        and results["reconciliation"]["orders_in_drift"] == 0)
+        and results["reconciliation"]["orders_in_drift"] == 0
+        and results["payments"]["unbacked"] == results["payments"]["paid_twice"] == 0
+        and results["payments"]["webhooks"]["forged_accepted"] == 0
+        and results["payments"]["webhooks"]["unexpected_answers"] == 0
+        and results["payments"]["reconciliation"]["drift"] == 0)
     return results
 
 

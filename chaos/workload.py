@@ -1,15 +1,41 @@
 """The mixed workload: orders placed, paid, delivered, cancelled and partially refunded over HTTP.
 
-Every call is retried with the same Idempotency-Key until it gets an answer, so a service killed
-mid-request neither loses nor doubles the request. What each order went through is recorded; the
-checker trusts the marketplace's database, not this record, for what was really paid.
+Orders are paid the two ways money is confirmed, never by the buyer: through the provider (the
+buyer's GET of the payment request creates the charge; the buyer "scans and pays" with the
+stand-in's test-mode mark_as_paid; the stand-in's signed webhook pays the order), or by a direct
+transfer the seller confirms. Every call is retried with the same Idempotency-Key until it gets an
+answer, so a service killed mid-request neither loses nor doubles the request. What each order went
+through is recorded; the checker trusts the marketplace's database, not this record, for what was
+really paid, and this record (the charge issued for each order, each transfer confirmed) to say
+whether each payment was backed by money.
 """
+import datetime as dt
+import threading
 import time
 import uuid
 
 import requests
 
 RETRYABLE = {502, 503, 504}
+PAID_WAIT_SECONDS = 240  # the stand-in retries a webhook for about two minutes while the marketplace is down
+DIRECT_SHARE = 0.3       # of the paid orders, those sold by the seller paid by direct transfer
+
+
+class Payments:
+    """What the workload (and the faults' own orders) did to pay: {order id: charge id} issued by
+    the provider for each order, {order id: transfer reference} confirmed by the seller."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.charges, self.transfers = {}, {}
+
+    def issued(self, order_id, charge_id):
+        with self.lock:
+            self.charges[order_id] = charge_id
+
+    def confirmed(self, order_id, reference):
+        with self.lock:
+            self.transfers[order_id] = reference
 
 
 class Client:
@@ -24,26 +50,57 @@ class Client:
         headers = {"Authorization": f"Bearer {token}"}
         if key:
             headers["Idempotency-Key"] = key
+        return self.retrying(f"{method} {path}", lambda: self.session.request(
+            method, self.platform.url(service, path), json=body, headers=headers, timeout=10))
+
+    def retrying(self, what, send):
+        """(status, JSON body) of the first answer of ``send()`` that is not a 5xx."""
         deadline = time.monotonic() + self.give_up_after
         while True:
             try:
-                response = self.session.request(method, self.platform.url(service, path), json=body,
-                                                headers=headers, timeout=10)
+                response = send()
                 if response.status_code not in RETRYABLE:
                     return response.status_code, response.json()
             except (requests.ConnectionError, requests.Timeout, ValueError):
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{method} {path}: no answer for {self.give_up_after}s")
+                raise RuntimeError(f"{what}: no answer for {self.give_up_after}s")
             self.retries += 1
             time.sleep(0.2)
+
+    def payment_request(self, order_id, token):
+        """The order's payment request; for a provider payment the first GET creates the charge."""
+        status, body = self.call("GET", "marketplace", f"/v1/orders/{order_id}/payment-request", token)
+        if status != 200:
+            raise RuntimeError(f"GET payment-request of {order_id}: {status} {body}")
+        return body
+
+    def pay_at_provider(self, charge_id):
+        """The buyer scans and pays (the stand-in's test-mode control); its webhook follows.
+        A charge already paid (an earlier attempt whose answer was lost) is left as it is."""
+        try:
+            self.platform.mark_as_paid(charge_id)
+            return "paid"
+        except requests.HTTPError as exc:
+            return f"refused {exc.response.status_code}"
+
+    def wait_paid(self, order_id, token, timeout=PAID_WAIT_SECONDS):
+        """The order's payment status once it is not awaiting payment, or 'unpaid' at the timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status, order = self.call("GET", "marketplace", f"/v1/orders/{order_id}", token)
+            if status == 200 and order["payment_status"] != "unpaid":
+                return order["payment_status"]
+            time.sleep(0.2)
+        return "unpaid"
 
 
 def plan_order(rng, supports_lifecycle):
     """What happens to one order, chosen by the seeded random generator."""
     bags = rng.randint(1, 5)
+    seller = "direct" if rng.random() < DIRECT_SHARE else "provider"
     if not supports_lifecycle:
-        return {"bags": bags, "steps": ["pay"]}
+        return {"bags": bags, "seller": seller, "steps": ["pay"]}
     roll = rng.random()
     if roll < 0.15:
         steps = ["cancel"]                                   # cancelled before payment
@@ -55,24 +112,48 @@ def plan_order(rng, supports_lifecycle):
         steps = ["pay", "ship", "deliver", "refund"]         # partial refund after delivery
     else:
         steps = ["pay"]
-    return {"bags": bags, "steps": steps}
+    return {"bags": bags, "seller": seller, "steps": steps}
 
 
-def run_order(client, network, plan, rng):
-    """Drive one order through its plan; returns the order id and what each step answered."""
-    buyer, operator = network["buyer_token"], network["ops"]["marketplace"]
-    status, order = client.call("POST", "marketplace", "/v1/orders", buyer, {
-        "lines": [{"product_id": network["product"]["id"], "quantity": plan["bags"]}],
+def place(client, network, bags, seller="provider"):
+    """(status, order) of a new order of ``bags`` of ``seller``'s product by the network's buyer."""
+    product = network["sellers"][seller]["product"]
+    return client.call("POST", "marketplace", "/v1/orders", network["buyer_token"], {
+        "lines": [{"product_id": product["id"], "quantity": bags}],
         "ship_to": {"name": "ทดสอบ", "address_line": "1 ถนนถลาง", "subdistrict_code": "830101"}},
         key=str(uuid.uuid4()))
+
+
+def pay(client, network, payments, order, seller):
+    """Pay ``order`` the way its seller is paid; what the marketplace then says of its payment."""
+    buyer = network["buyer_token"]
+    if seller == "provider":
+        request = client.payment_request(order["id"], buyer)
+        payments.issued(order["id"], request["charge_id"])
+        client.pay_at_provider(request["charge_id"])
+        return client.wait_paid(order["id"], buyer)
+    reference = f"TRF-{uuid.uuid4().hex[:12].upper()}"
+    status, _ = client.call(
+        "POST", "marketplace", f"/v1/orders/{order['id']}/transfer-confirmations",
+        network["sellers"]["direct"]["token"],
+        {"reference": reference, "amount_satang": order["total_satang"],
+         "transferred_at": dt.datetime.now(dt.timezone.utc).isoformat()}, key=str(uuid.uuid4()))
+    if status == 200:
+        payments.confirmed(order["id"], reference)
+    return status
+
+
+def run_order(client, network, payments, plan, rng):
+    """Drive one order through its plan; returns the order id and what each step answered."""
+    operator = network["ops"]["marketplace"]
+    status, order = place(client, network, plan["bags"], plan["seller"])
     if status != 201:
         return None, {"place": status}
     outcome = {"place": status}
     order_path = f"/v1/orders/{order['id']}"
     for step in plan["steps"]:
         if step == "pay":
-            outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/payments", buyer,
-                                           {"amount_satang": order["total_satang"]}, key=str(uuid.uuid4()))
+            outcome[step] = pay(client, network, payments, order, plan["seller"])
         elif step == "cancel":
             outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/cancellation", operator,
                                            {}, key=str(uuid.uuid4()))

@@ -12,6 +12,8 @@ What it serves, shaped as Omise documents it (API version 2019-05-29, amounts in
   the query or, as the official Python client sends them, in a JSON body; a ``list`` object);
 - ``POST /charges/{id}/refunds`` (``amount``, ``metadata``), ``GET /charges/{id}/refunds``, and the
   charge's ``refunded_amount``;
+- ``GET /events`` (listed as charges are) and ``GET /events/{id}``: every event, with its
+  ``webhook_deliveries``;
 - the test-mode controls ``POST /charges/{id}/mark_as_paid`` and ``/mark_as_failed`` ("scan and
   pay" in tests and the demo);
 - webhooks: each event (``charge.create``, ``charge.complete``, ``charge.expire``,
@@ -377,6 +379,13 @@ def handler_for(account, secret_key, base_url):
                     for charge_id in list(account.charges):
                         account.charge(charge_id)  # expire what is due before listing
                     return listing(account.charges.values(), params, "/charges")
+                if (method, path) == ("GET", "/events"):
+                    return listing(account.events.values(), params, "/events")
+                event = re.fullmatch(r"/events/(\w+)", path)
+                if method == "GET" and event:
+                    if event[1] not in account.events:
+                        raise ApiError(404, "not_found", f"event {event[1]} was not found")
+                    return account.events[event[1]]
                 match = re.fullmatch(r"/charges/(\w+)(?:/(\w+))?", path)
                 if match:
                     charge_id, action = match[1], match[2]

@@ -100,3 +100,83 @@ def test_faults_are_paced_by_the_workload_progress():
     assert reached == [False]  # half driven, workload not over
     progress.finish()
     assert progress.wait_for(1.0) is True  # the workload ended: later faults do not wait
+
+
+# -- payments: backed by money, forgeries changed nothing ---------------------------------------
+
+SELLER, BUYER = str(uuid.uuid4()), str(uuid.uuid4())
+
+
+def paid_event(order_id, method="provider", charge_id=None, reference="CODI-AAAA", kind=None, by=None):
+    kind = kind or ("provider" if method == "provider" else "organisation")
+    return {"order_id": order_id, "payment": {
+        "method": method, "provider": "omise" if method == "provider" else None, "charge_id": charge_id,
+        "reference": reference, "confirmed_by": {"kind": kind, "id": by or (SELLER if kind == "organisation" else "omise")},
+        "received_at": "2026-11-30T10:00:00+07:00"}}
+
+
+def test_paid_orders_backed_by_a_successful_charge_or_the_sellers_confirmation_pass():
+    by_provider, by_transfer = str(uuid.uuid4()), str(uuid.uuid4())
+    orders = {order_id: {"total_satang": 25_000, "seller_org_id": SELLER} for order_id in (by_provider, by_transfer)}
+    charges = {"chrg_1": {"id": "chrg_1", "status": "successful", "amount": 25_000}}
+    events = [paid_event(by_provider, charge_id="chrg_1"),
+              paid_event(by_transfer, "direct_transfer", reference="TRF-1")]
+    assert checker.unbacked_payments(events, orders, charges, {by_provider: "chrg_1"},
+                                     {by_transfer: "TRF-1"}) == ([], 0)
+
+
+def test_every_way_of_paying_without_money_is_caught_and_said_why():
+    ids = [str(uuid.uuid4()) for _ in range(9)]
+    orders = {order_id: {"total_satang": 25_000, "seller_org_id": SELLER} for order_id in ids}
+    charges = {"chrg_paid": {"id": "chrg_paid", "status": "successful", "amount": 25_000},
+               "chrg_pending": {"id": "chrg_pending", "status": "pending", "amount": 25_000},
+               "chrg_small": {"id": "chrg_small", "status": "successful", "amount": 100}}
+    issued = {ids[0]: "chrg_mine", ids[1]: "chrg_gone", ids[2]: "chrg_pending", ids[3]: "chrg_small",
+              ids[7]: "chrg_paid"}
+    events = [
+        paid_event(ids[0], charge_id="chrg_paid"),                             # another order's charge
+        paid_event(ids[1], charge_id="chrg_gone"),                             # unknown to the provider
+        paid_event(ids[2], charge_id="chrg_pending"),
+        paid_event(ids[3], charge_id="chrg_small"),
+        paid_event(ids[4], "direct_transfer", by=BUYER),                       # the buyer's word
+        paid_event(ids[5], "direct_transfer", reference="TRF-NOBODY"),
+        {"order_id": ids[6], "payment_id": str(uuid.uuid4())},                 # version 1: no payment facts
+        paid_event(ids[7], charge_id="chrg_paid", kind="organisation", by=SELLER),
+        paid_event(ids[8], "direct_transfer", kind="provider"),
+    ]
+    unbacked, paid_twice = checker.unbacked_payments(events, orders, charges, issued, {ids[5]: "TRF-REAL"})
+    assert dict(unbacked) == {
+        ids[0]: "not the order's own charge", ids[1]: "a charge the provider does not know",
+        ids[2]: "a pending charge", ids[3]: "a charge of another amount",
+        ids[4]: "confirmed by an organisation that is not the seller", ids[5]: "a transfer nobody confirmed",
+        ids[6]: "no payment facts (the buyer's word)", ids[7]: "confirmed by organisation",
+        ids[8]: "confirmed by provider"}
+    assert paid_twice == 0
+
+
+def test_an_order_paid_twice_is_counted():
+    order_id = str(uuid.uuid4())
+    orders = {order_id: {"total_satang": 25_000, "seller_org_id": SELLER}}
+    charges = {"chrg_1": {"id": "chrg_1", "status": "successful", "amount": 25_000}}
+    event = paid_event(order_id, charge_id="chrg_1")
+    assert checker.unbacked_payments([event, event], orders, charges, {order_id: "chrg_1"}, {}) == ([], 1)
+
+
+def test_forgeries_rejected_or_ignored_pass_and_a_paid_victim_or_a_wrong_answer_does_not():
+    ledger = checker.WebhookLedger()
+    victims = {name: str(uuid.uuid4()) for name in ("a", "b", "c", "d", "e")}
+    ledger.forged("bad_signature", 401, victims["a"])
+    ledger.forged("stale_timestamp", 401, victims["b"])
+    ledger.forged("other_orders_charge", 200, victims["c"])
+    ledger.forged("unpaid_charge", 200, victims["d"])
+    ledger.replayed("charge.complete", [200, 200, 200])
+    unpaid = {order_id: "unpaid" for order_id in victims.values()}
+    assert checker.webhook_verdict(ledger, unpaid.get) == {
+        "forged": {"bad_signature": 1, "stale_timestamp": 1, "other_orders_charge": 1, "unpaid_charge": 1},
+        "forged_rejected": 2, "forged_ignored": 2, "forged_accepted": 0, "replays": 1,
+        "replayed_deliveries": 3, "unexpected_answers": 0}
+
+    ledger.forged("bad_signature", 200, victims["e"])       # a bad signature must be refused
+    ledger.replayed("refund.create", [200, 401])             # a real event, refused on its replay
+    verdict = checker.webhook_verdict(ledger, {**unpaid, victims["c"]: "paid"}.get)
+    assert (verdict["forged_accepted"], verdict["unexpected_answers"]) == (1, 2)

@@ -194,3 +194,17 @@ def test_state_survives_a_restart(inbox, tmp_path):
         mark_as_paid(url, SECRET_KEY, charge_id)
     with running(port, SECRET_KEY, extra_args=["--state", str(state)]):
         assert omise.Charge.retrieve(charge_id).status == "successful"
+
+
+def test_events_are_listed_and_retrieved_as_omise_serves_them(standin, inbox):
+    charge = promptpay_charge()
+    mark_as_paid(standin, SECRET_KEY, charge.id)
+    (complete,) = events(inbox, "charge.complete")
+    delivered = json.loads(complete.body)
+    listed = [event for event in omise.Event.list() if event.data.id == charge.id]
+    assert [event.key for event in listed] == ["charge.create", "charge.complete"]
+    kept = omise.Event.retrieve(delivered["id"])
+    assert (kept.key, kept.data.id, kept.data.status) == ("charge.complete", charge.id, "successful")
+    assert kept.id == delivered["id"] and kept.webhook_deliveries[0]["uri"] == inbox.url
+    with pytest.raises(omise.errors.NotFoundError):
+        omise.Event.retrieve("evnt_test_no_such_event")

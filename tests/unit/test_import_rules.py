@@ -22,6 +22,7 @@ SERVICES = sorted(set(PACKAGES) - {"contracts", "chassis"})
 DOMAIN_MODULES = [
     "marketplace.handlers", "marketplace.orders", "marketplace.catalogue", "marketplace.payments",
     "marketplace.promptpay", "marketplace.collection",
+    "marketplace.payment_reconciliation",
     "funds.handlers", "funds.credits", "funds.levy", "funds.ledger", "funds.settlement",
     "funds.reconciliation", "funds.reconciliation_report", "funds.statements",
     "centres.handlers", "centres.registry", "centres.geography", "centres.queries", "centres.importer",

@@ -13,6 +13,7 @@ from contracts.envelope import EnvelopeSchema
 from marketplace.collection import PaymentRequest
 from marketplace.omise_adapter import OmisePayments
 from marketplace.orders import Line, Order
+from marketplace.payment_reconciliation import RecordedPayment
 from marketplace.promptpay import PromptPayId
 
 log = logging.getLogger(__name__)
@@ -451,6 +452,26 @@ def payment_provider(environ=None):
         return NoPaymentProvider(str(exc))
 
 
+class PaymentReconciliationReads:
+    """The marketplace's side of the payment reconciliation (marketplace.payment_reconciler)."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def provider_payments(self, charge_ids, received_from, received_to):
+        """The provider payments of those charges, and those received in [from, to), with the
+        refunds the provider confirmed for each charge."""
+        self.cursor.execute(
+            "SELECT p.charge_id, p.order_id, r.reference AS order_ref, p.amount_satang, p.status,"
+            " p.received_at, (SELECT coalesce(sum(f.amount_satang), 0) FROM refunds f"
+            "  WHERE f.charge_id = p.charge_id AND f.status = 'confirmed')::bigint AS refunded_satang"
+            " FROM payments p LEFT JOIN payment_requests r ON r.order_id = p.order_id"
+            " WHERE p.method = 'provider' AND p.charge_id IS NOT NULL"
+            " AND (p.charge_id = ANY(%s) OR (p.received_at >= %s AND p.received_at < %s))"
+            " ORDER BY p.received_at, p.charge_id", (list(charge_ids), received_from, received_to))
+        return [RecordedPayment(**row) for row in self.cursor.fetchall()]
+
+
 class MarketUnitOfWork(UnitOfWork):
     def __init__(self, cursor):
         super().__init__(cursor)
@@ -462,3 +483,4 @@ class MarketUnitOfWork(UnitOfWork):
         self.payments = Payments(cursor)
         self.provider_events = ProviderEvents(cursor)
         self.refunds = Refunds(cursor)
+        self.payment_reconciliation = PaymentReconciliationReads(cursor)

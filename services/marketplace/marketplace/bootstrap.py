@@ -15,6 +15,9 @@ class Settings(PlatformSettings):
     order_ttl_minutes: float | None = None    # an earlier name of the same, still honoured when set
     order_expiry_sweep_seconds: float = 30    # how often expired orders are looked for
     refund_retry_seconds: float = 30          # refunds asked of the provider and not confirmed: asked again
+    # payment reconciliation (codi-admin marketplace reconcile-payments, and its timer when > 0)
+    payment_reconcile_interval_s: float = 0   # 0: no periodic payment reconciliation
+    payment_reconcile_grace_seconds: float = 900  # charges paid this recently wait for their webhook
 
     @property
     def order_ttl(self):

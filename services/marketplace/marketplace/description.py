@@ -2,4 +2,5 @@
 from chassis.registry import ServiceDescription
 
 DESCRIPTION = ServiceDescription(name="marketplace", service_class="marketplace.service:MarketplaceService",
-                                 default_http_port=8001)
+                                 default_http_port=8001,
+                                 commands={"reconcile-payments": "marketplace.payment_reconciler"})
