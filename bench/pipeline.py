@@ -89,7 +89,6 @@ class PlatformBench:
         env = platform_env({service: free_port() for service in registry.names()}, amqp_uri=amqp_uri,
                            db_prefix=database_prefix, smtp_port=self.smtp_port, omise_port=free_port(),
                            extra=extra)
-        (Path(work_dir) / "logs").mkdir(parents=True, exist_ok=True)  # the stand-in's log goes there first
         self.platform = Platform(env, log_dir=Path(work_dir) / "logs", instances=settings["instances"])
         self.funds_dsn = service_config("funds", self.platform.env)["DATABASE_URL"]
         self.marketplace_dsn = service_config("marketplace", self.platform.env)["DATABASE_URL"]

@@ -88,7 +88,6 @@ class Harness:
                    "AMQP_HEARTBEAT": str(HEARTBEAT_SECONDS), "MESSAGE_ID_DOMAIN": MESSAGE_ID_DOMAIN,
                    "SMTP_MAX_PER_SECOND": "1000"})  # the sink is ours; the rate limit is tested elsewhere
         self.sink = smtp_sink.start(self.mail_dir, port=smtp_port)
-        (self.work_dir / "logs").mkdir(parents=True, exist_ok=True)  # the stand-in's log goes there first
         # a second funds consumer takes over the messages of a paused one
         self.platform = Platform(env, log_dir=self.work_dir / "logs", instances={"funds": 2})
         self.lock = threading.RLock()

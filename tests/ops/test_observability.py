@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 from centres.service import CentresService  # noqa: F401  each service registers its own metrics
 from chassis import registry
 from funds.service import FundsService
-from marketplace import payment_reconciler  # noqa: F401  its timer, a base of the service class, has the metrics
+from marketplace import payment_reconciler  # noqa: F401  its metrics (the service's timer runs it)
 from marketplace.service import MarketplaceService  # noqa: F401
 from notifications.service import NotificationsService  # noqa: F401
 

@@ -1,5 +1,6 @@
 """Payment reconciliation as an operation: ``codi-admin marketplace reconcile-payments`` and the
-optional periodic timer (``PaymentReconciliationTimer``, off unless PAYMENT_RECONCILE_INTERVAL_S > 0).
+optional periodic timer (``periodically``, run by the marketplace service's timer, off unless
+PAYMENT_RECONCILE_INTERVAL_S > 0).
 
 Reads the provider's charges of a Bangkok day (``PaymentProvider.list_charges``), the payments the
 marketplace recorded for them and those it received that day (``uow.payment_reconciliation``), fetches
@@ -17,7 +18,6 @@ import time
 from prometheus_client import Gauge
 
 from chassis.errors import NotFound, TransientError
-from chassis.service import ConfiguredTimer
 from chassis.thai import THAI_TIME
 from chassis.uow import unit_of_work
 
@@ -90,18 +90,13 @@ def periodic(reconciler, now, grace):
     return reports
 
 
-class PaymentReconciliationTimer:
-    """The timer entrypoint of the marketplace service class (a base of MarketplaceService)."""
-
-    @ConfiguredTimer.decorator("payment_reconcile_interval_s")
-    def reconcile_payments_periodically(self):
-        """Compare the provider's charges of yesterday and today with the recorded payments."""
-        settings = self.app.settings
-        try:
-            reconciler = PaymentReconciler(self.db, self.app.payments, self.app.unit_of_work)
-            periodic(reconciler, self.app.clock(), dt.timedelta(seconds=settings.payment_reconcile_grace_seconds))
-        except ProviderUnavailable as exc:
-            log.warning("payment reconciliation skipped: %s", exc)
+def periodically(database, app):
+    """What the marketplace's timer runs: yesterday and today so far; a provider away is logged."""
+    try:
+        reconciler = PaymentReconciler(database, app.payments, app.unit_of_work)
+        periodic(reconciler, app.clock(), dt.timedelta(seconds=app.settings.payment_reconcile_grace_seconds))
+    except ProviderUnavailable as exc:
+        log.warning("payment reconciliation skipped: %s", exc)
 
 
 # -- the command: codi-admin marketplace reconcile-payments (marketplace.description) --------------

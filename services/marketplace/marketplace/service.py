@@ -11,7 +11,7 @@ from chassis.errors import Conflict, DomainError, NotFound, TransientError
 from chassis.http import http, path_uuid
 from chassis.service import ConfiguredTimer, PlatformService
 
-from marketplace import bootstrap, catalogue, collection, handlers, orders, promptpay, schemas
+from marketplace import bootstrap, catalogue, collection, handlers, orders, payment_reconciler, promptpay, schemas
 from marketplace.payments import WebhookRejected, confirm_from_webhook
 
 log = logging.getLogger(__name__)
@@ -295,3 +295,9 @@ class MarketplaceService(PlatformService):
                 expired = orders.expire_due_orders(uow, self.app.clock(), EXPIRY_BATCH)
             if len(expired) < EXPIRY_BATCH:
                 return
+
+    # -- payment reconciliation (off unless PAYMENT_RECONCILE_INTERVAL_S > 0) ----------
+    @ConfiguredTimer.decorator("payment_reconcile_interval_s")
+    def reconcile_payments_periodically(self):
+        """Compare the provider's charges of yesterday and today with the recorded payments."""
+        payment_reconciler.periodically(self.db, self.app)
