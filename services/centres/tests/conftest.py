@@ -22,9 +22,11 @@ class MemoryRepository:
     def named(self, name_key):
         return [copy.deepcopy(row) for row in self.rows.values() if row["name_key"] == name_key]
 
-    def find(self, name_key, subdistrict_code):
+    def find(self, **values):
+        def value(row, key):
+            return row["place"]["subdistrict_code"] if key == "subdistrict_code" else row[key]
         return next((copy.deepcopy(row) for row in self.rows.values()
-                     if row["name_key"] == name_key and row["place"]["subdistrict_code"] == subdistrict_code), None)
+                     if all(value(row, key) == wanted for key, wanted in values.items())), None)
 
 
 class MemoryUnitOfWork:
@@ -32,6 +34,8 @@ class MemoryUnitOfWork:
         self.organisations = MemoryRepository("organisation_id")
         self.funds = MemoryRepository("fund_id")
         self.centres = MemoryRepository("centre_id")
+        self.distribution_centres = MemoryRepository("distribution_centre_id")
+        self.community_plans = MemoryRepository("plan_id")
         self.events = []
 
     def emit(self, event_type, data):
