@@ -1,5 +1,7 @@
-"""In-memory stand-ins for the registry's repositories: domain tests need no database."""
+"""In-memory stand-ins for the registry's repositories (domain tests need no database), and the
+service in-process for the integration tests (real PostgreSQL and RabbitMQ, isolated per run)."""
 import copy
+import uuid
 
 import pytest
 
@@ -50,3 +52,40 @@ def uow():
 @pytest.fixture(scope="session")
 def geography():
     return default_geography()
+
+
+@pytest.fixture(scope="module")
+def centres(config_of):
+    """The centres service running in this process; its config."""
+    from nameko.containers import ServiceContainer
+
+    from centres.service import CentresService
+
+    config = config_of("centres")
+    container = ServiceContainer(CentresService, config)
+    container.start()
+    yield config
+    container.stop()
+
+
+@pytest.fixture(scope="module")
+def api(centres, test_env):
+    """call(method, path, body=None, **params) → (status, JSON) with an operator's token."""
+    import requests
+
+    from chassis.cli import issue_token
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {issue_token('centres', 'operator', environ=test_env)}"
+    base = f"http://{centres['WEB_SERVER_ADDRESS']}"
+
+    def call(method, path, body=None, **params):
+        response = session.request(method, base + path, json=body, params=params, timeout=10)
+        return response.status_code, response.json()
+    return call
+
+
+@pytest.fixture
+def tag():
+    """Makes this test's names unique in the session's shared database."""
+    return uuid.uuid4().hex[:8]
