@@ -200,17 +200,20 @@ def _opening_hours(periods, errors):
     no two periods of one day overlap."""
     normalised = []
     for number, period in enumerate(periods, start=1):
-        unknown = sorted(set(period["days"]) - set(WEEKDAYS))
-        if unknown or not period["days"]:
+        days, opens, closes = period.get("days") or [], period.get("opens"), period.get("closes")
+        unknown = sorted(set(days) - set(WEEKDAYS))
+        if unknown or not days:
             errors.add("opening_hours", f"ช่วงที่ {number}: วันต้องเป็น {', '.join(WEEKDAYS)}"
                                         f" (unknown days: {', '.join(unknown) or 'none given'})")
-        if not period["opens"] < period["closes"]:
-            errors.add("opening_hours", f"ช่วงที่ {number}: เวลาเปิด {period['opens']} ต้องก่อนเวลาปิด "
-                                        f"{period['closes']} ในวันเดียวกัน (opens before it closes, the same day)")
-        normalised.append({"days": [day for day in WEEKDAYS if day in period["days"]],
-                           "opens": period["opens"], "closes": period["closes"]})
+        if opens is None or closes is None:  # a PATCH's nested body may leave them out
+            errors.add("opening_hours", f"ช่วงที่ {number}: ต้องระบุเวลาเปิดและเวลาปิด (opens and closes are required)")
+        elif not opens < closes:
+            errors.add("opening_hours", f"ช่วงที่ {number}: เวลาเปิด {opens} ต้องก่อนเวลาปิด "
+                                        f"{closes} ในวันเดียวกัน (opens before it closes, the same day)")
+        normalised.append({"days": [day for day in WEEKDAYS if day in days], "opens": opens, "closes": closes})
     for day, day_th in WEEKDAYS.items():
-        spans = sorted((period["opens"], period["closes"]) for period in normalised if day in period["days"])
+        spans = sorted((period["opens"], period["closes"]) for period in normalised
+                       if day in period["days"] and period["opens"] and period["closes"])
         if any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:])):
             errors.add("opening_hours", f"วัน{day_th}มีช่วงเวลาทำการซ้อนกัน (periods overlap on {day})")
     return sorted(normalised, key=lambda period: (list(WEEKDAYS).index(period["days"][0]) if period["days"] else 0,
@@ -247,6 +250,8 @@ def _distribution_centre(uow, geography, command, record_id, today):
     if status == "active" and not opening_hours:
         errors.add("opening_hours", "ศูนย์ที่เปิดให้บริการต้องมีเวลาทำการ (an active centre needs opening hours)")
     contact = dict(command.get("contact") or {})
+    if not contact.get("name_th") or not contact.get("phone"):  # a PATCH's nested body may leave them out
+        errors.add("contact", "ผู้ติดต่อต้องมีชื่อและเบอร์โทรศัพท์ (the contact needs a name and a phone)")
     contact["phone"] = _phone(contact.get("phone"), "contact", errors)
     errors.raise_if_any()
     return {

@@ -70,6 +70,8 @@ def test_opening_hours_read_in_thai_with_runs_of_days_as_ranges():
                         {"days": ["tue"], "opens": "11:00", "closes": "15:00"}]}, "opening_hours", "อังคาร"),
     ({"opening_hours": []}, "opening_hours", "active"),
     ({"status": "open"}, "status", "closed"),
+    ({"opening_hours": [{"days": ["mon"]}]}, "opening_hours", "closes"),  # a PATCH loads nested bodies partially
+    ({"contact": {"name_th": "ก"}}, "contact", "phone"),
 ])
 def test_a_bad_distribution_centre_is_refused_naming_the_field_and_nothing_is_written(
         uow, geography, overrides, field, words):
