@@ -217,7 +217,7 @@ def _opening_hours(periods, errors):
         if any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:])):
             errors.add("opening_hours", f"วัน{day_th}มีช่วงเวลาทำการซ้อนกัน (periods overlap on {day})")
     return sorted(normalised, key=lambda period: (list(WEEKDAYS).index(period["days"][0]) if period["days"] else 0,
-                                                  period["opens"]))
+                                                  period["opens"] or ""))
 
 
 def opening_hours_th(periods):

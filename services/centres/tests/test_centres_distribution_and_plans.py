@@ -71,6 +71,8 @@ def test_opening_hours_read_in_thai_with_runs_of_days_as_ranges():
     ({"opening_hours": []}, "opening_hours", "active"),
     ({"status": "open"}, "status", "closed"),
     ({"opening_hours": [{"days": ["mon"]}]}, "opening_hours", "closes"),  # a PATCH loads nested bodies partially
+    ({"opening_hours": [{"days": ["mon"], "opens": "08:00"}, {"days": ["mon"], "opens": "09:00", "closes": "10:00"}]},
+     "opening_hours", "closes"),
     ({"contact": {"name_th": "ก"}}, "contact", "phone"),
 ])
 def test_a_bad_distribution_centre_is_refused_naming_the_field_and_nothing_is_written(
