@@ -18,6 +18,10 @@ SUBSCRIPTIONS = {
         marketplace.ORDER_EXPIRED,
         marketplace.ORDER_REFUNDED,
     ],
+    # coverage: the subdistricts whose organisations sell on the marketplace
+    "centres": [
+        marketplace.ORDER_PAID,
+    ],
     "notifications": [
         funds.OFFICER_REGISTERED,
         funds.LEVY_PENDING,

@@ -57,6 +57,14 @@ def network(platform):
     centre = scenario.call("POST", platform.url("centres", "/v1/centres"), network["ops"]["centres"], {
         "name_th": "ศูนย์บ่มเพาะทดสอบ (ข้อมูลสาธิต)", "subdistrict_code": "830101", "intake_year_be": 2568,
         "focus_areas": ["production"], "demo": True})
+    distribution_centre = scenario.call("POST", platform.url("centres", "/v1/distribution-centres"),
+                                        network["ops"]["centres"], {
+        "name_th": "ศูนย์กระจายสินค้าทดสอบ (ข้อมูลสาธิต)", "subdistrict_code": "710101", "address": "ถนนแสงชูโต",
+        "opening_hours": [{"days": ["mon"], "opens": "08:30", "closes": "16:30"}],
+        "contact": {"name_th": "ผู้ประสานงาน", "phone": "034000000"}, "serves_groups": [12, 17], "demo": True})
+    plan = scenario.call("POST", platform.url("centres", "/v1/community-plans"), network["ops"]["centres"], {
+        "organisation_id": network["seller"]["organisation_id"], "subdistrict_code": "360101", "year_be": 2568,
+        "focus": "production", "demo": True})
     fund_id = network["fund"]["fund_id"]
     deliveries = scenario.eventually("the officer's email to be logged", lambda: scenario.call(
         "GET", platform.url("notifications", f"/v1/funds/{fund_id}/deliveries"),
@@ -73,7 +81,9 @@ def network(platform):
     }
     ids = {
         "centres": {"organisation_id": [str(seller), str(buyer)], "fund_id": [fund_id],
-                    "centre_id": [centre["centre_id"]], "code": ["830101", "360101"]},
+                    "centre_id": [centre["centre_id"]], "code": ["830101", "360101"],
+                    "distribution_centre_id": [distribution_centre["distribution_centre_id"]],
+                    "plan_id": [plan["plan_id"]]},
         "marketplace": {"product_id": [network["product"]["id"]],
                         "order_id": [order["id"], unpaid["id"], direct_unpaid["id"], direct_paid["id"],
                                      held["id"]],

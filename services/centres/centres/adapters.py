@@ -4,7 +4,7 @@ import json
 from chassis.db import unique_or_conflict
 from chassis.uow import UnitOfWork
 
-JSON_COLUMNS = {"place", "contacts", "partner_agencies"}
+JSON_COLUMNS = {"place", "contacts", "partner_agencies", "opening_hours", "contact"}
 
 
 class Repository:
@@ -13,6 +13,8 @@ class Repository:
     table = None
     id_key = None
     columns = ()
+    derived = ()        # read, never written: SQL expressions with their names
+    order_by = "name_th, id"
 
     def __init__(self, cursor):
         self.cursor = cursor
@@ -37,16 +39,20 @@ class Repository:
         self._write(f"UPDATE {self.table} SET {assignments}, updated_at = now() WHERE id = %s",
                     [record["place"]["subdistrict_code"], *self._values(record), record[self.id_key]])
 
+    def _selected(self):
+        return ", ".join((f"id AS {self.id_key}",) + self.columns + self.derived)
+
     def _select(self):
-        return f"SELECT id AS {self.id_key}, {', '.join(self.columns)} FROM {self.table}"
+        return f"SELECT {self._selected()} FROM {self.table}"
 
     def get(self, record_id):
         self.cursor.execute(f"{self._select()} WHERE id = %s", (record_id,))
         return self.cursor.fetchone()
 
-    def find(self, name_key, subdistrict_code):
-        self.cursor.execute(f"{self._select()} WHERE name_key = %s AND subdistrict_code = %s",
-                            (name_key, subdistrict_code))
+    def find(self, **values):
+        """The record with these column values (a kind's ``unique_by``), or None."""
+        self.cursor.execute(f"{self._select()} WHERE {' AND '.join(f'{column} = %s' for column in values)}",
+                            list(values.values()))
         return self.cursor.fetchone()
 
     def named(self, name_key):
@@ -67,14 +73,19 @@ class Repository:
             ("name_key LIKE %s", criteria["name_key"] and f"%{like_escape(criteria['name_key'])}%"),
             ("kind = %s", criteria["kind"]),
             ("centre_id = %s", criteria["centre_id"]),
+            ("%s = ANY(serves_groups)", criteria["serves_group"]),
+            ("status = %s", criteria["status"]),
+            ("organisation_id = %s", criteria["organisation_id"]),
+            ("year_be = %s", criteria["year_be"]),
+            ("focus = %s", criteria["focus"]),
         ):
             if value is not None:
                 conditions.append(condition)
                 params.append(value)
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         self.cursor.execute(
-            f"SELECT id AS {self.id_key}, {', '.join(self.columns)}, count(*) OVER () AS total"
-            f" FROM {self.table} {where} ORDER BY name_th, id LIMIT %s OFFSET %s",
+            f"SELECT {self._selected()}, count(*) OVER () AS total"
+            f" FROM {self.table} {where} ORDER BY {self.order_by} LIMIT %s OFFSET %s",
             [*params, criteria["limit"], criteria["offset"]])
         rows = self.cursor.fetchall()
         if not rows and criteria["offset"]:
@@ -107,10 +118,62 @@ class Funds(Repository):
 
 class Centres(Repository):
     table, id_key = "centres", "centre_id"
-    columns = COMMON_COLUMNS + ("intake_year_be", "focus_areas", "contacts", "partner_agencies")
+    columns = COMMON_COLUMNS + ("status", "intake_year_be", "focus_areas", "contacts", "partner_agencies")
 
     def _focus_area_condition(self):
         return "focus_areas @> ARRAY[%s]"
+
+
+class DistributionCentres(Repository):
+    table, id_key = "distribution_centres", "distribution_centre_id"
+    columns = COMMON_COLUMNS + ("address", "opening_hours", "time_zone", "contact", "serves_groups", "status")
+
+
+class CommunityPlans(Repository):
+    table, id_key = "community_plans", "plan_id"
+    columns = ("organisation_id", "place", "year_be", "focus", "status", "demo")
+    # the organisation's name as it is now, not as it was when the plan was registered
+    derived = ("(SELECT name_th FROM organisations WHERE organisations.id = community_plans.organisation_id)"
+               " AS organisation_name_th",)
+    order_by = "year_be DESC, subdistrict_code, id"
+
+
+class TradeFacts:
+    """The paid sales coverage counts: one row per order, whoever announces it again."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def record(self, order_id, seller_org_id, paid_at, event_id):
+        """True if this order's sale is new."""
+        self.cursor.execute(
+            "INSERT INTO trade_facts (order_id, seller_org_id, paid_at, event_id) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (order_id) DO NOTHING RETURNING order_id",
+            (order_id, seller_org_id, paid_at, event_id))
+        return self.cursor.fetchone() is not None
+
+
+class CoverageFacts:
+    """What the coverage report counts, per subdistrict code (centres.queries.coverage_report)."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def _counts(self, sql):
+        self.cursor.execute(sql)
+        return [tuple(row.values()) for row in self.cursor.fetchall()]
+
+    def by_subdistrict(self):
+        """{fact: [(subdistrict code, status or None, count)]}"""
+        by_status = "SELECT subdistrict_code, status, count(*) FROM {} GROUP BY 1, 2"
+        return {
+            "plans": self._counts(by_status.format("community_plans")),
+            "centres": self._counts(by_status.format("centres")),
+            "distribution_centres": self._counts(by_status.format("distribution_centres")),
+            "trade": self._counts(
+                "SELECT organisations.subdistrict_code, NULL, count(*) FROM trade_facts"
+                " JOIN organisations ON organisations.id = trade_facts.seller_org_id GROUP BY 1"),
+        }
 
 
 class RegistryUnitOfWork(UnitOfWork):
@@ -119,3 +182,7 @@ class RegistryUnitOfWork(UnitOfWork):
         self.organisations = Organisations(cursor)
         self.funds = Funds(cursor)
         self.centres = Centres(cursor)
+        self.distribution_centres = DistributionCentres(cursor)
+        self.community_plans = CommunityPlans(cursor)
+        self.trade = TradeFacts(cursor)
+        self.coverage = CoverageFacts(cursor)

@@ -1,11 +1,13 @@
-"""centres-import: register centres, organisations or funds from a CSV file.
+"""centres-import: register centres, organisations, funds, distribution centres or community
+business plans from a CSV file.
 
     centres-import centres FILE.csv                 all rows or none (the default)
     centres-import organisations FILE.csv --valid-only --rejects rejects.csv
+    centres-import community_plans FILE.csv         plans of organisations registered already
     centres-import --demo                            the named places of the reference material
 
-Headers may be Thai (ชื่อ, รหัสตำบล, ประเภท, ปีที่รับเข้า, ประเด็นงาน, …) or the API's field
-names. Every problem is listed as row, column and reason. Exit status: 0 imported, 1 refused
+Headers may be Thai (ชื่อ, รหัสตำบล, ประเภท, ปีที่รับเข้า, ประเด็นงาน, สถานะ, เวลาทำการ,
+กลุ่มจังหวัดที่ให้บริการ, ชื่อองค์กร, ปี พ.ศ., ด้าน, …) or the API's field names. Every problem is listed as row, column and reason. Exit status: 0 imported, 1 refused
 rows (nothing imported unless --valid-only), 2 unusable file or arguments, database unavailable.
 """
 import argparse
@@ -21,9 +23,10 @@ from centres import importer
 from centres.adapters import RegistryUnitOfWork
 from centres.geography import default_geography
 
-# Centres first: organisations and funds of the demo refer to them.
+# Centres first: organisations and funds of the demo refer to them; plans refer to organisations.
 DEMO_FILES = (("centres", "demo/centres.csv"), ("funds", "demo/funds.csv"),
-              ("organisations", "demo/organisations.csv"))
+              ("organisations", "demo/organisations.csv"), ("distribution_centres", "demo/distribution_centres.csv"),
+              ("community_plans", "demo/community_plans.csv"))
 
 
 class Progress:

@@ -69,6 +69,7 @@ class Geography:
         return {
             "subdistrict_code": subdistrict.code,
             "subdistrict_name_th": subdistrict.name_th,
+            "subdistrict_name_en": subdistrict.name_en,
             "district_code": district.code,
             "district_name_th": district.name_th,
             "province_code": province.code,
@@ -77,6 +78,25 @@ class Geography:
             "province_group": self.group_of_province.get(province.code),
             "region": self.region_of_province(province.code),
         }
+
+    def province_place(self, province_code):
+        """A province as the province part of a place (None if there is no such province)."""
+        province = geothai.province(province_code)
+        return province and {
+            "province_code": province.code, "province_name_th": province.name_th,
+            "province_name_en": province.name_en, "province_group": self.group_of_province.get(province.code),
+            "region": self.region_of_province(province.code)}
+
+    def subdistricts_per_province(self):
+        return _subdistricts_per_province()
+
+
+@cache
+def _subdistricts_per_province():
+    """{province code: how many subdistricts it has} (all 7,436 of geothai's, read once)."""
+    return {province.code: sum(len(geothai.subdistricts(district.code))
+                               for district in geothai.districts(province.code))
+            for province in geothai.provinces()}
 
 
 @cache

@@ -1,7 +1,9 @@
-"""Registering and updating incubation centres, community organisations and welfare funds.
+"""Registering and updating incubation centres, community organisations, welfare funds,
+distribution centres and community business plans.
 
-Domain logic with no I/O of its own: ``uow`` offers the ``centres``, ``organisations`` and
-``funds`` repositories and ``emit``; ``geography`` resolves subdistrict codes. Every
+Domain logic with no I/O of its own: ``uow`` offers the ``centres``, ``organisations``, ``funds``,
+``distribution_centres`` and ``community_plans`` repositories and ``emit``; ``geography`` resolves
+subdistrict codes. Every
 registration and every change announces a full snapshot by event. All checks run before
 the first write, so a refused command leaves nothing behind.
 """
@@ -35,9 +37,21 @@ FOCUS_AREAS = {
     "services": "การบริการ",
 }
 
-# The community economy plans began in 2560; a year after next is a planning mistake.
+# The community economy plans began in 2560; a year after next is a planning mistake, except for
+# the intake of a centre still to open, which may be planned a few years ahead.
 FIRST_INTAKE_YEAR_BE = 2560
+PLANNED_YEARS_AHEAD = 5
 PHONE = re.compile(r"^0\d{8,9}$")
+
+CENTRE_STATUSES = {"planned": "ตามแผน", "active": "เปิดดำเนินการ"}
+DISTRIBUTION_CENTRE_STATUSES = {"planned": "ตามแผน", "active": "เปิดให้บริการ", "closed": "ปิดแล้ว"}
+# The three kinds of community business plan (CBMC): the incubation centres' first three focus areas
+PLAN_FOCUSES = {code: FOCUS_AREAS[code] for code in ("production", "processing_marketing", "community_tourism")}
+PLAN_STATUSES = {"drafted": "ร่างแผน", "approved": "อนุมัติแล้ว", "in_progress": "กำลังดำเนินการ",
+                 "completed": "เสร็จสิ้น"}
+WEEKDAYS = {"mon": "จันทร์", "tue": "อังคาร", "wed": "พุธ", "thu": "พฤหัสบดี", "fri": "ศุกร์",
+            "sat": "เสาร์", "sun": "อาทิตย์"}
+OPENING_HOURS_TIME_ZONE = thai.THAI_TIME.key  # Asia/Bangkok: all of Thailand, no daylight saving
 
 
 class FieldErrors(dict):
@@ -80,6 +94,29 @@ def _registration_number(command, field, module, name_th, errors):
     except NumberError as exc:
         errors.add(field, f"{name_th}ไม่ถูกต้อง ({exc.message})")
         return None
+
+
+def _year_be(command, field, first, last, label_th, label_en, errors):
+    """A Buddhist-era year between ``first`` and ``last``; a year of the common era gets a hint."""
+    year = command.get(field)
+    if not isinstance(year, int) or not first <= year <= last:
+        hint = f" ถ้าเป็น ค.ศ. ให้ใช้ พ.ศ. {thai.buddhist_year(year)}" if isinstance(year, int) and 1900 < year < 2200 else ""
+        errors.add(field, f"{label_th} (พ.ศ.) ต้องอยู่ระหว่าง {first}–{last}{hint} ({label_en} in the Buddhist era)")
+    return year
+
+
+def _one_of(command, field, choices, default, errors):
+    value = command.get(field) or default
+    if value not in choices:
+        errors.add(field, f"ต้องเป็นหนึ่งใน {', '.join(choices)} (unknown {field})")
+    return value
+
+
+def _phone(phone, field, errors, prefix=""):
+    """``phone`` in its compact form (None if absent); a number that is not Thai is refused."""
+    if phone and thai_phone(phone) is None:
+        errors.add(field, f"{prefix}เบอร์โทรศัพท์ {phone} ไม่ถูกต้อง (not a Thai phone number)")
+    return phone and thai_phone(phone)
 
 
 def thai_phone(value):
@@ -132,12 +169,10 @@ def _fund(uow, geography, command, record_id, today):
 def _centre(uow, geography, command, record_id, today):
     errors = FieldErrors()
     place = _place(geography, command, errors)
-
-    year, latest = command.get("intake_year_be"), current_year_be(today) + 1
-    if not isinstance(year, int) or not FIRST_INTAKE_YEAR_BE <= year <= latest:
-        hint = f" ถ้าเป็น ค.ศ. ให้ใช้ พ.ศ. {thai.buddhist_year(year)}" if isinstance(year, int) and 1900 < year < 2200 else ""
-        errors.add("intake_year_be", f"ปีที่รับเข้า (พ.ศ.) ต้องอยู่ระหว่าง {FIRST_INTAKE_YEAR_BE}–{latest}{hint}"
-                                     " (intake year in the Buddhist era)")
+    status = _one_of(command, "status", CENTRE_STATUSES, "active", errors)
+    ahead = PLANNED_YEARS_AHEAD if status == "planned" else 1
+    year = _year_be(command, "intake_year_be", FIRST_INTAKE_YEAR_BE, current_year_be(today) + ahead,
+                    "ปีที่รับเข้า", "intake year", errors)
 
     focus_areas = list(dict.fromkeys(command.get("focus_areas") or []))
     unknown = [area for area in focus_areas if area not in FOCUS_AREAS]
@@ -145,22 +180,106 @@ def _centre(uow, geography, command, record_id, today):
         errors.add("focus_areas", f"ต้องเลือกอย่างน้อยหนึ่งจาก {', '.join(FOCUS_AREAS)}"
                                   + (f"; ไม่รู้จัก {', '.join(unknown)}" if unknown else ""))
 
-    contacts = []
-    for number, contact in enumerate(command.get("contacts") or [], start=1):
-        phone = contact.get("phone")
-        if phone and thai_phone(phone) is None:
-            errors.add("contacts", f"ผู้ติดต่อคนที่ {number}: เบอร์โทรศัพท์ {phone} ไม่ถูกต้อง (not a Thai phone number)")
-        contacts.append({**contact, "phone": phone and thai_phone(phone)})
+    contacts = [{**contact, "phone": _phone(contact.get("phone"), "contacts", errors, f"ผู้ติดต่อคนที่ {number}: ")}
+                for number, contact in enumerate(command.get("contacts") or [], start=1)]
 
     errors.raise_if_any()
     return {
         **_common(command, record_id),
         "place": place,
+        "status": status,
         "intake_year_be": year,
         "focus_areas": focus_areas,
         "contacts": contacts,
         "partner_agencies": list(dict.fromkeys(a.strip() for a in command.get("partner_agencies") or [] if a.strip())),
     }
+
+
+def _opening_hours(periods, errors):
+    """Periods with their days in week order, each once; every period opens before it closes, and
+    no two periods of one day overlap."""
+    normalised = []
+    for number, period in enumerate(periods, start=1):
+        days, opens, closes = period.get("days") or [], period.get("opens"), period.get("closes")
+        unknown = sorted(set(days) - set(WEEKDAYS))
+        if unknown or not days:
+            errors.add("opening_hours", f"ช่วงที่ {number}: วันต้องเป็น {', '.join(WEEKDAYS)}"
+                                        f" (unknown days: {', '.join(unknown) or 'none given'})")
+        if opens is None or closes is None:  # a PATCH's nested body may leave them out
+            errors.add("opening_hours", f"ช่วงที่ {number}: ต้องระบุเวลาเปิดและเวลาปิด (opens and closes are required)")
+        elif not opens < closes:
+            errors.add("opening_hours", f"ช่วงที่ {number}: เวลาเปิด {opens} ต้องก่อนเวลาปิด "
+                                        f"{closes} ในวันเดียวกัน (opens before it closes, the same day)")
+        normalised.append({"days": [day for day in WEEKDAYS if day in days], "opens": opens, "closes": closes})
+    for day, day_th in WEEKDAYS.items():
+        spans = sorted((period["opens"], period["closes"]) for period in normalised
+                       if day in period["days"] and period["opens"] and period["closes"])
+        if any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:])):
+            errors.add("opening_hours", f"วัน{day_th}มีช่วงเวลาทำการซ้อนกัน (periods overlap on {day})")
+    return sorted(normalised, key=lambda period: (list(WEEKDAYS).index(period["days"][0]) if period["days"] else 0,
+                                                  period["opens"] or ""))
+
+
+def opening_hours_th(periods):
+    """'จันทร์–ศุกร์ 08:30–16:30 น.' for each period: three or more days in a row as a range."""
+    order = list(WEEKDAYS)
+
+    def days_th(days):
+        runs = []
+        for day in days:
+            if runs and order.index(day) == order.index(runs[-1][-1]) + 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        return " ".join(f"{WEEKDAYS[run[0]]}–{WEEKDAYS[run[-1]]}" if len(run) >= 3 else
+                        " ".join(WEEKDAYS[day] for day in run) for run in runs)
+    return [f"{days_th(period['days'])} {period['opens']}–{period['closes']} น." for period in periods]
+
+
+def _distribution_centre(uow, geography, command, record_id, today):
+    errors = FieldErrors()
+    place = _place(geography, command, errors)
+    status = _one_of(command, "status", DISTRIBUTION_CENTRE_STATUSES, "active", errors)
+    groups = sorted(set(command.get("serves_groups") or []))
+    unknown = [str(group) for group in groups if group not in geography.groups]
+    if not groups or unknown:
+        errors.add("serves_groups", f"ต้องระบุกลุ่มจังหวัดที่ให้บริการ 1–{len(geography.groups)} อย่างน้อยหนึ่งกลุ่ม"
+                                    + (f"; ไม่มีกลุ่ม {', '.join(unknown)}" if unknown else "")
+                                    + " (the province groups served, 1-18)")
+    opening_hours = _opening_hours(command.get("opening_hours") or [], errors)
+    if status == "active" and not opening_hours:
+        errors.add("opening_hours", "ศูนย์ที่เปิดให้บริการต้องมีเวลาทำการ (an active centre needs opening hours)")
+    contact = dict(command.get("contact") or {})
+    if not contact.get("name_th") or not contact.get("phone"):  # a PATCH's nested body may leave them out
+        errors.add("contact", "ผู้ติดต่อต้องมีชื่อและเบอร์โทรศัพท์ (the contact needs a name and a phone)")
+    contact["phone"] = _phone(contact.get("phone"), "contact", errors)
+    errors.raise_if_any()
+    return {
+        **_common(command, record_id),
+        "place": place,
+        "address": command["address"].strip(),
+        "opening_hours": opening_hours,
+        "time_zone": OPENING_HOURS_TIME_ZONE,
+        "contact": contact,
+        "serves_groups": groups,
+        "status": status,
+    }
+
+
+def _plan(uow, geography, command, record_id, today):
+    errors = FieldErrors()
+    place = _place(geography, command, errors)
+    organisation = uow.organisations.get(command["organisation_id"]) if command.get("organisation_id") else None
+    if organisation is None:
+        errors.add("organisation_id", "ไม่พบองค์กร (no such organisation)")
+    year = _year_be(command, "year_be", FIRST_INTAKE_YEAR_BE, current_year_be(today) + 1, "ปีของแผน",
+                    "plan year", errors)
+    focus = _one_of(command, "focus", PLAN_FOCUSES, None, errors)
+    status = _one_of(command, "status", PLAN_STATUSES, "drafted", errors)
+    errors.raise_if_any()
+    return {"id": record_id, "organisation_id": organisation["organisation_id"],
+            "organisation_name_th": organisation["name_th"], "place": place, "year_be": year,
+            "focus": focus, "status": status, "demo": command.get("demo", False)}
 
 
 @dataclass(frozen=True)
@@ -174,6 +293,9 @@ class Kind:
     updated: object
     snapshot_keys: tuple
     name_th: str
+    # what no two records share, and how a refusal says so
+    unique_by: tuple = ("name_key", "subdistrict_code")
+    duplicate_th: str = "ชื่อนี้ในตำบลนี้"
 
     def record(self, uow, geography, command, record_id, today):
         record = self.build(uow, geography, command, record_id, today)
@@ -182,6 +304,11 @@ class Kind:
 
     def snapshot(self, record):
         return {key: record[key] for key in (self.id_key,) + self.snapshot_keys}
+
+    def identity(self, record):
+        """The values of ``unique_by`` in ``record``."""
+        return {key: record["place"]["subdistrict_code"] if key == "subdistrict_code" else record[key]
+                for key in self.unique_by}
 
     def editable(self, record):
         """A stored record as the command that would register it."""
@@ -195,13 +322,22 @@ ORGANISATION = Kind("organisation_id", "organisations", _organisation,
 FUND = Kind("fund_id", "funds", _fund, events.FUND_REGISTERED, events.FUND_UPDATED,
             COMMON_KEYS + ("centre_id",), "กองทุน")
 CENTRE = Kind("centre_id", "centres", _centre, events.CENTRE_REGISTERED, events.CENTRE_UPDATED,
-              COMMON_KEYS + ("intake_year_be", "focus_areas", "contacts", "partner_agencies"), "ศูนย์")
+              COMMON_KEYS + ("status", "intake_year_be", "focus_areas", "contacts", "partner_agencies"), "ศูนย์")
+DISTRIBUTION_CENTRE = Kind(
+    "distribution_centre_id", "distribution_centres", _distribution_centre, events.DISTRIBUTION_CENTRE_REGISTERED,
+    events.DISTRIBUTION_CENTRE_UPDATED,
+    COMMON_KEYS + ("address", "opening_hours", "time_zone", "contact", "serves_groups", "status"), "ศูนย์กระจายสินค้า")
+COMMUNITY_PLAN = Kind(
+    "plan_id", "community_plans", _plan, events.COMMUNITY_PLAN_REGISTERED, events.COMMUNITY_PLAN_UPDATED,
+    ("organisation_id", "place", "year_be", "focus", "status", "demo"), "แผนธุรกิจชุมชน",
+    unique_by=("organisation_id", "subdistrict_code", "year_be", "focus"),
+    duplicate_th="ขององค์กรนี้ ปีนี้ ด้านนี้ ในตำบลนี้")
 
 
 def _refuse_duplicate(kind, repository, record):
-    same = repository.find(record["name_key"], record["place"]["subdistrict_code"])
+    same = repository.find(**kind.identity(record))
     if same is not None and same[kind.id_key] != record[kind.id_key]:
-        raise Conflict(f"มี{kind.name_th}ชื่อนี้ในตำบลนี้แล้ว ({kind.repository[:-1]} already registered)",
+        raise Conflict(f"มี{kind.name_th}{kind.duplicate_th}แล้ว ({kind.repository[:-1]} already registered)",
                        existing_id=str(same[kind.id_key]))
 
 

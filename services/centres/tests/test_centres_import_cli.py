@@ -98,6 +98,36 @@ def test_the_bundled_demo_is_imported_and_labelled_demo(test_env, config_of):
     linked = query(dsn, "SELECT place->>'province_code' AS province FROM organisations"
                         " WHERE name_th LIKE %s AND centre_id IS NOT NULL", ("%(ตัวอย่าง)",))
     assert sorted(row["province"] for row in linked) == ["30", "71"]
+    [kanchanaburi] = query(dsn, "SELECT demo, place->>'province_name_th' AS province, serves_groups"
+                                " FROM distribution_centres WHERE name_th LIKE %s", ("%(ตัวอย่าง)",))
+    assert kanchanaburi == {"demo": True, "province": "กาญจนบุรี", "serves_groups": [8, 10, 11, 12, 13, 17]}
+    [planned] = query(dsn, "SELECT intake_year_be FROM centres WHERE status = 'planned' AND name_th LIKE %s",
+                      ("%(ตัวอย่าง)",))
+    assert planned["intake_year_be"] == 2570
+    plans = query(dsn, "SELECT p.demo, p.subdistrict_code FROM community_plans p JOIN organisations o"
+                       " ON o.id = p.organisation_id WHERE o.name_th LIKE %s", ("%(ตัวอย่าง)",))
+    assert len(plans) == 4 and all(plan["demo"] for plan in plans)
+
+
+def test_plans_are_imported_by_organisation_name_with_rejects(test_env, config_of, tmp_path, tag):
+    centres_import(test_env, "organisations", write_csv(tmp_path / "orgs.csv", [[f"กลุ่มจักสาน {tag}", "910602",
+                                                                                "กลุ่มผู้ผลิต"]],
+                                                      header=["ชื่อ", "รหัสตำบล", "ประเภท"]))
+    header = ["ชื่อองค์กร", "รหัสตำบล", "ปี พ.ศ.", "ด้าน", "สถานะ"]
+    rows = [[f"กลุ่มจักสาน {tag}", "910602", "2568", "การผลิต", "อนุมัติแล้ว"],
+            [f"กลุ่มจักสาน {tag}", "910602", "2568", "การประมง", ""]]
+    rejects = tmp_path / "rejects.csv"
+    result = centres_import(test_env, "community_plans", write_csv(tmp_path / "plans.csv", rows, header=header),
+                            "--valid-only", "--rejects", str(rejects))
+    assert result.returncode == 0, result.stderr
+    assert "แถว 3 คอลัมน์ 'ด้าน'" in result.stderr
+    stored = query(config_of("centres")["DATABASE_URL"],
+                   "SELECT p.status FROM community_plans p JOIN organisations o ON o.id = p.organisation_id"
+                   " WHERE o.name_th = %s", (f"กลุ่มจักสาน {tag}",))
+    assert stored == [{"status": "approved"}]
+    with open(rejects, encoding="utf-8-sig", newline="") as handle:
+        [rejected] = list(csv.DictReader(handle))
+    assert rejected["ด้าน"] == "การประมง" and "ด้าน" in rejected[REJECT_COLUMN]
 
 
 def assert_one_line_refusal(result, *expected, status=2):

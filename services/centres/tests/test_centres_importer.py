@@ -110,3 +110,94 @@ def test_the_progress_bar_draws_on_a_terminal_and_stays_quiet_in_logs():
         progress.close()
     assert "\rcentres [##..] 2/4" in terminal.getvalue() and "[####] 4/4" in terminal.getvalue()
     assert log.getvalue() == "centres: ตรวจแล้ว 4 แถว (rows checked)\n"
+
+
+# -- distribution centres and community business plans ------------------------------------
+
+DC_HEADER = ["ชื่อ", "รหัสตำบล", "ที่อยู่", "เวลาทำการ", "ผู้ติดต่อ", "โทรศัพท์", "กลุ่มจังหวัดที่ให้บริการ", "สถานะ"]
+
+
+def dc_row(**cells):
+    row = dict(zip(DC_HEADER, ["ศูนย์กระจายสินค้ากาญจนบุรี", "710101", "ถนนแสงชูโต",
+                               "จันทร์-ศุกร์ 08:30-16:30; เสาร์ 8.30-12.00 น.", "นายสมศักดิ์", "034-000-000",
+                               "12;13;17", "เปิดให้บริการ"]))
+    return {**row, **cells}
+
+
+@pytest.mark.parametrize("text, periods", [
+    ("จันทร์-ศุกร์ 08:30-16:30", [(["mon", "tue", "wed", "thu", "fri"], "08:30", "16:30")]),
+    ("วันเสาร์ ถึง วันอาทิตย์ 9.00–12.00 น.", [(["sat", "sun"], "09:00", "12:00")]),
+    ("mon, wed 08:00-12:00 | Friday 13:00-15:00", [(["mon", "wed"], "08:00", "12:00"), (["fri"], "13:00", "15:00")]),
+    ("ศุกร์-จันทร์ 10:00-11:00", [(["fri", "sat", "sun", "mon"], "10:00", "11:00")]),
+])
+def test_opening_hours_are_read_from_thai_or_english_text(text, periods):
+    assert importer.opening_hours_of(text) == [{"days": days, "opens": opens, "closes": closes}
+                                               for days, opens, closes in periods]
+
+
+def test_distribution_centres_are_imported_and_bad_rows_reported_by_row_column_and_reason(uow, geography):
+    rows = [dc_row(),
+            dc_row(**{"ชื่อ": "ศูนย์สอง", "เวลาทำการ": "ทุกวัน"}),
+            dc_row(**{"ชื่อ": "ศูนย์สาม", "กลุ่มจังหวัดที่ให้บริการ": "12;19"}),
+            dc_row(**{"ชื่อ": "ศูนย์สี่", "โทรศัพท์": "12"}),
+            dc_row(**{"ชื่อ": "ศูนย์ห้า", "สถานะ": "เปิดบ้าง"}),
+            dc_row(**{"ชื่อ": "ศูนย์หก", "เวลาทำการ": "จันทร์ 16:00-08:00"}),
+            dc_row(**{"ชื่อ": "ศูนย์กระจายสินค้า กาญจนบุรี"})]  # the first row again, spaced differently
+    outcome = importer.import_rows("distribution_centres", uow, geography, DC_HEADER, rows, today=TODAY)
+    [imported] = outcome.imported
+    assert imported["serves_groups"] == [12, 13, 17] and imported["status"] == "active"
+    assert imported["opening_hours"][1] == {"days": ["sat"], "opens": "08:30", "closes": "12:00"}
+    assert imported["contact"] == {"name_th": "นายสมศักดิ์", "phone": "034000000"}
+    assert [(error.row, error.column) for error in outcome.errors] == [
+        (3, "เวลาทำการ"), (4, "กลุ่มจังหวัดที่ให้บริการ"), (5, "โทรศัพท์"), (6, "สถานะ"), (7, "เวลาทำการ"), (8, "ชื่อ")]
+    assert "ทุกวัน" in outcome.errors[0].reason and "(cannot read the opening hours)" in outcome.errors[0].reason
+    assert "19" in outcome.errors[1].reason
+    assert len(uow.distribution_centres.rows) == len(uow.events) == 1
+
+
+def test_a_distribution_centre_file_without_its_contact_is_refused_whole():
+    with pytest.raises(importer.BadHeader, match="โทรศัพท์"):
+        importer.column_map("distribution_centres", [column for column in DC_HEADER if column != "โทรศัพท์"])
+    with pytest.raises(importer.BadHeader, match="รหัสศูนย์"):
+        importer.column_map("distribution_centres", DC_HEADER + ["รหัสศูนย์"])  # incubation centres' column
+
+
+PLAN_TODAY = dt.date(2026, 1, 15)  # พ.ศ. 2569
+PLAN_HEADER = ["ชื่อองค์กร", "รหัสตำบล", "ปี พ.ศ.", "ด้าน", "สถานะ"]
+
+
+def test_plans_name_their_organisation_and_bad_rows_are_reported(uow, geography):
+    header = ["ชื่อ", "รหัสตำบล", "ประเภท"]
+    importer.import_rows("organisations", uow, geography, header, [dict(zip(header, cells)) for cells in (
+        ["กลุ่มจักสาน", "910602", "กลุ่มผู้ผลิต"], ["กลุ่มจักสาน", "300405", "กลุ่มผู้ผลิต"],
+        ["กลุ่มท่องเที่ยวบ้านปรางค์", "300405", "วิสาหกิจชุมชน"])])
+    rows = [dict(zip(PLAN_HEADER, cells)) for cells in (
+        ["กลุ่มจักสาน", "910602", "2568", "การผลิต", "อนุมัติแล้ว"],             # the one in its subdistrict
+        ["กลุ่มท่องเที่ยว บ้านปรางค์", "300101", "2568", "การท่องเที่ยวโดยชุมชน", ""],  # the one so called anywhere
+        ["กลุ่มจักสาน", "360101", "2568", "การผลิต", ""],                       # two so called, neither here
+        ["กลุ่มไม่มีจริง", "910602", "2568", "การผลิต", ""],
+        ["กลุ่มจักสาน", "910602", "2011", "การผลิต", ""],
+        ["กลุ่มจักสาน", "910602", "2568", "การประมง", ""],
+        ["กลุ่มจักสาน", "910602", "2568", "การผลิต", "ร่างแผน"])]                  # the first row's twin
+    outcome = importer.import_rows("community_plans", uow, geography, PLAN_HEADER, rows, today=PLAN_TODAY)
+    assert [(plan["place"]["subdistrict_code"], plan["status"]) for plan in outcome.imported] == [
+        ("910602", "approved"), ("300101", "drafted")]
+    assert [(error.row, error.column) for error in outcome.errors] == [
+        (4, "ชื่อองค์กร"), (5, "ชื่อองค์กร"), (6, "ปี พ.ศ."), (7, "ด้าน"), (8, "ชื่อองค์กร")]
+    assert "ให้ใช้รหัสองค์กร" in outcome.errors[0].reason and "2554" in outcome.errors[2].reason
+    assert len(uow.community_plans.rows) == 2
+
+
+def test_a_plan_file_needs_an_organisation_column_of_either_kind():
+    with pytest.raises(importer.BadHeader, match="รหัสองค์กร' หรือ 'ชื่อองค์กร"):
+        importer.column_map("community_plans", PLAN_HEADER[1:])
+    assert importer.column_map("community_plans", ["รหัสองค์กร", *PLAN_HEADER[1:]])["organisation_id"] == "รหัสองค์กร"
+
+
+def test_the_centre_import_takes_a_status_and_a_planned_intake_year(uow, geography):
+    header = CENTRE_HEADER + ["สถานะ"]
+    outcome = importer.import_rows("centres", uow, geography, header, [
+        {**centre_row(), "ปีที่รับเข้า": "2570", "สถานะ": "ตามแผน"},
+        {**centre_row(**{"ชื่อ": "ศูนย์เปิดแล้ว", "ปีที่รับเข้า": "2570"}), "สถานะ": "เปิดดำเนินการ"}], today=TODAY)
+    assert [(centre["status"], centre["intake_year_be"]) for centre in outcome.imported] == [("planned", 2570)]
+    assert [(error.row, error.column) for error in outcome.errors] == [(3, "ปีที่รับเข้า")]

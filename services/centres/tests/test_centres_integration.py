@@ -4,41 +4,11 @@ import uuid
 
 import pytest
 import requests
-from nameko.containers import ServiceContainer
 
-from centres.service import CentresService
-from chassis.cli import issue_token
 from devtools.scenario import eventually
 from devtools.testing import query
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def centres(config_of):
-    config = config_of("centres")
-    container = ServiceContainer(CentresService, config)
-    container.start()
-    yield config
-    container.stop()
-
-
-@pytest.fixture(scope="module")
-def api(centres, test_env):
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {issue_token('centres', 'operator', environ=test_env)}"
-    base = f"http://{centres['WEB_SERVER_ADDRESS']}"
-
-    def call(method, path, body=None, **params):
-        response = session.request(method, base + path, json=body, params=params, timeout=10)
-        return response.status_code, response.json()
-    return call
-
-
-@pytest.fixture
-def tag():
-    """Makes this test's names unique in the session's shared database."""
-    return uuid.uuid4().hex[:8]
 
 
 def centre_body(tag, **overrides):
