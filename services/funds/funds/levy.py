@@ -2,7 +2,11 @@
 
 Rounding rule: a levy is computed per order line, in whole satang. A percentage levy
 (basis points of the line value) rounds half up: 0.5 satang and above rounds to 1.
-A per-order levy is charged once per order, on the first line it applies to.
+A per-order levy is charged once per order, on the first line it applies to that money was paid for.
+
+Levy follows money: no line's levy exceeds the money paid for that line (its value), and a per-order
+levy never exceeds the value of the line it is charged on. So the levy of an order never exceeds what
+was paid for it, and a 0-baht line (or order) is levied nothing, whatever the agreement says.
 """
 import datetime as dt
 import uuid
@@ -39,12 +43,16 @@ def round_half_up(numerator, denominator):
     return (2 * numerator + denominator) // (2 * denominator)
 
 
+def line_value(line):
+    return line["quantity"] * line["unit_price_satang"]
+
+
 def line_levy(agreement, line):
-    value = line["quantity"] * line["unit_price_satang"]
+    value = line_value(line)
     if agreement.basis == "per_unit":
-        return line["quantity"] * agreement.rate
+        return min(line["quantity"] * agreement.rate, value)
     if agreement.basis == "basis_points":
-        return round_half_up(value * agreement.rate, 10_000)
+        return min(round_half_up(value * agreement.rate, 10_000), value)
     return 0  # per_order is charged on the order, below
 
 
@@ -56,8 +64,10 @@ def levy_lines(agreement, order_lines):
         "product_name": line["product_name"], "unit": line["unit"],
         "quantity": line["quantity"], "levy_satang": line_levy(agreement, line),
     } for line in lines]
-    if agreement.basis == "per_order" and levied:
-        levied[0]["levy_satang"] = agreement.rate
+    paid_lines = [(levy, line) for levy, line in zip(levied, lines) if line_value(line) > 0]
+    if agreement.basis == "per_order" and paid_lines:
+        levy, line = paid_lines[0]
+        levy["levy_satang"] = min(agreement.rate, line_value(line))
     return levied
 
 

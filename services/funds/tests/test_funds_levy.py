@@ -44,3 +44,17 @@ def test_basis_points_round_half_up_per_line():
     """1.5% of 3 × 33.33 บาท = 149.985 satang → 150."""
     assert levied([version(1, 150, on(2020, 1), basis="basis_points")], on(2026, 1),
                   quantity=3, price=3_333) == [(1, 150)]
+
+
+def test_a_zero_baht_sale_credits_nothing_whatever_the_agreement():
+    for basis, rate in (("per_unit", 400), ("basis_points", 10_000), ("per_order", 5_000)):
+        assert levied([version(1, rate, on(2020, 1), basis=basis)], on(2026, 1), price=0) == []
+
+
+def test_a_levy_never_exceeds_the_money_paid_for_its_line():
+    """4 บาท a bag on bags sold at 3 บาท: 3 บาท a bag, never money that was not paid."""
+    assert levied([version(1, 400, on(2020, 1))], on(2026, 1), quantity=10, price=300) == [(1, 3_000)]
+    assert levied([version(1, 50_000, on(2020, 1), basis="per_order")], on(2026, 1),
+                  quantity=2, price=1_000) == [(1, 2_000)]
+    assert levied([version(1, 20_000, on(2020, 1), basis="basis_points")], on(2026, 1),
+                  quantity=2, price=1_000) == [(1, 2_000)]

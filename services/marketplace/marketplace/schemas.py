@@ -24,7 +24,9 @@ class ProductIn(Strict):
     name_en = fields.String(allow_none=True, validate=validate.Length(max=300))
     description = fields.String(validate=validate.Length(max=5000))
     unit = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    unit_price_satang = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**11))
+    unit_price_satang = fields.Integer(required=True, strict=True, validate=validate.Range(
+        # a 0-baht sale would be "paid" with no money, and a per-unit levy would invent a credit
+        min=100, max=10**11, error="ราคาขายตั้งแต่ 1.00 บาท ถึง 1,000,000,000.00 บาท (price: 1 baht to 1 billion baht)"))
     stock = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
     category = fields.String(required=True, validate=validate.Length(min=1, max=100))
     images = fields.List(fields.Url(), validate=validate.Length(max=20))

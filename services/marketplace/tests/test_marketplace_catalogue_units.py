@@ -74,6 +74,7 @@ def test_changing_a_product_that_does_not_exist_is_not_found():
     ({"seller_org_id": str(uuid.uuid4())}, "seller_org_id"),
     ({"stock": -1}, "stock"),
     ({"unit_price_satang": 10.5}, "unit_price_satang"),
+    ({"unit_price_satang": 0}, "unit_price_satang"),  # a 0-baht sale is refused
 ])
 def test_a_bad_patch_is_a_400_naming_the_field(body, field):
     with pytest.raises(InvalidInput) as refused:
