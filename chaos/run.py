@@ -339,26 +339,30 @@ def check_payments(harness, paid_events, orders):
 
 def check(harness, network, rate):
     """Compare the marketplace's truth with the funds ledger, the dead letters and the mail."""
-    orders, refunded, paid_events = {}, Counter(), []
+    orders, refunded, paid_events, money_kept = {}, Counter(), [], Counter()
     for kind, data in events_of(harness, "marketplace", ["order.placed", "order.paid", "order.cancelled",
                                                           "order.expired", "order.refunded"]):
         order = orders.setdefault(data["order_id"], {"id": data["order_id"], "paid_at": None,
                                                      "status": "placed", "quantity": 0})
-        order["quantity"] = sum(line["quantity"] for line in data["lines"])
+        order["quantity"] = sum(line["quantity"] for line in data["lines"] if line.get("kind", "goods") == "goods")
         order.update(total_satang=data["total_satang"], seller_org_id=data["seller_org_id"])
         if kind == "order.paid":
             order["paid_at"] = data["paid_at"]
+            money_kept[data["order_id"]] += data["amount_satang"]
             paid_events.append(data)
         elif kind in ("order.cancelled", "order.expired"):
             order["status"] = kind.split(".")[1]
+            money_kept[data["order_id"]] -= data.get("refunded_satang", 0)
         elif kind == "order.refunded":
             refunded[data["order_id"]] += sum(line["quantity"] for line in data["refunded_lines"])
+            money_kept[data["order_id"]] -= data["amount_satang"]
     expected = checker.expected_levies(orders.values(), refunded, rate)
     actual = {str(row["order_id"]): row["held"] for row in harness.query("funds", (
         "SELECT c.order_id, sum(e.amount_satang)::bigint AS held FROM ledger_entries e"
         " JOIN ledger_transactions t ON t.id = e.transaction_id JOIN credits c ON c.id = t.credit_id"
         " WHERE e.account = 'fund:' || c.fund_id GROUP BY c.order_id"))}
     lost, duplicated, unexpected = checker.compare(expected, actual)
+    above_money = checker.levy_above_money(actual, money_kept)
     unbalanced = harness.query("funds", "SELECT count(*) AS n FROM (SELECT transaction_id FROM ledger_entries"
                                         " GROUP BY transaction_id HAVING sum(amount_satang) <> 0) AS t")[0]["n"]
     undrained = {s: harness.query(s, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")[0]["n"]
@@ -389,6 +393,7 @@ def check(harness, network, rate):
         "levy_expected_satang": sum(expected.values()),
         "levy_held_satang": sum(actual.values()),
         "lost": lost, "duplicated": duplicated, "unexpected": unexpected, "unbalanced": unbalanced,
+        "levy_above_money": above_money,
         "outbox_undrained": undrained,
         "dead_letters": {"poison_expected": harness.poison_published, "poison_found": len(poison_found),
                          "poison_copies": poison_copies, "unexpected": dead_unexpected},
@@ -443,6 +448,7 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
     })
     results["passed"] = (
         results["lost"] == results["duplicated"] == results["unexpected"] == results["unbalanced"] == 0
+        and results["levy_above_money"] == 0
         and not any(results["outbox_undrained"].values())
         and results["dead_letters"]["unexpected"] == 0
         and results["dead_letters"]["poison_found"] == results["dead_letters"]["poison_expected"]

@@ -19,6 +19,7 @@ import requests
 RETRYABLE = {502, 503, 504}
 PAID_WAIT_SECONDS = 240  # the stand-in retries a webhook for about two minutes while the marketplace is down
 DIRECT_SHARE = 0.3       # of the paid orders, those sold by the seller paid by direct transfer
+SHIPMENT = {"carrier": "thailand_post", "tracking_number": "EE123456785TH"}  # a valid S10 number
 
 
 class Payments:
@@ -157,10 +158,12 @@ def run_order(client, network, payments, plan, rng):
         elif step == "cancel":
             outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/cancellation", operator,
                                            {}, key=str(uuid.uuid4()))
-        elif step in ("ship", "deliver"):
-            outcome[step], _ = client.call(
-                "POST", "marketplace", f"{order_path}/fulfilments", operator,
-                {"status": "shipped" if step == "ship" else "delivered"}, key=str(uuid.uuid4()))
+        elif step == "ship":
+            outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/shipment", operator,
+                                           SHIPMENT, key=str(uuid.uuid4()))
+        elif step == "deliver":  # the buyer's word that the goods arrived
+            outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/receipt", operator,
+                                           None, key=str(uuid.uuid4()))
         elif step == "refund":
             quantity = rng.randint(1, plan["bags"] - 1)
             outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/refunds", operator,

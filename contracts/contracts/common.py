@@ -15,3 +15,6 @@ class Place(Payload):
     province_code = fields.String(required=True)
     province_group = fields.Integer(allow_none=True, load_default=None)  # None for Bangkok
     region = fields.String(allow_none=True, load_default=None)
+    # names as the registry spells them, for people to read (added later: earlier events lack them)
+    subdistrict_name_th = fields.String(allow_none=True, load_default=None)
+    province_name_th = fields.String(allow_none=True, load_default=None)

@@ -28,6 +28,13 @@ def test_compare_counts_lost_duplicated_and_unexpected_separately():
     assert checker.compare(expected, actual) == (1, 1, 2)
 
 
+def test_a_fund_holding_more_levy_than_the_money_kept_for_an_order_is_caught():
+    money_kept = {"paid": 25_000, "refunded": 0, "free": 0}
+    assert checker.levy_above_money({"paid": 400, "refunded": 0}, money_kept) == 0
+    assert checker.levy_above_money({"paid": 25_001, "refunded": 1, "free": 400}, money_kept) == 3
+    assert checker.levy_above_money({"never-paid": 1}, money_kept) == 1
+
+
 def test_the_checker_recomputes_the_same_message_id_as_the_service():
     event_id, officer_id = uuid.uuid4(), uuid.uuid4()
     assert checker.message_id(event_id, officer_id, "x.example") == compose.message_id(event_id, officer_id, "x.example")
@@ -168,7 +175,7 @@ def test_forgeries_rejected_or_ignored_pass_and_a_paid_victim_or_a_wrong_answer_
     ledger.forged("bad_signature", 401, victims["a"])
     ledger.forged("stale_timestamp", 401, victims["b"])
     ledger.forged("other_orders_charge", 200, victims["c"])
-    ledger.forged("unpaid_charge", 200, victims["d"])
+    ledger.forged("unpaid_charge", 503, victims["d"])
     ledger.replayed("charge.complete", [200, 200, 200])
     unpaid = {order_id: "unpaid" for order_id in victims.values()}
     assert checker.webhook_verdict(ledger, unpaid.get) == {

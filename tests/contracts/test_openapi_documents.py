@@ -11,7 +11,7 @@ from chassis.schemas import load
 from chassis.openapi import http_entrypoints, openapi_path
 from devtools import openapi_documents
 
-BODYLESS = {"resend_delivery"}  # POST /v1/deliveries/{delivery_id}/resend takes no body
+BODYLESS = {"resend_delivery", "confirm_receipt"}  # POST …/resend and …/receipt take no body
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,8 @@ def test_the_idempotency_key_is_documented_where_it_is_honoured():
                 if any(parameter["name"] == "Idempotency-Key" and parameter["in"] == "header"
                        for parameter in operation.get("parameters", ()))}
     assert honoured == {("post", "/v1/orders"), ("post", "/v1/orders/{order_id}/transfer-confirmations"),
-                        ("post", "/v1/orders/{order_id}/fulfilments"),
+                        ("post", "/v1/orders/{order_id}/shipment"),
+                        ("post", "/v1/orders/{order_id}/receipt"),
                         ("post", "/v1/orders/{order_id}/cancellation"),
                         ("post", "/v1/orders/{order_id}/refunds")}
     placing = openapi_documents.openapi("marketplace")["paths"]["/v1/orders"]["post"]

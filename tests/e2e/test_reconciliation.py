@@ -164,9 +164,8 @@ def test_lost_rows_and_a_dropped_event_are_reported_then_repaired_once(platform,
 
     platform.stop("funds")
     try:
-        for status in ("shipped", "delivered"):
-            operator(platform, network, "POST", f"/v1/orders/{delivered_order['id']}/fulfilments",
-                     {"status": status})
+        operator(platform, network, "POST", f"/v1/orders/{delivered_order['id']}/shipment", {})
+        operator(platform, network, "POST", f"/v1/orders/{delivered_order['id']}/receipt", None)
         drop_before_funds_consumes(platform, env, delivered_order["id"], "order.delivered",
                                    "funds.marketplace.order.delivered")
     finally:

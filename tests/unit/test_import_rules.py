@@ -22,10 +22,10 @@ SERVICES = sorted(set(PACKAGES) - {"contracts", "chassis"})
 DOMAIN_MODULES = [
     "marketplace.handlers", "marketplace.orders", "marketplace.catalogue", "marketplace.payments",
     "marketplace.promptpay", "marketplace.collection",
-    "marketplace.payment_reconciliation",
+    "marketplace.payment_reconciliation", "marketplace.delivery",
     "funds.handlers", "funds.credits", "funds.levy", "funds.ledger", "funds.settlement",
     "funds.reconciliation", "funds.reconciliation_report", "funds.statements",
-    "centres.handlers", "centres.registry", "centres.geography", "centres.queries", "centres.importer",
+    "centres.handlers", "centres.registry", "chassis.geography", "centres.queries", "centres.importer",
     "notifications.handlers", "notifications.compose", "notifications.delivery", "notifications.preferences",
     "notifications.ratelimit",
     # the framework-free parts of chassis that domain modules use

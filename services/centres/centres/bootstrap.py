@@ -11,7 +11,7 @@ from centres.adapters import RegistryUnitOfWork
 
 @dataclass(frozen=True)
 class Settings(PlatformSettings):
-    """The registry has no settings of its own (CENTRES_BANGKOK_REGION is data: centres.geography)."""
+    """The registry has no settings of its own (CENTRES_BANGKOK_REGION is data: chassis.geography)."""
 
 
 def bootstrap(config):

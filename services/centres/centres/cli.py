@@ -21,7 +21,7 @@ from chassis.db import Database
 
 from centres import importer
 from centres.adapters import RegistryUnitOfWork
-from centres.geography import default_geography
+from chassis.geography import default_geography
 
 # Centres first: organisations and funds of the demo refer to them; plans refer to organisations.
 DEMO_FILES = (("centres", "demo/centres.csv"), ("funds", "demo/funds.csv"),

@@ -2,7 +2,7 @@
 from chassis.errors import InvalidInput
 from chassis.thai import search_key
 
-from centres.geography import BANGKOK_PROVINCE_CODE
+from chassis.geography import BANGKOK_PROVINCE_CODE
 
 KINDS = ("centres", "organisations", "funds")
 BANGKOK_NAME_TH = "กรุงเทพมหานคร"

@@ -5,7 +5,7 @@ from chassis.http import http, path_uuid
 from chassis.service import PlatformService
 
 from centres import bootstrap, handlers, queries, registry, schemas
-from centres.geography import default_geography
+from chassis.geography import default_geography
 
 OPERATOR = ("operator",)  # registrations are changed by operators only
 SUBDISTRICT_CODE = {"code": {"type": "string", "pattern": r"^\d{6}$"}}

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from centres.geography import default_geography
+from chassis.geography import default_geography
 
 
 class MemoryRepository:

@@ -8,7 +8,7 @@ import pytest
 
 from centres import queries
 from centres.adapters import RegistryUnitOfWork
-from centres.geography import default_geography
+from chassis.geography import default_geography
 from chassis.db import Database, migrate
 from chassis.thai import search_key
 from devtools.testing import migrate_before, query

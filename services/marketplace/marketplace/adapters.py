@@ -1,4 +1,5 @@
 """PostgreSQL repositories of the marketplace."""
+import datetime as dt
 import json
 import logging
 import os
@@ -39,11 +40,30 @@ class Sellers:
         self.cursor.execute("SELECT 1 FROM sellers WHERE id = %s", (seller_org_id,))
         return self.cursor.fetchone() is not None
 
+    def place(self, seller_org_id):
+        """Where the seller is, as the registry told it (None if the registry has not)."""
+        self.cursor.execute("SELECT place FROM sellers WHERE id = %s", (seller_org_id,))
+        row = self.cursor.fetchone()
+        return row and row["place"]
+
 
 # The code says seller_org_id and buyer_org_id, as the events do; the columns keep the names they were
 # created with, seller_id and buyer_id: renaming them would break the release still running during a
 # rollout (docs/operations.md: migrations stay backward compatible).
 COLUMN_OF = {"seller_org_id": "seller_id", "buyer_org_id": "buyer_id"}
+
+
+def as_json(value):
+    """A JSON column's text (None stays NULL); times as ISO text, ids as text."""
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def selected(names, table):
@@ -156,7 +176,8 @@ class Products:
 ENVELOPE = EnvelopeSchema()
 
 ORDER_FIELDS = ("id", "seller_org_id", "buyer_org_id", "status", "payment_status", "fulfilment_status",
-                "ship_to", "placed_at", "expires_at", "paid_at", "cancel_reason")
+                "ship_to", "placed_at", "expires_at", "paid_at", "cancel_reason", "route", "shipment",
+                "receipt")
 
 ORDER_FILTERS = {"seller_org_id": "seller_id", "buyer_org_id": "buyer_id", "status": "status"}
 
@@ -168,15 +189,16 @@ class Orders:
     def add(self, order):
         execute_together(self.cursor, [(
             "INSERT INTO orders (id, seller_id, buyer_id, status, payment_status, fulfilment_status,"
-            " ship_to, total_satang, placed_at, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " ship_to, total_satang, placed_at, expires_at, route)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (order.id, order.seller_org_id, order.buyer_org_id, order.status, order.payment_status,
              order.fulfilment_status, json.dumps(order.ship_to, ensure_ascii=False),
-             order.total_satang, order.placed_at, order.expires_at)),
+             order.total_satang, order.placed_at, order.expires_at, as_json(order.route))),
             *((
                 "INSERT INTO order_lines (order_id, line_no, product_id, product_name, category, unit,"
-                " quantity, unit_price_satang) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                " quantity, unit_price_satang, kind) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (order.id, line.line_no, line.product_id, line.product_name, line.category,
-                 line.unit, line.quantity, line.unit_price_satang)) for line in order.lines),
+                 line.unit, line.quantity, line.unit_price_satang, line.kind)) for line in order.lines),
         ])
 
     def get(self, order_id, for_update=False):
@@ -236,9 +258,10 @@ class Orders:
     def save(self, order, refunded_at=None):
         statements = [(
             "UPDATE orders SET status = %s, payment_status = %s, fulfilment_status = %s,"
-            " paid_at = %s, cancel_reason = %s, updated_at = now() WHERE id = %s",
+            " paid_at = %s, cancel_reason = %s, shipment = %s, receipt = %s, updated_at = now()"
+            " WHERE id = %s",
             (order.status, order.payment_status, order.fulfilment_status, order.paid_at,
-             order.cancel_reason, order.id))]
+             order.cancel_reason, as_json(order.shipment), as_json(order.receipt), order.id))]
         for event_type, data in order.events:
             if event_type.name == "order.refunded":
                 statements += _refund(order.id, data["refund_id"], data["amount_satang"],
@@ -264,7 +287,7 @@ ORDER_WITH_LINES = (
     selected(ORDER_FIELDS, "o")
     + ", (SELECT coalesce(json_agg(json_build_object('line_no', l.line_no, 'product_id', l.product_id,"
     " 'product_name', l.product_name, 'category', l.category, 'unit', l.unit, 'quantity', l.quantity,"
-    " 'unit_price_satang', l.unit_price_satang) ORDER BY l.line_no), '[]')"
+    " 'unit_price_satang', l.unit_price_satang, 'kind', l.kind) ORDER BY l.line_no), '[]')"
     " FROM order_lines l WHERE l.order_id = o.id) AS lines"
     + "".join(
         f", (SELECT coalesce(json_object_agg(line_no, quantity), '{{}}') FROM (SELECT rl.line_no,"
@@ -276,7 +299,8 @@ ORDER_WITH_LINES = (
 
 
 def _order(row):
-    lines = [Line(**{**line, "product_id": uuid.UUID(line["product_id"])}) for line in row.pop("lines")]
+    lines = [Line(**{**line, "product_id": line["product_id"] and uuid.UUID(line["product_id"])})
+             for line in row.pop("lines")]
     per_line = {name: {int(line_no): quantity for line_no, quantity in row.pop(name).items()}
                 for name in ("refunded", "pending_refunds")}
     return Order(lines=lines, **per_line, **row)

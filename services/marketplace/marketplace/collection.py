@@ -20,11 +20,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from chassis.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
+from chassis.errors import Conflict, Forbidden, InvalidInput, NotFound, TransientError, Unprocessable
 from contracts import marketplace as events
 
 from marketplace import orders, promptpay
-from marketplace.payments import PENDING
+from marketplace.payments import COMPLETE_EVENT, PENDING
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +255,12 @@ def apply_charge(uow, charge, now):
 
 def apply_provider_event(uow, event, charge, refunds, now):
     """A verified provider event, with the charge it is about and its refunds as the provider
-    reports them now: once per event id. Returns whether anything changed."""
+    reports them now: once per event id. Returns whether anything changed.
+
+    A charge said complete that the provider's API still reports pending is not taken as seen: the
+    webhook is answered 503 so that the provider tells it again once its API has caught up."""
+    if charge is not None and charge.status == PENDING and event.type == COMPLETE_EVENT:
+        raise TransientError(f"charge {charge.id} is complete by its event but pending by the API")
     if not record_provider_event(uow, event):
         log.info("provider event %s seen before: nothing more", event.id)
         return False

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from chassis.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
 from contracts import marketplace as events
 
+from marketplace import delivery
+
 STATUSES = ("placed", "confirmed", "completed", "cancelled", "expired")
 REFUNDABLE_PAYMENTS = ("paid", "partially_refunded")
 
@@ -22,12 +24,13 @@ REFUNDABLE_PAYMENTS = ("paid", "partially_refunded")
 @dataclass
 class Line:
     line_no: int
-    product_id: uuid.UUID
+    product_id: uuid.UUID  # None on a shipping line
     product_name: str
     category: str
     unit: str
     quantity: int
     unit_price_satang: int
+    kind: str = "goods"
 
     @property
     def value_satang(self):
@@ -43,6 +46,7 @@ class Order:
     lines: list
     placed_at: dt.datetime
     expires_at: dt.datetime
+    route: dict  # contracts.marketplace.Route: from the seller's subdistrict to where the goods go
     status: str = "placed"
     payment_status: str = "unpaid"
     fulfilment_status: str = "unfulfilled"
@@ -52,6 +56,8 @@ class Order:
     # line_no → quantity of refunds asked of the payment provider, not yet confirmed by it
     pending_refunds: dict = field(default_factory=dict)
     cancellation_pending: bool = False  # cancelled once the provider confirms its refund
+    shipment: dict = None  # contracts.marketplace.Shipment, once shipped
+    receipt: dict = None   # contracts.marketplace.Receipt, once received
     events: list = field(default_factory=list, repr=False)
 
     @property
@@ -69,6 +75,7 @@ class Order:
             "buyer_org_id": self.buyer_org_id,
             "lines": [vars(line) for line in self.lines],
             "total_satang": self.total_satang,
+            "route": self.route,
         }
 
     def _illegal(self, action_th, action_en):
@@ -98,18 +105,22 @@ class Order:
             raise self._illegal("พักการชำระเงิน", "held for review")
         self.payment_status = "held_for_review"
 
-    def ship(self):
+    def ship(self, shipment):
+        """The seller sent the goods (or made them ready for pickup): ``shipment`` is
+        contracts.marketplace.Shipment."""
         if (self.status != "confirmed" or self.fulfilment_status != "unfulfilled"
                 or self.payment_status not in REFUNDABLE_PAYMENTS or self.cancellation_pending):
             raise self._illegal("จัดส่ง", "shipped")
-        self.fulfilment_status = "shipped"
-        self.events.append((events.ORDER_SHIPPED, self.event_data()))
+        self.fulfilment_status, self.shipment = "shipped", shipment
+        self.events.append((events.ORDER_SHIPPED, {**self.event_data(), "shipment": shipment}))
 
-    def deliver(self):
+    def deliver(self, receipt):
+        """The goods were received, by the word of ``receipt["confirmed_by"]`` (the buyer, the
+        platform after the days without a dispute, or an operator): never the seller's."""
         if self.status != "confirmed" or self.fulfilment_status != "shipped":
-            raise self._illegal("ยืนยันการส่งถึง", "delivered")
-        self.status, self.fulfilment_status = "completed", "delivered"
-        self.events.append((events.ORDER_DELIVERED, self.event_data()))
+            raise self._illegal("ยืนยันการรับสินค้า", "received")
+        self.status, self.fulfilment_status, self.receipt = "completed", "delivered", receipt
+        self.events.append((events.ORDER_DELIVERED, {**self.event_data(), "receipt": receipt}))
 
     def cancel(self, reason, refund_id):
         """Before shipment only; whatever was paid and not yet refunded goes back to the buyer
@@ -235,6 +246,11 @@ def require_seller(principal, order):
         raise Forbidden("ผู้ขายหรือเจ้าหน้าที่เท่านั้น (only the seller or an operator)")
 
 
+def require_buyer(principal, order):
+    if not principal.is_operator and principal.subject_id != order.buyer_org_id:
+        raise Forbidden("ผู้ซื้อหรือเจ้าหน้าที่เท่านั้น (only the buyer or an operator)")
+
+
 def place_order(uow, principal, command, now, ttl):
     principal.require("organisation")
     wanted = command["lines"]
@@ -263,8 +279,11 @@ def place_order(uow, principal, command, now, ttl):
         product = products[item["product_id"]]
         lines.append(Line(line_no, product["id"], product["name_th"], product["category"],
                           product["unit"], item["quantity"], product["unit_price_satang"]))
-    order = Order(uuid.uuid4(), seller_org_id, principal.subject_id, command["ship_to"], lines,
-                  placed_at=now, expires_at=now + ttl)
+    ship_to = command["ship_to"]
+    route = delivery.route(uow.sellers.place(seller_org_id), delivery.place_of(ship_to["subdistrict_code"]),
+                           delivery.CARRIER, name_th=ship_to["name"])
+    order = Order(uuid.uuid4(), seller_org_id, principal.subject_id, ship_to, lines,
+                  placed_at=now, expires_at=now + ttl, route=route)
     uow.orders.add(order)
     uow.emit(events.ORDER_PLACED, order.event_data())
     return order
@@ -296,17 +315,26 @@ def save(uow, order, **details):
 
 
 def release_stock(uow, order):
-    for line in sorted(order.lines, key=lambda line: line.product_id):
+    goods = [line for line in order.lines if line.kind == "goods"]
+    for line in sorted(goods, key=lambda line: line.product_id):
         uow.products.release(line.product_id, line.quantity)
 
 
-def fulfil_order(uow, principal, order_id, command):
+def ship_order(uow, principal, order_id, command, now):
     order = get_order(uow, principal, order_id, for_update=True)
     require_seller(principal, order)
-    if command["status"] == "shipped":
-        order.ship()
-    else:
-        order.deliver()
+    order.ship({"carrier": command.get("carrier"), "tracking_number": command.get("tracking_number"),
+                "shipped_at": now})
+    save(uow, order)
+    return order
+
+
+def confirm_receipt(uow, principal, order_id, now):
+    """The buyer says the goods arrived (an operator may say it for them): the levy is posted on
+    this word, not on the seller's."""
+    order = get_order(uow, principal, order_id, for_update=True)
+    require_buyer(principal, order)
+    order.deliver({"confirmed_by": "operator" if principal.is_operator else "buyer", "received_at": now})
     save(uow, order)
     return order
 

@@ -12,6 +12,7 @@ from typing import Protocol
 from chassis.errors import DomainError, Unauthorized
 
 PENDING, SUCCESSFUL, FAILED, EXPIRED, REVERSED = "pending", "successful", "failed", "expired", "reversed"
+COMPLETE_EVENT = "charge.complete"  # the provider says a charge was paid, failed or expired
 CHARGE_STATUSES = (PENDING, SUCCESSFUL, FAILED, EXPIRED, REVERSED)
 
 

@@ -9,6 +9,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, vali
 
 from chassis.schemas import Strict, Timestamp
 from contracts.envelope import EnvelopeSchema
+from contracts.marketplace import Route
 
 from marketplace.orders import STATUSES
 
@@ -159,7 +160,8 @@ class WebhookOut(Schema):
 
 class LineOut(Schema):
     line_no = fields.Integer()
-    product_id = fields.UUID()
+    kind = fields.String()  # goods, or the shipping fee
+    product_id = fields.UUID(allow_none=True)
     product_name = fields.String()
     category = fields.String()
     unit = fields.String()
@@ -182,12 +184,28 @@ class OrderOut(Schema):
     paid_at = fields.AwareDateTime(allow_none=True)
     refunded_satang = fields.Integer()
     cancel_reason = fields.String(allow_none=True)
+    route = fields.Nested(Route)
+    shipment = fields.Dict(allow_none=True)
+    receipt = fields.Dict(allow_none=True)
 
 
-class FulfilmentIn(Strict):
-    status = fields.String(required=True, validate=validate.OneOf(["shipped", "delivered"]))
+CARRIERS = ("thailand_post", "kerry", "flash", "jt_express", "scg_express", "ninja_van", "other")
 
-    example = {"status": "shipped"}
+
+class ShipmentIn(Strict):
+    """A carrier and its tracking number, or nothing when the goods wait at the pickup place."""
+
+    carrier = fields.String(validate=validate.OneOf(CARRIERS))
+    tracking_number = fields.String(validate=validate.Regexp(
+        r"^[A-Za-z0-9]{6,40}$", error="เลขพัสดุเป็นตัวอักษรหรือตัวเลข 6–40 ตัว (6 to 40 letters or digits)"))
+
+    @validates_schema
+    def tracking_needs_a_carrier(self, data, **kwargs):
+        if ("carrier" in data) != ("tracking_number" in data):
+            raise ValidationError("ระบุผู้ขนส่งพร้อมเลขพัสดุ (a carrier and its tracking number go together)",
+                                  "tracking_number")
+
+    example = {"carrier": "thailand_post", "tracking_number": "EE123456785TH"}
 
 
 class CancellationIn(Strict):

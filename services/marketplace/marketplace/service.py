@@ -203,14 +203,22 @@ class MarketplaceService(PlatformService):
         return collection.confirm_transfer(uow, principal, path_uuid(order_id, "order_id"), body,
                                            self.app.clock())
 
-    @http("POST", "/v1/orders/<order_id>/fulfilments", body=schemas.FulfilmentIn,
+    @http("POST", "/v1/orders/<order_id>/shipment", body=schemas.ShipmentIn,
           response=schemas.OrderOut, unit_of_work=True, idempotent=True,
           errors={409: ILLEGAL_STEP})
-    def fulfil_order(self, uow, principal, order_id, body):
-        """แจ้งจัดส่งหรือส่งถึงแล้ว (mark an order shipped or delivered)
+    def ship_order(self, uow, principal, order_id, body):
+        """แจ้งจัดส่ง (the order was shipped, or made ready for pickup)
 
         ผู้ขายหรือเจ้าหน้าที่ (its seller or an operator)."""
-        return orders.fulfil_order(uow, principal, path_uuid(order_id, "order_id"), body)
+        return orders.ship_order(uow, principal, path_uuid(order_id, "order_id"), body, self.app.clock())
+
+    @http("POST", "/v1/orders/<order_id>/receipt", response=schemas.OrderOut, unit_of_work=True,
+          idempotent=True, errors={409: ILLEGAL_STEP})
+    def confirm_receipt(self, uow, principal, order_id):
+        """ยืนยันรับสินค้า (the goods arrived: the fund's levy is posted)
+
+        ผู้ซื้อหรือเจ้าหน้าที่ ไม่ใช่ผู้ขาย (its buyer or an operator, never the seller)."""
+        return orders.confirm_receipt(uow, principal, path_uuid(order_id, "order_id"), self.app.clock())
 
     @http("POST", "/v1/orders/<order_id>/cancellation", body=schemas.CancellationIn,
           response=schemas.CancellationOut, unit_of_work=True, idempotent=True,

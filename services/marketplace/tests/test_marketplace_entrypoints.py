@@ -19,7 +19,7 @@ def request_with(body, **headers):
 @pytest.mark.parametrize("entrypoint, body", [
     ("refund_order", b'{"lines": [{"line_no": 1, "quantity": 0}]}'),
     ("refund_order", b'{"lines": []}'),
-    ("fulfil_order", b'{"status": "lost"}'),
+    ("ship_order", b'{"carrier": "pigeon", "tracking_number": "EE123456785TH"}'),
     ("cancel_order", b'{"reason": 5}'),
     ("cancel_order", b'[1, 2]'),
 ])

@@ -17,6 +17,7 @@ from nameko.containers import ServiceContainer
 
 from chassis.cli import issue_token
 from chassis.db import Database
+from chassis.geography import default_geography
 from devtools import omise_standin
 from devtools.platform import OMISE_WEBHOOK_PATH
 from devtools.testing import query
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.integration
 
 SHIP_TO = {"name": "เครือข่ายสวัสดิการชุมชนภูเก็ต", "address_line": "ถนนถลาง", "subdistrict_code": "830101"}
 SELLER_PROMPTPAY = "0812345678"
+SHIPMENT = {"carrier": "thailand_post", "tracking_number": "EE123456785TH"}
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +90,7 @@ def add_seller(dsn, province_code, province_group, region):
             Sellers(cursor).upsert({
                 "id": seller_org_id, "name_th": "วิสาหกิจชุมชนทดสอบ", "kind": "community_enterprise",
                 "province_code": province_code, "province_group": province_group, "region": region,
-                "place": {"province_code": province_code}})
+                "place": default_geography().place(f"{province_code}0101")})
     finally:
         database.close()
     return seller_org_id
@@ -178,11 +180,17 @@ def test_one_idempotency_key_replayed_concurrently_places_one_order(world):
 
 def test_paid_shipped_delivered_then_refunded_in_two_parts_one_event_per_step(world):
     order = paid(world, quantity=25)
+    destination = order["route"]["destination"]
+    assert (destination["method"], destination["province_name_th"], destination["name_th"]) == (
+        "carrier", "ภูเก็ต", SHIP_TO["name"])
     url = f"/v1/orders/{order['id']}"
-    shipped = world["seller"].call("POST", url + "/fulfilments", {"status": "shipped"})
+    shipped = world["seller"].call("POST", url + "/shipment", SHIPMENT)
     assert shipped.json()["fulfilment_status"] == "shipped"
-    delivered = world["operator"].call("POST", url + "/fulfilments", {"status": "delivered"})
+    assert shipped.json()["shipment"]["tracking_number"] == SHIPMENT["tracking_number"]
+    assert world["seller"].call("POST", url + "/receipt").status_code == 403  # never the seller's word
+    delivered = world["buyer"].call("POST", url + "/receipt")
     assert (delivered.json()["status"], delivered.json()["fulfilment_status"]) == ("completed", "delivered")
+    assert delivered.json()["receipt"]["confirmed_by"] == "buyer"
 
     part = world["seller"].call("POST", url + "/refunds", {"lines": [{"line_no": 1, "quantity": 5}]})
     assert part.status_code == 201, part.text
@@ -202,12 +210,12 @@ def test_paid_shipped_delivered_then_refunded_in_two_parts_one_event_per_step(wo
 
 
 @pytest.mark.parametrize("setup, who, path, body", [
-    ("placed", "seller", "fulfilments", {"status": "shipped"}),
-    ("placed", "seller", "fulfilments", {"status": "delivered"}),
+    ("placed", "seller", "shipment", {}),
+    ("placed", "buyer", "receipt", None),
     ("placed", "seller", "refunds", {"lines": [{"line_no": 1, "quantity": 1}]}),
-    ("paid", "seller", "fulfilments", {"status": "delivered"}),
+    ("paid", "buyer", "receipt", None),
     ("shipped", "buyer", "cancellation", {}),
-    ("shipped", "seller", "fulfilments", {"status": "shipped"}),
+    ("shipped", "seller", "shipment", {}),
     ("cancelled", "seller", "cancellation", {}),
     ("cancelled", "seller", "refunds", {"lines": [{"line_no": 1, "quantity": 1}]}),
 ])
@@ -215,7 +223,7 @@ def test_an_illegal_step_is_409_and_adds_no_outbox_row(world, setup, who, path, 
     order = placed(world) if setup in ("placed", "cancelled") else paid(world)
     url = f"/v1/orders/{order['id']}"
     if setup == "shipped":
-        assert world["seller"].call("POST", url + "/fulfilments", {"status": "shipped"}).status_code == 200
+        assert world["seller"].call("POST", url + "/shipment", {}).status_code == 200
     if setup == "cancelled":
         assert world["buyer"].call("POST", url + "/cancellation", {}).status_code == 200
     before = outbox_of(world, order["id"])
@@ -246,12 +254,14 @@ def test_an_unpaid_order_past_its_time_expires_by_itself_and_releases_its_stock(
 def test_strangers_and_buyers_cannot_ship_or_refund_and_bad_input_is_a_400(world):
     order = paid(world)
     url = f"/v1/orders/{order['id']}"
-    assert world["buyer"].call("POST", url + "/fulfilments", {"status": "shipped"}).status_code == 403
+    assert world["buyer"].call("POST", url + "/shipment", {}).status_code == 403
     assert world["stranger"].call("POST", url + "/cancellation", {}).status_code == 403
     bad = world["seller"].call("POST", url + "/refunds", {"lines": [{"line_no": "one", "quantity": 0}]})
     assert bad.status_code == 400
     assert set(bad.json()["error"]["fields"]["lines"]["0"]) == {"line_no", "quantity"}
-    assert world["seller"].call("POST", url + "/fulfilments", {"status": "lost"}).status_code == 400
+    assert world["seller"].call("POST", url + "/shipment", {"carrier": "pigeon",
+                                                          "tracking_number": "X1"}).status_code == 400
+    assert world["seller"].call("POST", url + "/shipment", {"carrier": "kerry"}).status_code == 400
     assert outbox_of(world, order["id"]) == ["order.placed", "order.paid"]
 
 

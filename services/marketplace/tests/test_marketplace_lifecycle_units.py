@@ -8,6 +8,7 @@ from chassis.auth import Principal
 from chassis.errors import Conflict, Forbidden, InvalidInput, Unprocessable
 from contracts import encode
 from contracts import marketplace as events
+from devtools.samples import route
 from marketplace import collection, orders
 from marketplace.orders import Line, Order
 
@@ -20,9 +21,12 @@ def new_order():
     """25 bags of rice at 250 baht and 3 bottles of honey at 120 baht, placed at T0."""
     lines = [Line(1, uuid.uuid4(), "ข้าวหอมมะลิ", "rice", "ถุง", 25, 25_000),
              Line(2, uuid.uuid4(), "น้ำผึ้งป่า", "honey", "ขวด", 3, 12_000)]
-    return Order(uuid.uuid4(), SELLER, BUYER, {"name": "x"}, lines, placed_at=T0, expires_at=T0 + TTL)
+    return Order(uuid.uuid4(), SELLER, BUYER, {"name": "x"}, lines, placed_at=T0, expires_at=T0 + TTL,
+                 route=route())
 
 
+SHIPMENT = {"carrier": "thailand_post", "tracking_number": "EE123456785TH", "shipped_at": T0}
+RECEIPT = {"confirmed_by": "buyer", "received_at": T0}
 PAYMENT = {"method": "provider", "provider": "omise", "charge_id": "chrg_test_1", "reference": "CODI-ABCD2345",
            "confirmed_by": {"kind": "provider", "id": "omise"}, "received_at": T0}
 
@@ -42,8 +46,8 @@ def in_state(state):
         "partially_refunded": [lambda o: o.refund([{"line_no": 1, "quantity": 5}], uuid.uuid4())],
         "refunded": [lambda o: o.refund([{"line_no": 1, "quantity": 25}, {"line_no": 2, "quantity": 3}],
                                         uuid.uuid4())],
-        "shipped": [lambda o: o.ship()],
-        "delivered": [lambda o: o.ship(), lambda o: o.deliver()],
+        "shipped": [lambda o: o.ship(SHIPMENT)],
+        "delivered": [lambda o: o.ship(SHIPMENT), lambda o: o.deliver(RECEIPT)],
         "cancelled": [lambda o: o.cancel("ลูกค้าขอยกเลิก", uuid.uuid4())],
         "expired": [],
     }[state]
@@ -58,8 +62,8 @@ def in_state(state):
 
 ACTIONS = {
     "pay": lambda o: o.pay(uuid.uuid4(), PAYMENT, T0),
-    "ship": lambda o: o.ship(),
-    "deliver": lambda o: o.deliver(),
+    "ship": lambda o: o.ship(SHIPMENT),
+    "deliver": lambda o: o.deliver(RECEIPT),
     "cancel": lambda o: o.cancel(None, uuid.uuid4()),
     "expire": lambda o: o.expire(T0 + TTL),
     "refund": lambda o: o.refund([{"line_no": 2, "quantity": 1}], uuid.uuid4()),
@@ -101,10 +105,11 @@ def test_an_illegal_step_is_a_conflict_and_changes_nothing(state, action):
 
 def test_shipping_then_delivering_completes_the_order():
     order = paid_order()
-    order.ship()
-    assert (order.status, order.fulfilment_status) == ("confirmed", "shipped")
-    order.deliver()
-    assert (order.status, order.fulfilment_status) == ("completed", "delivered")
+    order.ship(SHIPMENT)
+    assert (order.status, order.fulfilment_status, order.shipment) == ("confirmed", "shipped", SHIPMENT)
+    order.deliver(RECEIPT)
+    assert (order.status, order.fulfilment_status, order.receipt) == ("completed", "delivered", RECEIPT)
+    assert order.events[-1][1]["receipt"] == RECEIPT and order.events[0][1]["shipment"] == SHIPMENT
 
 
 def test_an_unpaid_order_cannot_expire_before_its_time():
@@ -162,7 +167,8 @@ def test_a_wrong_amount_holds_the_order_for_review_and_it_is_never_paid_nor_expi
     order = new_order()
     order.hold_for_review()
     assert (order.status, order.payment_status, order.events) == ("placed", "held_for_review", [])
-    for step in (lambda: order.pay(uuid.uuid4(), PAYMENT, T0), lambda: order.expire(T0 + TTL), order.ship):
+    for step in (lambda: order.pay(uuid.uuid4(), PAYMENT, T0), lambda: order.expire(T0 + TTL),
+                 lambda: order.ship(SHIPMENT)):
         with pytest.raises(Conflict):
             step()
 
@@ -182,7 +188,7 @@ def test_a_cancellation_through_the_provider_happens_when_the_refund_is_confirme
     order = paid_order()
     lines, amount = order.request_cancellation()
     assert amount == order.total_satang and order.status == "confirmed" and order.events == []
-    for step in (order.ship, lambda: order.cancel(None, uuid.uuid4()), order.request_cancellation):
+    for step in (lambda: order.ship(SHIPMENT), lambda: order.cancel(None, uuid.uuid4()), order.request_cancellation):
         with pytest.raises(Conflict):
             step()
     order.confirm_cancellation("สั่งซ้ำ", uuid.uuid4(), lines)
@@ -263,7 +269,7 @@ def test_the_expiry_sweep_expires_only_overdue_unpaid_orders():
 
 
 @pytest.mark.parametrize("use_case", [
-    lambda uow, who, order: orders.fulfil_order(uow, who, order.id, {"status": "shipped"}),
+    lambda uow, who, order: orders.ship_order(uow, who, order.id, {}, T0),
     lambda uow, who, order: collection.refund_order(uow, who, order.id,
                                                     {"lines": [{"line_no": 1, "quantity": 1}]}, T0),
 ])

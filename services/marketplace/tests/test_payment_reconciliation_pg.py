@@ -16,6 +16,7 @@ from chassis.db import migrate
 from chassis.thai import THAI_TIME
 from devtools.isolation import free_port
 from devtools.omise_standin import mark_as_paid, running
+from devtools.samples import route
 from devtools.testing import query
 from marketplace import payment_reconciler
 from marketplace.omise_adapter import OmisePayments
@@ -54,9 +55,9 @@ def order_with_charge(environ, provider, amount=45_625, paid=True):
     charge = provider.create_promptpay_charge(reference, amount, expires)
     dsn = environ["MARKETPLACE_DATABASE_URL"]
     query(dsn, "INSERT INTO orders (id, seller_id, buyer_id, status, payment_status, fulfilment_status,"
-               " ship_to, total_satang, placed_at, expires_at) VALUES (%s, %s, %s, 'placed', 'unpaid',"
-               " 'unfulfilled', '{}', %s, now(), %s) RETURNING id",
-          (order_id, uuid.uuid4(), uuid.uuid4(), amount, expires))
+               " ship_to, total_satang, placed_at, expires_at, route) VALUES (%s, %s, %s, 'placed', 'unpaid',"
+               " 'unfulfilled', '{}', %s, now(), %s, %s) RETURNING id",
+          (order_id, uuid.uuid4(), uuid.uuid4(), amount, expires, json.dumps(route())))
     query(dsn, "INSERT INTO payment_requests (order_id, reference, amount_satang, method, provider, charge_id,"
                " expires_at) VALUES (%s, %s, %s, 'provider', 'omise', %s, %s) RETURNING order_id",
           (order_id, reference, amount, charge.id, expires))

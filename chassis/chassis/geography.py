@@ -1,7 +1,7 @@
 """Thai geography: real subdistricts from geothai, province groups and regions from data.
 
 geothai's data is GeoThai/data, © 2026 Pongsakorn Thipayanate, CC BY 4.0: credit "GeoThai" where it
-is shown (services/centres/README.md).
+is shown (the centres README).
 
 Plain Python (no nameko, no database): a subdistrict code resolves to a place, or is refused.
 """
@@ -101,5 +101,5 @@ def _subdistricts_per_province():
 
 @cache
 def default_geography():
-    text = resources.files("centres").joinpath("data/province_groups.yaml").read_text(encoding="utf-8")
+    text = resources.files("chassis").joinpath("data/province_groups.yaml").read_text(encoding="utf-8")
     return Geography(yaml.safe_load(text), bangkok_region=os.environ.get("CENTRES_BANGKOK_REGION"))

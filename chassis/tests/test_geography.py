@@ -4,7 +4,12 @@ import collections
 import geothai
 import pytest
 
-from centres.geography import BANGKOK_PROVINCE_CODE, Geography
+from chassis.geography import BANGKOK_PROVINCE_CODE, Geography, default_geography
+
+
+@pytest.fixture
+def geography():
+    return default_geography()
 
 
 def test_every_province_but_bangkok_is_in_exactly_one_group(geography):
