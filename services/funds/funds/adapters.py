@@ -28,6 +28,17 @@ class Organisations:
         row = self.cursor.fetchone()
         return row["home_fund_id"] if row else None
 
+    def party(self, organisation_id):
+        """The contract Party of an organisation: its name and province as the registry told them
+        (None while it has not)."""
+        self.cursor.execute(
+            "SELECT name_th, place ->> 'province_code' AS province_code,"
+            " place ->> 'province_name_th' AS province_name_th FROM organisations WHERE id = %s",
+            (organisation_id,))
+        row = self.cursor.fetchone() or {}
+        return {"org_id": organisation_id, "name_th": row.get("name_th"),
+                "province_code": row.get("province_code"), "province_name_th": row.get("province_name_th")}
+
 
 class Funds:
     def __init__(self, cursor):
@@ -94,13 +105,13 @@ class Agreements:
     def add(self, agreement):
         self.cursor.execute(
             "INSERT INTO levy_agreements (id, version, seller_org_id, basis, rate, category,"
-            " product_ids, recipient, fund_id, effective_from, effective_to)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " product_ids, recipient, fund_id, effective_from, effective_to, levies_shipping, trade_kinds)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (agreement.id, agreement.version, agreement.seller_org_id, agreement.basis,
              agreement.rate, agreement.category,
              list(agreement.product_ids) if agreement.product_ids else None,
              agreement.recipient, agreement.fund_id, agreement.effective_from,
-             agreement.effective_to))
+             agreement.effective_to, agreement.levies_shipping, list(agreement.trade_kinds)))
 
     def latest(self, agreement_id):
         self.cursor.execute(
@@ -128,21 +139,24 @@ class Agreements:
 
 
 AGREEMENT_COLUMNS = ("id, version, seller_org_id, basis, rate, category, product_ids, recipient,"
-                     " fund_id, effective_from, effective_to")
+                     " fund_id, effective_from, effective_to, levies_shipping, trade_kinds")
 
 
 def _agreement(row):
     fields = {name: row[name] for name in AGREEMENT_COLUMNS.replace(" ", "").split(",")}
-    return Agreement(**{**fields, "product_ids": tuple(row["product_ids"]) if row["product_ids"] else None})
+    return Agreement(**{**fields, "product_ids": tuple(row["product_ids"]) if row["product_ids"] else None,
+                        "trade_kinds": tuple(row["trade_kinds"])})
 
 
 CREDIT_COLUMNS = ("id, order_id, fund_id, agreement_id, agreement_version, seller_org_id, buyer_org_id,"
-                  " amount_satang, lines, status, refunded")
+                  " amount_satang, lines, status, refunded, trade_kind, route")
+ROUTE_COLUMNS = ("origin_province_code", "origin_province_group", "destination_province_code",
+                 "destination_province_group")
 
 
 def _credit(row):
     """The one place a credits row becomes a ``funds.credits.Credit``."""
-    fields = {name: row[name] for name in CREDIT_COLUMNS.replace(" ", "").split(",")}
+    fields = {name: row[name] for name in CREDIT_COLUMNS.replace(" ", "").split(",") if name in row}
     return Credit(**{**fields, "lines": tuple(row["lines"]),
                      "refunded": {int(line_no): quantity for line_no, quantity in row["refunded"].items()}})
 
@@ -156,13 +170,27 @@ class Credits:
         ``source_event_id``: the order.paid event that froze it."""
         self.cursor.execute(
             "INSERT INTO credits (id, order_id, fund_id, agreement_id, agreement_version,"
-            " seller_org_id, buyer_org_id, amount_satang, lines, status, source_event_id)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " seller_org_id, buyer_org_id, amount_satang, lines, status, source_event_id, trade_kind, route)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (order_id, fund_id, agreement_id) DO NOTHING RETURNING id",
             (credit.id, credit.order_id, credit.fund_id, credit.agreement_id, credit.agreement_version,
              credit.seller_org_id, credit.buyer_org_id, credit.amount_satang,
-             json.dumps(list(credit.lines), default=str), credit.status, source_event_id))
+             json.dumps(list(credit.lines), default=str), credit.status, source_event_id,
+             credit.trade_kind,
+             json.dumps(credit.route, default=str, ensure_ascii=False) if credit.route else None))
         return self.cursor.fetchone() is not None
+
+    def for_routes(self, fund_ids=None, trade_kind=None):
+        """Every credit still holding levy or volume (not voided), with its route's provinces and
+        groups (the route itself is not read), of ``fund_ids`` (None: all) and ``trade_kind``."""
+        columns = CREDIT_COLUMNS.replace(", route", "")
+        self.cursor.execute(
+            f"SELECT {columns}, {', '.join(ROUTE_COLUMNS)} FROM credits WHERE status <> 'voided'"
+            " AND (%(ids)s::uuid[] IS NULL OR fund_id = ANY(%(ids)s::uuid[]))"
+            " AND (%(kind)s::text IS NULL OR trade_kind = %(kind)s)",
+            {"ids": fund_ids, "kind": trade_kind})
+        return [{"credit": _credit(row), **{name: row[name] for name in ROUTE_COLUMNS}}
+                for row in self.cursor.fetchall()]
 
     def of_order(self, order_id):
         """The order's credits, locked until commit."""
@@ -314,7 +342,8 @@ class Reconciliation:
     def credits_of_orders(self, order_ids):
         """{order id: [Credit, …]}"""
         self.cursor.execute(
-            f"SELECT {CREDIT_COLUMNS} FROM credits WHERE order_id = ANY(%s::uuid[]) ORDER BY created_at, id",
+            f"SELECT {CREDIT_COLUMNS} FROM credits WHERE order_id = ANY(%s::uuid[]) AND trade_kind = 'sale'"
+            " ORDER BY created_at, id",
             (list(order_ids),))
         found = {order_id: [] for order_id in order_ids}
         for row in self.cursor.fetchall():
@@ -348,9 +377,10 @@ class Reconciliation:
         return found
 
     def credited_orders(self, since, until, after, limit):
-        """One page of the ids of orders credited in [since, until), in id order after ``after``."""
+        """One page of the ids of orders credited in [since, until), in id order after ``after``
+        (sales only: shares and exchanges are not the marketplace's paid orders)."""
         self.cursor.execute(
-            "SELECT DISTINCT order_id FROM credits WHERE (%(since)s::timestamptz IS NULL"
+            "SELECT DISTINCT order_id FROM credits WHERE trade_kind = 'sale' AND (%(since)s::timestamptz IS NULL"
             " OR created_at >= %(since)s) AND (%(until)s::timestamptz IS NULL OR created_at < %(until)s)"
             " AND (%(after)s::uuid IS NULL OR order_id > %(after)s::uuid) ORDER BY order_id LIMIT %(limit)s",
             {"since": since, "until": until, "after": after, "limit": limit})
