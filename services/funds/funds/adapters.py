@@ -320,16 +320,23 @@ class Rollups:
     def __init__(self, cursor):
         self.cursor = cursor
 
-    def levy_by(self, by, fund_ids=None):
-        """Levy held by funds (posted, pending) grouped by their region, province group or centre."""
+    def levy_by(self, by, fund_ids=None, trade_kind=None):
+        """Levy held by funds (posted, pending) grouped by their region, province group or centre;
+        with ``trade_kind``, only what that kind of trade's credits booked to the funds' accounts."""
         key = ROLLUP_KEYS[by]
+        held = ("accounts a ON a.fund_id = f.id" if trade_kind is None else
+                "(SELECT c.fund_id, sum(e.amount_satang) FILTER (WHERE e.phase = 'posted') AS posted_satang,"
+                " sum(e.amount_satang) FILTER (WHERE e.phase = 'pending') AS pending_satang"
+                " FROM credits c JOIN ledger_transactions t ON t.credit_id = c.id"
+                " JOIN ledger_entries e ON e.transaction_id = t.id AND e.account = 'fund:' || c.fund_id"
+                " WHERE c.trade_kind = %(kind)s GROUP BY c.fund_id) a ON a.fund_id = f.id")
         self.cursor.execute(
             f"SELECT {key} AS key, count(DISTINCT f.id) AS funds,"
             " coalesce(sum(a.posted_satang), 0)::bigint AS posted_satang,"
             " coalesce(sum(a.pending_satang), 0)::bigint AS pending_satang"
-            " FROM funds f LEFT JOIN accounts a ON a.fund_id = f.id"
+            f" FROM funds f LEFT JOIN {held}"
             " WHERE %(ids)s::uuid[] IS NULL OR f.id = ANY(%(ids)s::uuid[])"
-            f" GROUP BY {key} ORDER BY {key} NULLS FIRST", {"ids": fund_ids})
+            f" GROUP BY {key} ORDER BY {key} NULLS FIRST", {"ids": fund_ids, "kind": trade_kind})
         return self.cursor.fetchall()
 
 

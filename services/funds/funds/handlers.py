@@ -254,10 +254,11 @@ def monthly_statement(uow, principal, fund_id, month_text):
     return statements.statement(fund, year, month, opening, uow.entries.between(fund_id, start, end))
 
 
-def rollup(uow, principal, by):
-    """Levy held per region, province group or centre; an officer's roll-up covers only their funds."""
+def rollup(uow, principal, by, trade_kind=None):
+    """Levy held per region, province group or centre (of one kind of trade, if given); an officer's
+    roll-up covers only their funds."""
     fund_ids = uow.officers.funds_of(principal.subject_id) if principal.kind == "officer" else None
-    return {"by": by, "groups": uow.rollups.levy_by(by, fund_ids)}
+    return {"by": by, "trade_kind": trade_kind, "groups": uow.rollups.levy_by(by, fund_ids, trade_kind)}
 
 
 def routes_report(uow, principal, by, trade_kind=None):

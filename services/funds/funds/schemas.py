@@ -149,6 +149,7 @@ class AgreementsQuery(Strict):
 
 class RollupQuery(Strict):
     by = fields.String(required=True, validate=validate.OneOf(list(ROLLUP_KEYS)))
+    trade_kind = fields.String(validate=validate.OneOf(TRADE_KINDS))
 
 
 class RollupGroupOut(Schema):
@@ -162,6 +163,7 @@ class RollupGroupOut(Schema):
 
 class RollupOut(Schema):
     by = fields.String()
+    trade_kind = fields.String(allow_none=True)
     groups = fields.List(fields.Nested(RollupGroupOut))
 
 

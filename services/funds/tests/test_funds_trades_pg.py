@@ -139,6 +139,11 @@ def test_the_routes_report_gives_levy_and_volume_per_route_in_thai(fund, amqp_ur
     assert [r["route_th"] for r in only_shares["routes"]] == ["ภูเก็ต → ชัยภูมิ"]
     groups = get(fund, "/v1/reports/routes?by=group", own).json()
     assert {r["destination"]["code"] for r in groups["routes"]} == {"17", "8"}
+    rolled = {kind: get(fund, f"/v1/rollups?by=region&trade_kind={kind}", own).json()["groups"]
+              for kind in ("sale", "share", "exchange")}
+    assert {kind: [(g["key"], g["posted_satang"], g["pending_satang"]) for g in groups]
+            for kind, groups in rolled.items()} == {
+        "sale": [("south", 0, 1_200)], "share": [("south", 500, 0)], "exchange": [("south", 0, 0)]}
     assert get(fund, "/v1/reports/routes?by=province")  # operators see every fund's
     refused = requests.get(f"{fund['base']}/v1/reports/routes?by=district", headers=own, timeout=5)
     assert refused.status_code == 400 and "by" in refused.json()["error"]["fields"]
