@@ -278,7 +278,7 @@ class Entries:
     """Read side of the ledger: a fund account's entries with what caused them."""
 
     SELECT = ("SELECT e.id, e.phase, e.amount_satang, e.created_at, t.kind, t.id AS transaction_id,"
-              " t.credit_id, c.order_id FROM ledger_entries e"
+              " t.credit_id, c.order_id, c.trade_kind FROM ledger_entries e"
               " JOIN ledger_transactions t ON t.id = e.transaction_id"
               " LEFT JOIN credits c ON c.id = t.credit_id WHERE e.account = %(account)s")
 

@@ -110,7 +110,8 @@ class EntryOut(Schema):
     amount_th = fields.Function(lambda entry: format_baht(entry["amount_satang"]))
     transaction_id = fields.UUID()
     credit_id = fields.UUID(allow_none=True)
-    order_id = fields.UUID(allow_none=True)
+    order_id = fields.UUID(allow_none=True)   # the order's, or the share's or exchange's (trade_kind)
+    trade_kind = fields.String(allow_none=True)
 
 
 class EntriesPageOut(Schema):

@@ -85,6 +85,8 @@ def test_a_received_share_is_credited_and_posted_once_with_the_parties_named(fun
                      " FROM credits WHERE order_id = %s", (share["share_id"],))
     assert credit == {"trade_kind": "share", "origin_province_code": "36", "destination_province_group": 17,
                       "status": "posted"}
+    entries = get(fund, f"/v1/funds/{fund['fund_id']}/entries?order_id={share['share_id']}").json()["entries"]
+    assert {(e["kind"], e["trade_kind"]) for e in entries} == {("levy_pending", "share"), ("levy_posted", "share")}
     outbox = query(fund["dsn"], "SELECT routing_key, body::jsonb AS body FROM outbox WHERE body LIKE %s"
                    " ORDER BY id", (f"%{share['share_id']}%",))
     assert [row["routing_key"] for row in outbox] == ["levy.pending", "levy.posted"]
