@@ -190,7 +190,8 @@ def revise_agreement(uow, agreement_id, command):
 
 
 def _agreement(uow, agreement_id, version, command):
-    trade_kinds = tuple(command.get("trade_kinds") or ("sale",))
+    told = command.get("trade_kinds")
+    trade_kinds = ("sale",) if told is None else tuple(told)
     refused = refusals(command["basis"], trade_kinds)
     if refused:
         raise InvalidInput(refused)

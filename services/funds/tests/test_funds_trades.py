@@ -94,6 +94,9 @@ def test_creating_an_agreement_refuses_basis_points_on_shares_and_changes_nothin
     with pytest.raises(InvalidInput) as refused:
         handlers.create_agreement(uow, command)
     assert set(refused.value.fields) == {"trade_kinds"} and store.agreements == []
+    with pytest.raises(InvalidInput):
+        handlers.create_agreement(uow, {**command, "basis": "per_unit", "trade_kinds": []})
+    assert store.agreements == []
     made = handlers.create_agreement(uow, {**command, "basis": "per_unit", "levies_shipping": True})
     assert made.trade_kinds == ("sale", "share") and made.levies_shipping
     assert handlers.create_agreement(uow, {**command, "basis": "per_unit", "trade_kinds": None}).trade_kinds == (
