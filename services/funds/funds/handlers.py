@@ -158,6 +158,7 @@ def _movement(uow, credit, fund, amount, lines, transaction_id):
     """The LevyMovement payload (version 2) of a credit's change; ``fund``: its movement facts after
     it. The parties are named from the organisations' read model (None while the registry has not
     told); lines frozen before line kinds existed are goods."""
+    seller, buyer = uow.organisations.parties(credit.seller_org_id, credit.buyer_org_id)
     return {
         "credit_id": credit.id, "fund_id": credit.fund_id, "fund_name_th": fund["name_th"],
         "order_id": credit.order_id, "seller_org_id": credit.seller_org_id,
@@ -166,8 +167,7 @@ def _movement(uow, credit, fund, amount, lines, transaction_id):
         "lines": [{"kind": GOODS, **line} for line in lines],
         "balance": fund["balance"], "officer_ids": fund["officer_ids"],
         "transaction_id": transaction_id, "trade_kind": credit.trade_kind,
-        "seller": uow.organisations.party(credit.seller_org_id),
-        "buyer": uow.organisations.party(credit.buyer_org_id), "route": credit.route,
+        "seller": seller, "buyer": buyer, "route": credit.route,
     }
 
 

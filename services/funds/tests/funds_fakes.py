@@ -76,8 +76,9 @@ class FakeUnitOfWork:
     def home_fund_of(self, organisation_id):
         return self.store.home_funds.get(organisation_id)
 
-    def party(self, organisation_id):
-        return {"org_id": organisation_id, "name_th": None, "province_code": None, "province_name_th": None}
+    def parties(self, *organisation_ids):
+        return [{"org_id": org_id, "name_th": None, "province_code": None, "province_name_th": None}
+                for org_id in organisation_ids]
 
     def get(self, fund_id):
         return self.store.funds.get(fund_id)
