@@ -189,3 +189,27 @@ def test_migration_0003_keeps_earlier_credits_as_sales_without_a_route(empty_dat
     with pytest.raises(Exception, match="moneyless_trades_not_in_basis_points"):
         query(empty_database, "UPDATE levy_agreements SET trade_kinds = '{sale,share}' WHERE id = %s RETURNING id",
               (agreement,))
+
+
+def test_a_completed_exchange_credits_the_side_whose_giver_levies_exchanges(fund, amqp_uri):
+    assert post_agreement(fund, rate=300, trade_kinds=["exchange"]).status_code == 201
+    offerer = uuid.uuid4()  # no agreement of its own: its goods are levied nothing
+    receipt = {"confirmed_by": "buyer", "received_at": dt.datetime.now(dt.timezone.utc)}
+
+    def leg(giver, quantity, route):
+        return {"from_org_id": giver, "route": route, "receipt": receipt, "goods": {
+            "product_id": uuid.uuid4(), "product_name": "ผ้าทอ", "category": "textile", "unit": "ผืน",
+            "quantity": quantity}}
+
+    exchange = {"exchange_id": uuid.uuid4(), "owner_org_id": fund["seller_id"], "offerer_org_id": offerer,
+                "owner_leg": leg(fund["seller_id"], 4, samples.route()),
+                "offerer_leg": leg(offerer, 9, samples.route("830101", "360101")), "status": "completed"}
+    event_id, _ = publish_event(amqp_uri, marketplace.EXCHANGE_COMPLETED, exchange)
+    wait_for_balance(fund, posted=1_200, pending=0)
+    publish_event(amqp_uri, marketplace.EXCHANGE_COMPLETED, exchange, event_id=event_id)  # redelivered
+    publish_event(amqp_uri, marketplace.ORDER_PAID, paid(order_of(fund, bags=1)))  # consumed after it
+    wait_for_balance(fund, posted=1_200, pending=400)
+    [credit] = query(fund["dsn"], "SELECT trade_kind, seller_org_id, buyer_org_id, origin_province_code"
+                     " FROM credits WHERE order_id = %s", (exchange["exchange_id"],))
+    assert credit == {"trade_kind": "exchange", "seller_org_id": fund["seller_id"], "buyer_org_id": offerer,
+                      "origin_province_code": "36"}
