@@ -14,7 +14,7 @@ from contracts import marketplace
 from devtools import samples
 from devtools.testing import migrate_before, publish_event, query
 from funds.adapters import FundsUnitOfWork
-from test_funds_ledger_pg import balance, fund, get, order_of, paid, service, wait_for_balance  # noqa: F401
+from test_funds_ledger_pg import fund, get, order_of, paid, service, wait_for_balance  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
