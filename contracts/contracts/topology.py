@@ -17,6 +17,8 @@ SUBSCRIPTIONS = {
         marketplace.ORDER_CANCELLED,
         marketplace.ORDER_EXPIRED,
         marketplace.ORDER_REFUNDED,
+        marketplace.SHARE_RECEIVED,
+        marketplace.EXCHANGE_COMPLETED,
     ],
     # coverage: the subdistricts whose organisations sell on the marketplace
     "centres": [
