@@ -108,7 +108,8 @@ class OrderIn(Strict):
 
     example = {"lines": [{"product_id": "3f2c8a4e-6b1d-4c9e-8f7a-2d5b9e0c1a36", "quantity": 25}],
                "ship_to": {"name": "เครือข่ายสวัสดิการชุมชนจังหวัดภูเก็ต", "address_line": "12 ถนนถลาง",
-                           "subdistrict_code": "830101", "phone": "076-211-234"}}
+                           "subdistrict_code": "830101", "phone": "076-211-234"},
+               "delivery": {"method": "carrier"}}
 
 
 class PaymentSettingsIn(Strict):
