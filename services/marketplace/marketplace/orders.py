@@ -300,6 +300,8 @@ def place_order(uow, principal, command, now, ttl):
     seller_org_id = sellers.pop()
     if seller_org_id == principal.subject_id:
         raise Unprocessable("ซื้อสินค้าของตนเองไม่ได้ (an organisation cannot buy from itself)")
+    route, fee = delivery.arrange(uow, seller_org_id, command.get("delivery") or delivery.DEFAULT_DELIVERY,
+                                  command["ship_to"])
     # in product order, so that concurrent orders lock the same rows in the same order
     for item in sorted(wanted, key=lambda item: item["product_id"]):
         product = products[item["product_id"]]
@@ -311,9 +313,7 @@ def place_order(uow, principal, command, now, ttl):
         product = products[item["product_id"]]
         lines.append(Line(line_no, product["id"], product["name_th"], product["category"],
                           product["unit"], item["quantity"], product["unit_price_satang"]))
-    route, fee = delivery.arrange(uow, seller_org_id, command.get("delivery") or delivery.DEFAULT_DELIVERY,
-                                  command["ship_to"])
-    if fee > 0:  # its own line: a levy agreement levies it only when it says so
+    if fee > 0:  # its own line (kind "shipping"), so that a levy agreement can tell it from the goods
         lines.append(Line(len(lines) + 1, None, delivery.SHIPPING_NAME, delivery.SHIPPING_CATEGORY,
                           delivery.SHIPPING_UNIT, 1, fee, kind="shipping"))
     ship_to = command["ship_to"]
