@@ -315,6 +315,10 @@ def _order(row):
                 for name in ("refunded", "pending_refunds")}
     if row["shipment"] is not None:
         row["shipment"]["shipped_at"] = dt.datetime.fromisoformat(row["shipment"]["shipped_at"])
+    if row["dispute"] is not None:
+        row["dispute"] = {**row["dispute"], "opened_by_org_id": uuid.UUID(row["dispute"]["opened_by_org_id"]),
+                          **{name: dt.datetime.fromisoformat(row["dispute"][name])
+                             for name in ("opened_at", "resolved_at") if name in row["dispute"]}}
     return Order(lines=lines, **per_line, **row)
 
 

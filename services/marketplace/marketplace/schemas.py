@@ -209,8 +209,7 @@ class OrderOut(Schema):
     route = fields.Nested(Route)
     shipment = fields.Dict(allow_none=True)
     receipt = fields.Dict(allow_none=True)
-    dispute = fields.Dict(allow_none=True, metadata={
-        "description": "reason, opened_by_org_id, opened_at; outcome and resolved_at once resolved"})
+    dispute = fields.Nested(lambda: DisputeOut(), allow_none=True)
 
 
 CARRIERS = ("thailand_post", "kerry", "flash", "jt_express", "scg_express", "ninja_van", "other")
@@ -247,6 +246,14 @@ class DisputeIn(Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
     example = {"reason": "ได้รับข้าวไม่ครบ ขาดไป 5 ถุง (5 bags of rice short)"}
+
+
+class DisputeOut(Schema):
+    reason = fields.String()
+    opened_by_org_id = fields.UUID()
+    opened_at = fields.AwareDateTime()
+    outcome = fields.String(allow_none=True, metadata={"description": "received | refund, once resolved"})
+    resolved_at = fields.AwareDateTime(allow_none=True)
 
 
 class DisputeResolutionIn(Strict):

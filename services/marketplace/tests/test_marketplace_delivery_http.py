@@ -131,6 +131,9 @@ def test_a_dispute_waits_for_an_operator_who_says_it_was_received(world):
     disputed = world["buyer"].call("POST", url + "/dispute", {"reason": "ได้ข้าวไม่ครบ ขาด 5 ถุง"})
     assert disputed.status_code == 200, disputed.text
     assert disputed.json()["dispute"]["reason"] == "ได้ข้าวไม่ครบ ขาด 5 ถุง"
+    assert "outcome" not in disputed.json()["dispute"]  # open
+    # as stored, as answered: the same fields, the same times
+    assert world["buyer"].call("GET", url).json()["dispute"] == disputed.json()["dispute"]
     assert world["buyer"].call("POST", url + "/dispute", {"reason": "อีกครั้ง"}).status_code == 409
     assert world["buyer"].call("POST", url + "/receipt").status_code == 409
     assert world["buyer"].call("POST", url + "/dispute-resolution", {"outcome": "received"}).status_code == 403
@@ -139,6 +142,7 @@ def test_a_dispute_waits_for_an_operator_who_says_it_was_received(world):
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["receipt"]["confirmed_by"] == "operator"
     assert resolved.json()["dispute"]["outcome"] == "received" and resolved.json()["status"] == "completed"
+    assert world["operator"].call("GET", url).json()["dispute"] == resolved.json()["dispute"]
     assert world["operator"].call("POST", url + "/dispute-resolution", {"outcome": "refund"}).status_code == 409
     assert outbox_of(world, order["id"]) == ["order.placed", "order.paid", "order.shipped", "order.disputed",
                                              "order.delivered"]
