@@ -6,6 +6,8 @@ SUBSCRIPTIONS = {
     "marketplace": [
         centres.ORGANISATION_REGISTERED,
         centres.ORGANISATION_UPDATED,
+        centres.DISTRIBUTION_CENTRE_REGISTERED,
+        centres.DISTRIBUTION_CENTRE_UPDATED,
     ],
     "funds": [
         centres.ORGANISATION_REGISTERED,
