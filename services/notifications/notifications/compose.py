@@ -149,15 +149,22 @@ def render_levy(kind, data, officer, occurred_at):
 
 def digest_item(data, occurred_at, kind=LEVY_PENDING):
     """What a daily digest keeps of one levy movement (JSON-ready)."""
+    trade = trade_context(data)
     return {"kind": kind.name, "order_id": str(data["order_id"]), "fund_name_th": data["fund_name_th"],
-            "amount_satang": data["amount_satang"], "occurred_at": occurred_at.isoformat()}
+            "amount_satang": data["amount_satang"], "occurred_at": occurred_at.isoformat(),
+            "trade_kind_th": trade["trade_kind_th"], "seller": trade["seller"], "buyer": trade["buyer"],
+            "destination": trade["destination"], "delivery_method_th": trade["delivery_method_th"],
+            "goods": ", ".join(f"{g['product_name']} {g['quantity']} {g['unit']}" for g in trade["goods"])}
 
 
 def _digest_section(items):
     total = sum(item["amount_satang"] for item in items)
     return {"count": len(items), "total": format_baht(total), "total_words": baht_in_words(total),
             "items": [{"order_id": item["order_id"], "amount": format_baht(item["amount_satang"]),
-                       "when": thai_datetime(dt.datetime.fromisoformat(item["occurred_at"]))}
+                       "when": thai_datetime(dt.datetime.fromisoformat(item["occurred_at"])),
+                       # items kept before trades were told (levy.* v1 era) know none of these
+                       **{name: item.get(name) for name in (
+                           "trade_kind_th", "seller", "buyer", "destination", "delivery_method_th", "goods")}}
                       for item in items]}
 
 

@@ -394,3 +394,15 @@ def test_a_v1_movement_is_a_sale_with_no_parties_or_route():
     assert "จาก:" not in text and "วิธีส่ง:" not in text
     assert compose.trade_context(levy_v2("exchange"))["goods"] == [
         {"product_name": "ข้าวหอมมะลิ", "quantity": 25, "unit": "ถุง"}]
+
+
+def test_the_daily_digest_says_what_was_traded_between_whom_and_how():
+    slot = dt.datetime(2024, 5, 31, 18, 0, tzinfo=THAI_TIME)
+    items = [compose.digest_item(levy_v2("exchange"), OCCURRED), compose.digest_item(levy_data(), OCCURRED)]
+    old = {key: items[1][key] for key in ("kind", "order_id", "fund_name_th", "amount_satang", "occurred_at")}
+    _, text, html = compose.render_daily_digest([*items, old], THAI_OFFICER, slot)
+    for body in (text, html):
+        assert "แลกเปลี่ยน ข้าวหอมมะลิ 25 ถุง จาก วิสาหกิจข้าวชัยภูมิ (ชัยภูมิ)" in body
+        assert "ถึง เครือข่ายสวัสดิการภูเก็ต (ภูเก็ต)" in body and "(รับที่ศูนย์กระจายสินค้า)" in body
+        assert "ค่าขนส่ง" not in body and old["order_id"] in body  # an item kept before still shows
+    assert "ขาย ข้าวหอมมะลิ 25 ถุง" in text
