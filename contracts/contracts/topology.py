@@ -22,9 +22,11 @@ SUBSCRIPTIONS = {
         marketplace.SHARE_RECEIVED,
         marketplace.EXCHANGE_COMPLETED,
     ],
-    # coverage: the subdistricts whose organisations sell on the marketplace
+    # coverage: the subdistricts whose organisations sell, share or exchange on the marketplace
     "centres": [
         marketplace.ORDER_PAID,
+        marketplace.SHARE_RECEIVED,
+        marketplace.EXCHANGE_COMPLETED,
     ],
     "notifications": [
         funds.OFFICER_REGISTERED,

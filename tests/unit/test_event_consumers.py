@@ -21,7 +21,7 @@ NAMES_IN_USE = {
                          "on_distribution_centre_registered", "on_distribution_centre_updated"],
     NotificationsService: ["on_officer_registered", "on_levy_pending", "on_levy_posted", "on_levy_voided",
                            "on_levy_reversed"],
-    CentresService: ["on_order_paid"],
+    CentresService: ["on_order_paid", "on_share_received", "on_exchange_completed"],
 }
 
 
