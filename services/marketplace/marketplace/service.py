@@ -347,7 +347,7 @@ class MarketplaceService(PlatformService):
             return delivery.set_delivery_options(uow, principal, seller_org_id, body)
 
     @http("POST", "/v1/orders/<order_id>/dispute", body=schemas.DisputeIn, response=schemas.OrderOut,
-          roles=("organisation",), unit_of_work=True, idempotent=True, errors={409: ILLEGAL_STEP})
+          roles=("organisation", "operator"), unit_of_work=True, idempotent=True, errors={409: ILLEGAL_STEP})
     def dispute_order(self, uow, principal, order_id, body):
         """โต้แย้งการจัดส่ง (dispute a shipped order)
 
