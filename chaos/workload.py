@@ -158,12 +158,12 @@ def run_order(client, network, payments, plan, rng):
         elif step == "cancel":
             outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/cancellation", operator,
                                            {}, key=str(uuid.uuid4()))
-        elif step == "ship":
+        elif step == "ship":  # an operator on the seller's behalf
             outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/shipment", operator,
                                            SHIPMENT, key=str(uuid.uuid4()))
         elif step == "deliver":  # the buyer's word that the goods arrived
-            outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/receipt", operator,
-                                           None, key=str(uuid.uuid4()))
+            outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/receipt",
+                                           network["buyer_token"], None, key=str(uuid.uuid4()))
         elif step == "refund":
             quantity = rng.randint(1, plan["bags"] - 1)
             outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/refunds", operator,
