@@ -54,13 +54,13 @@ class Client:
         return self.retrying(f"{method} {path}", lambda: self.session.request(
             method, self.platform.url(service, path), json=body, headers=headers, timeout=10))
 
-    def retrying(self, what, send):
-        """(status, JSON body) of the first answer of ``send()`` that is not a 5xx."""
+    def retrying(self, what, send, final=()):
+        """(status, JSON body) of the first answer of ``send()`` that is not a 5xx, or is one of ``final``."""
         deadline = time.monotonic() + self.give_up_after
         while True:
             try:
                 response = send()
-                if response.status_code not in RETRYABLE:
+                if response.status_code not in RETRYABLE or response.status_code in final:
                     return response.status_code, response.json()
             except (requests.ConnectionError, requests.Timeout, ValueError):
                 pass
