@@ -21,6 +21,15 @@ def with_search_text(product):
     return {**product, "search_text": search_text(product)}
 
 
+def require_seller_or_operator(uow, principal, seller_org_id):
+    """Only the seller itself or an operator says how the seller is paid or delivers."""
+    principal.require("organisation", "operator")
+    if not principal.is_operator and principal.subject_id != seller_org_id:
+        raise Forbidden("ผู้ขายหรือเจ้าหน้าที่เท่านั้น (only the seller itself or an operator)")
+    if not uow.sellers.exists(seller_org_id):
+        raise NotFound("ไม่พบผู้ขายนี้ในทะเบียน (no such seller in the registry)")
+
+
 def create_product(uow, principal, command):
     principal.require("organisation", "operator")
     seller_org_id = command.get("seller_org_id") if principal.is_operator else principal.subject_id

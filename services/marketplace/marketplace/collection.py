@@ -20,10 +20,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from chassis.errors import Conflict, Forbidden, InvalidInput, NotFound, TransientError, Unprocessable
+from chassis.errors import Conflict, InvalidInput, NotFound, TransientError, Unprocessable
 from contracts import marketplace as events
 
-from marketplace import orders, promptpay
+from marketplace import catalogue, orders, promptpay
 from marketplace.payments import COMPLETE_EVENT, PENDING
 
 log = logging.getLogger(__name__)
@@ -85,11 +85,7 @@ def settings_view(seller_org_id, collection, recipient):
 
 def set_payment_settings(uow, principal, seller_org_id, command):
     """The seller itself or an operator says how the seller is paid from its next order on."""
-    principal.require("organisation", "operator")
-    if not principal.is_operator and principal.subject_id != seller_org_id:
-        raise Forbidden("ผู้ขายหรือเจ้าหน้าที่เท่านั้น (only the seller itself or an operator)")
-    if not uow.sellers.exists(seller_org_id):
-        raise NotFound("ไม่พบผู้ขายนี้ในทะเบียน (no such seller in the registry)")
+    catalogue.require_seller_or_operator(uow, principal, seller_org_id)
     text = command.get("promptpay_id")
     if command["collection"] == DIRECT and not text:
         raise InvalidInput({"promptpay_id": [

@@ -9,10 +9,12 @@ import re
 
 from tracking_numbers import get_definition
 
-from chassis.errors import Forbidden, InvalidInput, NotFound, Unprocessable
+from chassis.errors import InvalidInput, NotFound, Unprocessable
 from chassis.geography import default_geography
 from contracts import marketplace as events
 from contracts.common import Place
+
+from marketplace import catalogue
 
 CARRIER, DISTRIBUTION_CENTRE, LOCAL_PICKUP = events.DELIVERY_METHODS
 PLACE_FIELDS = tuple(Place().fields)
@@ -90,11 +92,7 @@ def get_delivery_options(uow, seller_org_id):
 
 def set_delivery_options(uow, principal, seller_org_id, command):
     """The seller itself or an operator; every centre named must be known and not closed."""
-    principal.require("organisation", "operator")
-    if not principal.is_operator and principal.subject_id != seller_org_id:
-        raise Forbidden("ผู้ขายหรือเจ้าหน้าที่เท่านั้น (only the seller itself or an operator)")
-    if not uow.sellers.exists(seller_org_id):
-        raise NotFound("ไม่พบผู้ขายนี้ในทะเบียน (no such seller in the registry)")
+    catalogue.require_seller_or_operator(uow, principal, seller_org_id)
     wanted = command["distribution_centre_ids"]
     if len(set(wanted)) != len(wanted):
         raise InvalidInput({"distribution_centre_ids": ["ศูนย์กระจายสินค้าซ้ำกัน (a centre appears twice)"]})
