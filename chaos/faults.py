@@ -153,9 +153,10 @@ def standin_get(harness, path, params=None):
     return response.json()
 
 
-def send_webhook(harness, body, timestamp=None, secret=None, signature=None):
+def send_webhook(harness, body, timestamp=None, secret=None, signature=None, final=()):
     """The marketplace's answer (its status) to a webhook of ``body`` signed with ``secret`` (the
-    real one by default) at ``timestamp`` (now by default); a 5xx or no answer is sent again."""
+    real one by default) at ``timestamp`` (now by default); a 5xx (but those ``final``) or no answer
+    is sent again."""
     timestamp = str(int(time.time()) if timestamp is None else timestamp)
     if signature is None:
         signature = omise_standin.signature(secret or harness.platform.env["OMISE_WEBHOOK_SECRET"], timestamp,
@@ -163,7 +164,7 @@ def send_webhook(harness, body, timestamp=None, secret=None, signature=None):
     headers = {"Content-Type": "application/json", "Omise-Signature": signature,
                "Omise-Signature-Timestamp": timestamp}
     status, _ = harness.client.retrying("webhook", lambda: requests.post(
-        harness.platform.url("marketplace", OMISE_WEBHOOK_PATH), data=body, headers=headers, timeout=10))
+        harness.platform.url("marketplace", OMISE_WEBHOOK_PATH), data=body, headers=headers, timeout=10), final)
     return status
 
 
@@ -246,9 +247,11 @@ def forged_other_orders_charge(harness, rng):
 
 
 def forged_unpaid_charge(harness, rng):
-    """A validly signed charge.complete saying the victim's charge is paid; it is still pending."""
+    """A validly signed charge.complete saying the victim's charge is paid; it is still pending, so
+    the marketplace answers 503 (tell again later), which is the answer sought, not a reason to resend.
+    Whatever answered, the checker's verdict rests on the victim staying unpaid."""
     order, charge = victim(harness)
-    status = send_webhook(harness, charge_complete(charge, **paid_as_if(charge)))
+    status = send_webhook(harness, charge_complete(charge, **paid_as_if(charge)), final=(503,))
     harness.webhooks.forged("unpaid_charge", status, order["id"])
     return f"charge.complete for the pending charge of {order['id']}: {status}"
 

@@ -54,13 +54,13 @@ class Client:
         return self.retrying(f"{method} {path}", lambda: self.session.request(
             method, self.platform.url(service, path), json=body, headers=headers, timeout=10))
 
-    def retrying(self, what, send):
-        """(status, JSON body) of the first answer of ``send()`` that is not a 5xx."""
+    def retrying(self, what, send, final=()):
+        """(status, JSON body) of the first answer of ``send()`` that is not a 5xx, or is one of ``final``."""
         deadline = time.monotonic() + self.give_up_after
         while True:
             try:
                 response = send()
-                if response.status_code not in RETRYABLE:
+                if response.status_code not in RETRYABLE or response.status_code in final:
                     return response.status_code, response.json()
             except (requests.ConnectionError, requests.Timeout, ValueError):
                 pass
@@ -158,12 +158,12 @@ def run_order(client, network, payments, plan, rng):
         elif step == "cancel":
             outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/cancellation", operator,
                                            {}, key=str(uuid.uuid4()))
-        elif step == "ship":
+        elif step == "ship":  # an operator on the seller's behalf
             outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/shipment", operator,
                                            SHIPMENT, key=str(uuid.uuid4()))
         elif step == "deliver":  # the buyer's word that the goods arrived
-            outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/receipt", operator,
-                                           None, key=str(uuid.uuid4()))
+            outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/receipt",
+                                           network["buyer_token"], None, key=str(uuid.uuid4()))
         elif step == "refund":
             quantity = rng.randint(1, plan["bags"] - 1)
             outcome[step], _ = client.call("POST", "marketplace", f"{order_path}/refunds", operator,

@@ -6,6 +6,8 @@ SUBSCRIPTIONS = {
     "marketplace": [
         centres.ORGANISATION_REGISTERED,
         centres.ORGANISATION_UPDATED,
+        centres.DISTRIBUTION_CENTRE_REGISTERED,
+        centres.DISTRIBUTION_CENTRE_UPDATED,
     ],
     "funds": [
         centres.ORGANISATION_REGISTERED,
@@ -17,10 +19,14 @@ SUBSCRIPTIONS = {
         marketplace.ORDER_CANCELLED,
         marketplace.ORDER_EXPIRED,
         marketplace.ORDER_REFUNDED,
+        marketplace.SHARE_RECEIVED,
+        marketplace.EXCHANGE_COMPLETED,
     ],
-    # coverage: the subdistricts whose organisations sell on the marketplace
+    # coverage: the subdistricts whose organisations sell, share or exchange on the marketplace
     "centres": [
         marketplace.ORDER_PAID,
+        marketplace.SHARE_RECEIVED,
+        marketplace.EXCHANGE_COMPLETED,
     ],
     "notifications": [
         funds.OFFICER_REGISTERED,

@@ -6,13 +6,16 @@ import pytest
 from marshmallow import ValidationError
 
 from contracts import decode, encode, marketplace, topology
+from devtools import samples
 
 
 def paid_order(**overrides):
     data = {
         "order_id": uuid.uuid4(), "seller_org_id": uuid.uuid4(), "buyer_org_id": uuid.uuid4(),
         "lines": [{"line_no": 1, "product_id": uuid.uuid4(), "product_name": "ข้าวหอมมะลิ",
-                   "category": "rice", "unit": "ถุง", "quantity": 25, "unit_price_satang": 25000}],
+                   "category": "rice", "unit": "ถุง", "quantity": 25, "unit_price_satang": 25000,
+                   "kind": "goods"}],
+        "route": samples.route(),
         "total_satang": 625000, "payment_id": uuid.uuid4(), "amount_satang": 625000,
         "paid_at": dt.datetime(2023, 5, 30, 3, 0, tzinfo=dt.timezone.utc),
         "payment": {"method": "provider", "provider": "omise", "charge_id": "chrg_test_5xyz",
@@ -72,15 +75,16 @@ def test_every_subscription_names_a_known_event_and_queue_names_are_unique():
         assert set(events) <= set(topology.ALL_EVENTS)
 
 
-def test_order_paid_version_2_says_how_it_was_paid_and_who_confirmed_it():
+def test_order_paid_version_3_says_how_it_was_paid_who_confirmed_it_and_its_route():
     without = paid_order()
     del without["payment"]
     with pytest.raises(ValidationError):
         encode(marketplace.ORDER_PAID, without)
     _, body = encode(marketplace.ORDER_PAID, paid_order())
     envelope = json.loads(body)
-    assert envelope["version"] == 2
+    assert envelope["version"] == 3
     assert envelope["data"]["payment"]["confirmed_by"] == {"kind": "provider", "id": "omise"}
+    assert envelope["data"]["route"]["origin"]["province_code"] == "36"
 
 
 def test_order_paid_version_1_is_still_accepted_during_a_rollout():
@@ -95,7 +99,7 @@ def test_order_paid_version_1_is_still_accepted_during_a_rollout():
 def test_a_version_no_longer_accepted_is_refused():
     envelope = json.loads(encode(marketplace.ORDER_PLACED, {
         key: value for key, value in paid_order().items()
-        if key in ("order_id", "seller_org_id", "buyer_org_id", "lines", "total_satang")})[1])
+        if key in ("order_id", "seller_org_id", "buyer_org_id", "lines", "total_satang", "route")})[1])
     envelope["version"] = 0
     with pytest.raises(ValidationError):
         decode(marketplace.ORDER_PLACED, json.dumps(envelope))

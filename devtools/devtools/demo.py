@@ -61,6 +61,8 @@ def main():
         balance = scenario.wait_for_pending(platform, network, expected)
         step("waiting for the officer's email")
         mail = scenario.wait_for_mail(MAIL_DIR, network["officer"]["email"])[0]
+        step("Tha Sao, Kanchanaburi picks up Chaiyaphum rice at the Kanchanaburi distribution centre")
+        picked_up = scenario.deliver_through_centre(platform, network)
     except scenario.StepFailed as exc:
         print(f"\n✗ demo failed: {exc}\n  see var/log/ for the services' logs", file=sys.stderr)
         return 1
@@ -90,8 +92,19 @@ def main():
     print("-" * 72)
     print(body.rstrip())
     print("=" * 72)
+    route = picked_up["route"]
+    print(f"ส่งผ่านศูนย์กระจายสินค้า (through a distribution centre): คำสั่งซื้อ {picked_up['id']}")
+    print(f"  {place_text(route['origin'])} → {route['destination']['name_th']}, "
+          f"{place_text(route['destination'])}")
+    print(f"  พัสดุ (shipment) {picked_up['shipment']['carrier']} {picked_up['shipment']['tracking_number']}, "
+          f"ผู้ซื้อยืนยันรับแล้ว (received, confirmed by the {picked_up['receipt']['confirmed_by']})")
+    print("=" * 72)
     print(f"✓ credited {format_baht(expected)} and emailed the officer")
     return 0
+
+
+def place_text(place):
+    return f"ตำบล{place['subdistrict_name_th']} จังหวัด{place['province_name_th']}"
 
 
 def save_qr(platform, network, request):

@@ -182,3 +182,55 @@ def wait_for_mail(mail_dir, recipient, count=1, timeout=30):
     return eventually(f"{count} email(s) to {recipient}", lambda: (
         lambda mails: mails if len(mails) >= count else None)(
         [m for m in read_mail(mail_dir) if m["To"] == recipient]), timeout)
+
+
+# -- a delivery through a distribution centre: Kanchanaburi picks up Chaiyaphum rice at its centre --
+
+CENTRE_PICKUP_BAGS = 10
+
+
+def deliver_through_centre(platform, network, bags=CENTRE_PICKUP_BAGS):
+    """A community enterprise in Tha Sao, Kanchanaburi orders Chaiyaphum rice picked up at the
+    Kanchanaburi distribution centre: the centre registered and announced, the seller offering
+    pickup there, the order paid, shipped to the centre with a postal S10 number and received by
+    the buyer. Returns the order once received (its route names the centre); DEMO DATA."""
+    ops, tag = network["ops"], uuid.uuid4().hex[:6]
+    centre = call("POST", platform.url("centres", "/v1/distribution-centres"), ops["centres"], {
+        "name_th": f"ศูนย์กระจายสินค้าชุมชนจังหวัดกาญจนบุรี (ข้อมูลสาธิต {tag})",
+        "name_en": "Kanchanaburi community distribution centre (demo)",
+        "subdistrict_code": "710101", "address": "ถนนแสงชูโต ตำบลบ้านเหนือ (ที่อยู่สาธิต)",
+        "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "08:30", "closes": "16:30"}],
+        "contact": {"name_th": "ผู้ประสานงานศูนย์ (ข้อมูลสาธิต)", "phone": "034-000-000",
+                    "email": "kanchanaburi-dc@example.org"},
+        "serves_groups": [8, 10, 11, 12, 13, 17], "demo": True})
+    buyer = call("POST", platform.url("centres", "/v1/organisations"), ops["centres"], {
+        "name_th": f"กลุ่มแปรรูปผลผลิตตำบลท่าเสา (ข้อมูลสาธิต {tag})",
+        "name_en": "Tha Sao produce processing group (demo)",
+        "kind": "community_enterprise", "subdistrict_code": "710202", "demo": True})
+    centre_id = centre["distribution_centre_id"]
+    eventually("marketplace to learn of the distribution centre", lambda: any(
+        known["id"] == centre_id for known in call(
+            "GET", platform.url("marketplace", "/v1/distribution-centres"), ops["marketplace"])["items"]))
+    seller_id = network["seller"]["organisation_id"]
+    call("PUT", platform.url("marketplace", f"/v1/sellers/{seller_id}/delivery-options"), ops["marketplace"],
+         {"carrier": {"fee_satang": 0}, "distribution_centre_ids": [centre_id], "local_pickup": True})
+    buyer_token = issue_token("marketplace", "organisation", uuid.UUID(buyer["organisation_id"]),
+                              "demo centre buyer", environ=platform.env)
+    buyer_network = {**network, "buyer_token": buyer_token}
+    order = eventually("marketplace to take the centre buyer's order", lambda: _try_order(platform, buyer_token, {
+        "lines": [{"product_id": network["product"]["id"], "quantity": bags}],
+        "ship_to": {"name": buyer["name_th"], "address_line": "รับที่ศูนย์กระจายสินค้า",
+                    "subdistrict_code": "710202"},
+        "delivery": {"method": "distribution_centre", "distribution_centre_id": centre_id}}))
+    pay_through_provider(platform, buyer_network, order)
+    orders = platform.url("marketplace", f"/v1/orders/{order['id']}")
+    call("POST", f"{orders}/shipment", ops["marketplace"],
+         {"carrier": "thailand_post", "tracking_number": "EE123456785TH"},
+         headers={"Idempotency-Key": f"ship-{order['id']}"})
+    return call("POST", f"{orders}/receipt", buyer_token, headers={"Idempotency-Key": f"receipt-{order['id']}"})
+
+
+def _try_order(platform, token, body):
+    response = requests.post(platform.url("marketplace", "/v1/orders"), json=body, timeout=10, headers={
+        "Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
+    return response.json() if response.status_code == 201 else None

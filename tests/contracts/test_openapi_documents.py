@@ -113,6 +113,8 @@ def test_the_idempotency_key_is_documented_where_it_is_honoured():
                         ("post", "/v1/orders/{order_id}/shipment"),
                         ("post", "/v1/orders/{order_id}/receipt"),
                         ("post", "/v1/orders/{order_id}/cancellation"),
-                        ("post", "/v1/orders/{order_id}/refunds")}
+                        ("post", "/v1/orders/{order_id}/refunds"),
+                        ("post", "/v1/orders/{order_id}/dispute"),
+                        ("post", "/v1/orders/{order_id}/dispute-resolution")}
     placing = openapi_documents.openapi("marketplace")["paths"]["/v1/orders"]["post"]
     assert "Idempotency-Key" in placing["responses"]["422"]["description"]

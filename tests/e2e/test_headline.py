@@ -51,3 +51,17 @@ def test_funds_down_while_orders_are_paid_then_every_credit_arrives(platform, ne
     balance = scenario.wait_for_pending(platform, network, 3 * 2 * scenario.LEVY_PER_BAG_SATANG)
     assert balance["posted_satang"] == 0
     scenario.wait_for_mail(mail_dir, network["officer"]["email"], count=3)
+
+
+def test_rice_picked_up_at_a_distribution_centre_carries_its_route_and_posts_the_levy_on_receipt(
+        platform, network):
+    before = scenario.fund_balance(platform, network)
+    received = scenario.deliver_through_centre(platform, network)
+    origin, destination = received["route"]["origin"], received["route"]["destination"]
+    assert (origin["province_code"], origin["subdistrict_code"]) == ("36", "360101")
+    assert (destination["method"], destination["province_code"]) == ("distribution_centre", "71")
+    assert destination["name_th"].startswith("ศูนย์กระจายสินค้าชุมชนจังหวัดกาญจนบุรี")
+    assert received["receipt"]["confirmed_by"] == "buyer"
+    levy = scenario.CENTRE_PICKUP_BAGS * scenario.LEVY_PER_BAG_SATANG
+    scenario.eventually("the levy posted on receipt", lambda: scenario.fund_balance(platform, network)[
+        "posted_satang"] == before["posted_satang"] + levy)

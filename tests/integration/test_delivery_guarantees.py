@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from chassis.cli import issue_token
 from contracts import centres, marketplace, topology
 from contracts import funds as funds_events
+from devtools import samples
 from devtools.scenario import eventually
 from devtools.testing import publish_event, publish_raw, query
 from funds.service import FundsService
@@ -47,9 +48,9 @@ def funds(run_container, config_of, test_env, amqp_uri):
 def paid_order(seller_id, bags=25):
     return {
         "order_id": uuid.uuid4(), "seller_org_id": seller_id, "buyer_org_id": uuid.uuid4(),
-        "lines": [{"line_no": 1, "product_id": uuid.uuid4(), "product_name": "ข้าวหอมมะลิ",
+        "lines": [{"line_no": 1, "kind": "goods", "product_id": uuid.uuid4(), "product_name": "ข้าวหอมมะลิ",
                    "category": "rice", "unit": "ถุง", "quantity": bags, "unit_price_satang": 25000}],
-        "total_satang": bags * 25000, "payment_id": uuid.uuid4(), "amount_satang": bags * 25000,
+        "route": samples.route(), "total_satang": bags * 25000, "payment_id": uuid.uuid4(), "amount_satang": bags * 25000,
         "paid_at": dt.datetime.now(dt.timezone.utc), "payment": {
             "method": "provider", "provider": "omise", "charge_id": "chrg_test_delivery",
             "reference": "CODI-DELIVERY", "confirmed_by": {"kind": "provider", "id": "omise"},

@@ -16,11 +16,12 @@ from notifications.service import NotificationsService
 NAMES_IN_USE = {
     FundsService: ["on_organisation_registered", "on_organisation_updated", "on_fund_registered",
                    "on_fund_updated", "on_order_paid", "on_order_delivered", "on_order_cancelled",
-                   "on_order_expired", "on_order_refunded"],
-    MarketplaceService: ["on_organisation_registered", "on_organisation_updated"],
+                   "on_order_expired", "on_order_refunded", "on_share_received", "on_exchange_completed"],
+    MarketplaceService: ["on_organisation_registered", "on_organisation_updated",
+                         "on_distribution_centre_registered", "on_distribution_centre_updated"],
     NotificationsService: ["on_officer_registered", "on_levy_pending", "on_levy_posted", "on_levy_voided",
                            "on_levy_reversed"],
-    CentresService: ["on_order_paid"],
+    CentresService: ["on_order_paid", "on_share_received", "on_exchange_completed"],
 }
 
 

@@ -24,7 +24,7 @@ DOMAIN_MODULES = [
     "marketplace.promptpay", "marketplace.collection",
     "marketplace.payment_reconciliation", "marketplace.delivery",
     "funds.handlers", "funds.credits", "funds.levy", "funds.ledger", "funds.settlement",
-    "funds.reconciliation", "funds.reconciliation_report", "funds.statements",
+    "funds.reconciliation", "funds.reconciliation_report", "funds.statements", "funds.routes",
     "centres.handlers", "centres.registry", "chassis.geography", "centres.queries", "centres.importer",
     "notifications.handlers", "notifications.compose", "notifications.delivery", "notifications.preferences",
     "notifications.ratelimit",

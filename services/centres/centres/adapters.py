@@ -139,7 +139,8 @@ class CommunityPlans(Repository):
 
 
 class TradeFacts:
-    """The paid sales coverage counts: one row per order, whoever announces it again."""
+    """The trade coverage counts: one row per paid order (its seller), and per share (its giver) or
+    exchange (each side), whoever announces it again."""
 
     def __init__(self, cursor):
         self.cursor = cursor
@@ -151,6 +152,18 @@ class TradeFacts:
             " ON CONFLICT (order_id) DO NOTHING RETURNING order_id",
             (order_id, seller_org_id, paid_at, event_id))
         return self.cursor.fetchone() is not None
+
+    def record_goods_trade(self, kind, trade_id, org_ids, traded_at, event_id):
+        """A share ("share") or an exchange ("exchange") that ``org_ids`` took part in; how many
+        of them are new to it."""
+        new = 0
+        for org_id in org_ids:
+            self.cursor.execute(
+                "INSERT INTO goods_trade_facts (kind, trade_id, org_id, traded_at, event_id)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (kind, trade_id, org_id) DO NOTHING RETURNING org_id",
+                (kind, trade_id, org_id, traded_at, event_id))
+            new += self.cursor.fetchone() is not None
+        return new
 
 
 class CoverageFacts:
@@ -171,8 +184,10 @@ class CoverageFacts:
             "centres": self._counts(by_status.format("centres")),
             "distribution_centres": self._counts(by_status.format("distribution_centres")),
             "trade": self._counts(
-                "SELECT organisations.subdistrict_code, NULL, count(*) FROM trade_facts"
-                " JOIN organisations ON organisations.id = trade_facts.seller_org_id GROUP BY 1"),
+                "SELECT organisations.subdistrict_code, NULL, count(*) FROM ("
+                " SELECT seller_org_id AS org_id FROM trade_facts"
+                " UNION ALL SELECT org_id FROM goods_trade_facts) AS traded"
+                " JOIN organisations ON organisations.id = traded.org_id GROUP BY 1"),
         }
 
 

@@ -88,7 +88,7 @@ COVERAGE_FIGURES = {
     "with_incubation_centre": ("centres", "active"),
     "with_planned_incubation_centre": ("centres", "planned"),
     "with_distribution_centre": ("distribution_centres", "active"),
-    "with_trade": ("trade", None),                                 # an organisation there sold on the marketplace
+    "with_trade": ("trade", None),  # an organisation there sold, shared (gave) or exchanged on the marketplace
 }
 COVERAGE_LEVELS = ("subdistrict", "province", "province_group", "region")
 NO_GROUP_NOTE = "กรุงเทพมหานครไม่อยู่ในกลุ่มจังหวัดใด (Bangkok is in no province group)"

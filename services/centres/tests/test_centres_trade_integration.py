@@ -1,5 +1,5 @@
-"""Distribution centres, community business plans, the paid orders the registry consumes and the
-coverage they make: the centres service in-process against the real PostgreSQL and RabbitMQ."""
+"""Distribution centres, community business plans, the trade the registry consumes (paid orders,
+received shares, completed exchanges) and the coverage they make: the centres service in-process against the real PostgreSQL and RabbitMQ."""
 import datetime as dt
 import json
 import uuid
@@ -9,6 +9,7 @@ import requests
 
 from chassis import metrics
 from contracts import encode, marketplace
+from devtools.samples import route
 from devtools.scenario import eventually
 from devtools.testing import publish_event, publish_raw, query
 
@@ -130,9 +131,9 @@ def test_community_plans_are_registered_listed_publicly_and_moved_on(api, centre
 
 def paid_order(seller_id, order_id=None):
     return {"order_id": order_id or uuid.uuid4(), "seller_org_id": seller_id, "buyer_org_id": uuid.uuid4(),
-            "lines": [{"line_no": 1, "product_id": uuid.uuid4(), "product_name": "ข้าวหอมมะลิ", "category": "rice",
-                       "unit": "ถุง", "quantity": 2, "unit_price_satang": 25000}],
-            "total_satang": 50000, "payment_id": uuid.uuid4(), "amount_satang": 50000,
+            "lines": [{"line_no": 1, "kind": "goods", "product_id": uuid.uuid4(), "product_name": "ข้าวหอมมะลิ",
+                       "category": "rice", "unit": "ถุง", "quantity": 2, "unit_price_satang": 25000}],
+            "route": route("360101", "830101"), "total_satang": 50000, "payment_id": uuid.uuid4(), "amount_satang": 50000,
             "paid_at": dt.datetime(2026, 11, 30, 3, 0, tzinfo=dt.timezone.utc), "payment": {
                 "method": "direct_transfer", "provider": None, "charge_id": None, "reference": "CODI-TRADE",
                 "confirmed_by": {"kind": "organisation", "id": str(seller_id)},
@@ -211,3 +212,69 @@ def test_coverage_counts_plans_centres_distribution_centres_and_trade_per_level(
     assert api("GET", "/v1/coverage/province", province_group=19)[0] == 400
     _, old = api("GET", "/v1/coverage")  # the registrations report as it was
     assert {"regions", "bangkok", "totals", "note"} <= set(old)
+
+
+RECEIVED_AT = dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.timezone.utc)
+
+
+def goods(name="ผ้าทอมือ"):
+    return {"product_id": uuid.uuid4(), "product_name": name, "category": "textiles", "unit": "ผืน", "quantity": 3}
+
+
+def receipt(at=RECEIVED_AT):
+    return {"confirmed_by": "buyer", "received_at": at}
+
+
+def received_share(giver_id, receiver_id, share_id=None):
+    return {"share_id": share_id or uuid.uuid4(), "giver_org_id": giver_id, "receiver_org_id": receiver_id,
+            "goods": goods(), "route": route("570101", "570102"), "status": "received", "receipt": receipt()}
+
+
+def completed_exchange(owner_id, offerer_id, exchange_id=None):
+    return {"exchange_id": exchange_id or uuid.uuid4(), "owner_org_id": owner_id, "offerer_org_id": offerer_id,
+            "owner_leg": {"from_org_id": owner_id, "goods": goods("ข้าวหอมมะลิ"), "route": route("570103", "570104"),
+                          "receipt": receipt()},
+            "offerer_leg": {"from_org_id": offerer_id, "goods": goods(), "route": route("570104", "570103"),
+                            "receipt": receipt(RECEIVED_AT + dt.timedelta(days=1))},
+            "status": "completed"}
+
+
+def handled(centres, *event_ids):
+    return lambda: len(query(centres["DATABASE_URL"], "SELECT 1 FROM inbox WHERE event_id = ANY(%s::uuid[])",
+                             ([str(event_id) for event_id in event_ids],))) == len(event_ids)
+
+
+def test_a_received_share_counts_its_giver_and_a_completed_exchange_both_sides_once(api, centres, amqp_uri, broker, tag):
+    # เชียงราย: no other test places trade there
+    giver = organisation(api, tag, "570101", name="กลุ่มทอผ้าเวียง")
+    receiver = organisation(api, tag, "570102", name="กลุ่มรับผ้ารอบเวียง")
+    owner = organisation(api, tag, "570103", name="กลุ่มข้าวบ้านดู่")
+    offerer = organisation(api, tag, "570104", name="กลุ่มทอผ้านางแล")
+    _, before = api("GET", "/v1/coverage/province", province="57")
+
+    share = received_share(giver["organisation_id"], receiver["organisation_id"])
+    exchange = completed_exchange(owner["organisation_id"], offerer["organisation_id"])
+    share_event, _ = publish_event(amqp_uri, marketplace.SHARE_RECEIVED, share)
+    exchange_event, _ = publish_event(amqp_uri, marketplace.EXCHANGE_COMPLETED, exchange)
+    # each told again under another event id (a retold receipt): still one trade each
+    share_again, _ = publish_event(amqp_uri, marketplace.SHARE_RECEIVED, share)
+    exchange_again, _ = publish_event(amqp_uri, marketplace.EXCHANGE_COMPLETED, exchange)
+    eventually("all four to be handled", handled(centres, share_event, exchange_event, share_again, exchange_again))
+
+    facts = query(centres["DATABASE_URL"], "SELECT kind, org_id, traded_at, event_id FROM goods_trade_facts"
+                                           " WHERE trade_id = ANY(%s::uuid[])",
+                  ([str(exchange["exchange_id"]), str(share["share_id"])],))
+    latest = RECEIVED_AT + dt.timedelta(days=1)  # an exchange is complete when its second leg is received
+    assert sorted((fact["kind"], str(fact["org_id"]), fact["traded_at"], str(fact["event_id"])) for fact in facts) == sorted([
+        ("exchange", owner["organisation_id"], latest, str(exchange_event)),
+        ("exchange", offerer["organisation_id"], latest, str(exchange_event)),
+        ("share", giver["organisation_id"], RECEIVED_AT, str(share_event))])
+
+    _, after = api("GET", "/v1/coverage/province", province="57")
+    assert after["items"][0]["with_trade"] - before["items"][0]["with_trade"] == 3
+    for code in ("570101", "570103", "570104"):
+        assert subdistrict_row(api, "57", code)["with_trade"] == 1, code
+    receiving = subdistrict_row(api, "57", "570102")  # the receiver of a share gave nothing
+    assert receiving is None or receiving["with_trade"] == 0
+    dead = broker.channel().queue_declare(queue="centres.dead-letters", passive=True)
+    assert dead.message_count == 0

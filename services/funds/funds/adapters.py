@@ -28,6 +28,18 @@ class Organisations:
         row = self.cursor.fetchone()
         return row["home_fund_id"] if row else None
 
+    def parties(self, *organisation_ids):
+        """The contract Party of each organisation, in one query: its name and province as the
+        registry told them (None while it has not)."""
+        self.cursor.execute(
+            "SELECT id, name_th, place ->> 'province_code' AS province_code,"
+            " place ->> 'province_name_th' AS province_name_th FROM organisations WHERE id = ANY(%s::uuid[])",
+            (list(organisation_ids),))
+        known = {row["id"]: row for row in self.cursor.fetchall()}
+        return [{"org_id": org_id, **{key: known.get(org_id, {}).get(key)
+                                      for key in ("name_th", "province_code", "province_name_th")}}
+                for org_id in organisation_ids]
+
 
 class Funds:
     def __init__(self, cursor):
@@ -94,13 +106,13 @@ class Agreements:
     def add(self, agreement):
         self.cursor.execute(
             "INSERT INTO levy_agreements (id, version, seller_org_id, basis, rate, category,"
-            " product_ids, recipient, fund_id, effective_from, effective_to)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " product_ids, recipient, fund_id, effective_from, effective_to, levies_shipping, trade_kinds)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (agreement.id, agreement.version, agreement.seller_org_id, agreement.basis,
              agreement.rate, agreement.category,
              list(agreement.product_ids) if agreement.product_ids else None,
              agreement.recipient, agreement.fund_id, agreement.effective_from,
-             agreement.effective_to))
+             agreement.effective_to, agreement.levies_shipping, list(agreement.trade_kinds)))
 
     def latest(self, agreement_id):
         self.cursor.execute(
@@ -128,21 +140,24 @@ class Agreements:
 
 
 AGREEMENT_COLUMNS = ("id, version, seller_org_id, basis, rate, category, product_ids, recipient,"
-                     " fund_id, effective_from, effective_to")
+                     " fund_id, effective_from, effective_to, levies_shipping, trade_kinds")
 
 
 def _agreement(row):
     fields = {name: row[name] for name in AGREEMENT_COLUMNS.replace(" ", "").split(",")}
-    return Agreement(**{**fields, "product_ids": tuple(row["product_ids"]) if row["product_ids"] else None})
+    return Agreement(**{**fields, "product_ids": tuple(row["product_ids"]) if row["product_ids"] else None,
+                        "trade_kinds": tuple(row["trade_kinds"])})
 
 
 CREDIT_COLUMNS = ("id, order_id, fund_id, agreement_id, agreement_version, seller_org_id, buyer_org_id,"
-                  " amount_satang, lines, status, refunded")
+                  " amount_satang, lines, status, refunded, trade_kind, route")
+ROUTE_COLUMNS = ("origin_province_code", "origin_province_group", "destination_province_code",
+                 "destination_province_group")
 
 
 def _credit(row):
     """The one place a credits row becomes a ``funds.credits.Credit``."""
-    fields = {name: row[name] for name in CREDIT_COLUMNS.replace(" ", "").split(",")}
+    fields = {name: row[name] for name in CREDIT_COLUMNS.replace(" ", "").split(",") if name in row}
     return Credit(**{**fields, "lines": tuple(row["lines"]),
                      "refunded": {int(line_no): quantity for line_no, quantity in row["refunded"].items()}})
 
@@ -156,13 +171,27 @@ class Credits:
         ``source_event_id``: the order.paid event that froze it."""
         self.cursor.execute(
             "INSERT INTO credits (id, order_id, fund_id, agreement_id, agreement_version,"
-            " seller_org_id, buyer_org_id, amount_satang, lines, status, source_event_id)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " seller_org_id, buyer_org_id, amount_satang, lines, status, source_event_id, trade_kind, route)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (order_id, fund_id, agreement_id) DO NOTHING RETURNING id",
             (credit.id, credit.order_id, credit.fund_id, credit.agreement_id, credit.agreement_version,
              credit.seller_org_id, credit.buyer_org_id, credit.amount_satang,
-             json.dumps(list(credit.lines), default=str), credit.status, source_event_id))
+             json.dumps(list(credit.lines), default=str), credit.status, source_event_id,
+             credit.trade_kind,
+             json.dumps(credit.route, default=str, ensure_ascii=False) if credit.route else None))
         return self.cursor.fetchone() is not None
+
+    def for_routes(self, fund_ids=None, trade_kind=None):
+        """Every credit still holding levy or volume (not voided), with its route's provinces and
+        groups (the route itself is not read), of ``fund_ids`` (None: all) and ``trade_kind``."""
+        columns = CREDIT_COLUMNS.replace(", route", "")
+        self.cursor.execute(
+            f"SELECT {columns}, {', '.join(ROUTE_COLUMNS)} FROM credits WHERE status <> 'voided'"
+            " AND (%(ids)s::uuid[] IS NULL OR fund_id = ANY(%(ids)s::uuid[]))"
+            " AND (%(kind)s::text IS NULL OR trade_kind = %(kind)s)",
+            {"ids": fund_ids, "kind": trade_kind})
+        return [{"credit": _credit(row), **{name: row[name] for name in ROUTE_COLUMNS}}
+                for row in self.cursor.fetchall()]
 
     def of_order(self, order_id):
         """The order's credits, locked until commit."""
@@ -250,7 +279,7 @@ class Entries:
     """Read side of the ledger: a fund account's entries with what caused them."""
 
     SELECT = ("SELECT e.id, e.phase, e.amount_satang, e.created_at, t.kind, t.id AS transaction_id,"
-              " t.credit_id, c.order_id FROM ledger_entries e"
+              " t.credit_id, c.order_id, c.trade_kind FROM ledger_entries e"
               " JOIN ledger_transactions t ON t.id = e.transaction_id"
               " LEFT JOIN credits c ON c.id = t.credit_id WHERE e.account = %(account)s")
 
@@ -292,16 +321,23 @@ class Rollups:
     def __init__(self, cursor):
         self.cursor = cursor
 
-    def levy_by(self, by, fund_ids=None):
-        """Levy held by funds (posted, pending) grouped by their region, province group or centre."""
+    def levy_by(self, by, fund_ids=None, trade_kind=None):
+        """Levy held by funds (posted, pending) grouped by their region, province group or centre;
+        with ``trade_kind``, only what that kind of trade's credits booked to the funds' accounts."""
         key = ROLLUP_KEYS[by]
+        held = ("accounts a ON a.fund_id = f.id" if trade_kind is None else
+                "(SELECT c.fund_id, sum(e.amount_satang) FILTER (WHERE e.phase = 'posted') AS posted_satang,"
+                " sum(e.amount_satang) FILTER (WHERE e.phase = 'pending') AS pending_satang"
+                " FROM credits c JOIN ledger_transactions t ON t.credit_id = c.id"
+                " JOIN ledger_entries e ON e.transaction_id = t.id AND e.account = 'fund:' || c.fund_id"
+                " WHERE c.trade_kind = %(kind)s GROUP BY c.fund_id) a ON a.fund_id = f.id")
         self.cursor.execute(
             f"SELECT {key} AS key, count(DISTINCT f.id) AS funds,"
             " coalesce(sum(a.posted_satang), 0)::bigint AS posted_satang,"
             " coalesce(sum(a.pending_satang), 0)::bigint AS pending_satang"
-            " FROM funds f LEFT JOIN accounts a ON a.fund_id = f.id"
+            f" FROM funds f LEFT JOIN {held}"
             " WHERE %(ids)s::uuid[] IS NULL OR f.id = ANY(%(ids)s::uuid[])"
-            f" GROUP BY {key} ORDER BY {key} NULLS FIRST", {"ids": fund_ids})
+            f" GROUP BY {key} ORDER BY {key} NULLS FIRST", {"ids": fund_ids, "kind": trade_kind})
         return self.cursor.fetchall()
 
 
@@ -314,7 +350,8 @@ class Reconciliation:
     def credits_of_orders(self, order_ids):
         """{order id: [Credit, …]}"""
         self.cursor.execute(
-            f"SELECT {CREDIT_COLUMNS} FROM credits WHERE order_id = ANY(%s::uuid[]) ORDER BY created_at, id",
+            f"SELECT {CREDIT_COLUMNS} FROM credits WHERE order_id = ANY(%s::uuid[]) AND trade_kind = 'sale'"
+            " ORDER BY created_at, id",
             (list(order_ids),))
         found = {order_id: [] for order_id in order_ids}
         for row in self.cursor.fetchall():
@@ -348,9 +385,10 @@ class Reconciliation:
         return found
 
     def credited_orders(self, since, until, after, limit):
-        """One page of the ids of orders credited in [since, until), in id order after ``after``."""
+        """One page of the ids of orders credited in [since, until), in id order after ``after``
+        (sales only: shares and exchanges are not the marketplace's paid orders)."""
         self.cursor.execute(
-            "SELECT DISTINCT order_id FROM credits WHERE (%(since)s::timestamptz IS NULL"
+            "SELECT DISTINCT order_id FROM credits WHERE trade_kind = 'sale' AND (%(since)s::timestamptz IS NULL"
             " OR created_at >= %(since)s) AND (%(until)s::timestamptz IS NULL OR created_at < %(until)s)"
             " AND (%(after)s::uuid IS NULL OR order_id > %(after)s::uuid) ORDER BY order_id LIMIT %(limit)s",
             {"since": since, "until": until, "after": after, "limit": limit})

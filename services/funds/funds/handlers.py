@@ -12,9 +12,9 @@ from chassis.errors import Forbidden, InvalidInput, NotFound
 from contracts import centres, marketplace
 from contracts import funds as events
 
-from funds import ledger, settlement, statements
-from funds.credits import credits_for_paid_order
-from funds.levy import Agreement
+from funds import ledger, routes, settlement, statements
+from funds.credits import credits_for_paid_order, credits_for_trade, exchange_trades, share_trade
+from funds.levy import GOODS, Agreement, refusals
 
 
 def fund_from_snapshot(snapshot):
@@ -46,26 +46,53 @@ def credit_paid_order(uow, event, count_credit):
     order = event.data
     uow.outcomes.lock_order(order["order_id"])
     agreements = uow.agreements.for_seller(order["seller_org_id"])
-    credited = []
-    for owed in credits_for_paid_order(agreements, order, uow.organisations.home_fund_of):
-        credit = replace(owed, id=uuid.uuid4())
-        if not uow.credits.add(credit, event.event_id):
-            continue  # this order's levy for this fund was already frozen
-        legs = ledger.pending_credit_legs(credit.fund_id, credit.amount_satang)
-        ledger.assert_balanced(legs)
-        transaction_id = uow.ledger.record("levy_pending", credit.id, event.event_id, legs,
-                                           fund_id=credit.fund_id)
-        fund = uow.funds.movement_facts(credit.fund_id)
-        uow.emit(events.LEVY_PENDING, _movement(credit, fund, credit.amount_satang, list(credit.lines),
-                                                transaction_id))
-        credited.append((credit, fund))
-        uow.after_commit(partial(count_credit, credit, fund))
+    owed = credits_for_paid_order(agreements, order, uow.organisations.home_fund_of)
+    credited = _freeze(uow, event, owed, count_credit)
     if credited:
         new_ids = {credit.id for credit, _ in credited}
         for outcome in uow.outcomes.of_order(order["order_id"]):
             for credit in uow.credits.of_order(order["order_id"]):
                 if credit.id in new_ids:
                     _settle(uow, credit, outcome)
+    return credited
+
+
+def _freeze(uow, event, owed, count_credit):
+    """Book each owed credit (not booked yet) as pending, with its ledger transaction and levy.pending
+    event; [(Credit, its fund's movement facts)] of those booked now."""
+    credited = []
+    for owed_credit in owed:
+        credit = replace(owed_credit, id=uuid.uuid4())
+        if not uow.credits.add(credit, event.event_id):
+            continue  # this trade's levy for this fund was already frozen
+        legs = ledger.pending_credit_legs(credit.fund_id, credit.amount_satang)
+        ledger.assert_balanced(legs)
+        transaction_id = uow.ledger.record("levy_pending", credit.id, event.event_id, legs,
+                                           fund_id=credit.fund_id)
+        fund = uow.funds.movement_facts(credit.fund_id)
+        uow.emit(events.LEVY_PENDING, _movement(uow, credit, fund, credit.amount_satang, list(credit.lines),
+                                                transaction_id))
+        credited.append((credit, fund))
+        uow.after_commit(partial(count_credit, credit, fund))
+    return credited
+
+
+def credit_received_trade(uow, event, count_credit):
+    """A share received, or an exchange completed: its goods are received, so each levy its givers'
+    agreements set on its kind of trade is credited pending and posted at once. A redelivery (or
+    the same trade told again) books nothing more: credits are keyed by trade, fund and agreement.
+
+    Returns [(Credit, its fund's movement facts)] of the credits made now."""
+    trades = share_trade(event.data) if event.type is marketplace.SHARE_RECEIVED else exchange_trades(event.data)
+    uow.outcomes.lock_order(trades[0]["order_id"])
+    credited = []
+    for trade in trades:
+        owed = credits_for_trade(uow.agreements.for_seller(trade["seller_org_id"]), trade, event.occurred_at,
+                                 uow.organisations.home_fund_of)
+        credited += _freeze(uow, event, owed, count_credit)
+    received = settlement.Outcome(kind=settlement.DELIVERED, source_event_id=event.event_id)
+    for credit, _ in credited:
+        _settle(uow, credit, received)
     return credited
 
 
@@ -117,7 +144,8 @@ def _settle(uow, credit, outcome):
         return None  # this event's effect on this credit is already in the ledger
     uow.credits.save_settlement(effect.credit)
     lines = effect.lines if effect.kind == settlement.REVERSED else list(credit.lines)
-    movement = _movement(credit, uow.funds.movement_facts(credit.fund_id), effect.amount, lines, transaction_id)
+    movement = _movement(uow, credit, uow.funds.movement_facts(credit.fund_id), effect.amount, lines,
+                         transaction_id)
     if effect.kind == settlement.REVERSED:
         movement.update(original_credit_id=credit.id, reversal_id=transaction_id,
                         refund_id=outcome.refund_id, phase=credit.status,
@@ -126,15 +154,20 @@ def _settle(uow, credit, outcome):
     return effect
 
 
-def _movement(credit, fund, amount, lines, transaction_id):
-    """The LevyMovement payload of a credit's change; ``fund``: its movement facts after it."""
+def _movement(uow, credit, fund, amount, lines, transaction_id):
+    """The LevyMovement payload (version 2) of a credit's change; ``fund``: its movement facts after
+    it. The parties are named from the organisations' read model (None while the registry has not
+    told); lines frozen before line kinds existed are goods."""
+    seller, buyer = uow.organisations.parties(credit.seller_org_id, credit.buyer_org_id)
     return {
         "credit_id": credit.id, "fund_id": credit.fund_id, "fund_name_th": fund["name_th"],
         "order_id": credit.order_id, "seller_org_id": credit.seller_org_id,
         "buyer_org_id": credit.buyer_org_id, "agreement_id": credit.agreement_id,
-        "agreement_version": credit.agreement_version, "amount_satang": amount, "lines": lines,
+        "agreement_version": credit.agreement_version, "amount_satang": amount,
+        "lines": [{"kind": GOODS, **line} for line in lines],
         "balance": fund["balance"], "officer_ids": fund["officer_ids"],
-        "transaction_id": transaction_id,
+        "transaction_id": transaction_id, "trade_kind": credit.trade_kind,
+        "seller": seller, "buyer": buyer, "route": credit.route,
     }
 
 
@@ -157,6 +190,11 @@ def revise_agreement(uow, agreement_id, command):
 
 
 def _agreement(uow, agreement_id, version, command):
+    told = command.get("trade_kinds")
+    trade_kinds = ("sale",) if told is None else tuple(told)
+    refused = refusals(command["basis"], trade_kinds)
+    if refused:
+        raise InvalidInput(refused)
     if command["recipient"] == "fund":
         if not command.get("fund_id"):
             raise InvalidInput({"fund_id": ["ต้องระบุกองทุน (required when recipient is fund)"]})
@@ -167,7 +205,8 @@ def _agreement(uow, agreement_id, version, command):
         basis=command["basis"], rate=command["rate"], recipient=command["recipient"],
         fund_id=command.get("fund_id"), category=command.get("category"),
         product_ids=tuple(command["product_ids"]) if command.get("product_ids") else None,
-        effective_from=command["effective_from"], effective_to=command.get("effective_to"))
+        effective_from=command["effective_from"], effective_to=command.get("effective_to"),
+        levies_shipping=command.get("levies_shipping", False), trade_kinds=trade_kinds)
 
 
 def register_officer(uow, fund_id, command):
@@ -216,10 +255,18 @@ def monthly_statement(uow, principal, fund_id, month_text):
     return statements.statement(fund, year, month, opening, uow.entries.between(fund_id, start, end))
 
 
-def rollup(uow, principal, by):
-    """Levy held per region, province group or centre; an officer's roll-up covers only their funds."""
+def rollup(uow, principal, by, trade_kind=None):
+    """Levy held per region, province group or centre (of one kind of trade, if given); an officer's
+    roll-up covers only their funds."""
     fund_ids = uow.officers.funds_of(principal.subject_id) if principal.kind == "officer" else None
-    return {"by": by, "groups": uow.rollups.levy_by(by, fund_ids)}
+    return {"by": by, "trade_kind": trade_kind, "groups": uow.rollups.levy_by(by, fund_ids, trade_kind)}
+
+
+def routes_report(uow, principal, by, trade_kind=None):
+    """Levy and volume per route (origin → destination province or province group); an officer's
+    report covers only their funds."""
+    fund_ids = uow.officers.funds_of(principal.subject_id) if principal.kind == "officer" else None
+    return routes.report(uow.credits.for_routes(fund_ids, trade_kind), by, trade_kind)
 
 
 EVENT_HANDLERS = {
@@ -229,4 +276,6 @@ EVENT_HANDLERS = {
     centres.FUND_UPDATED: upsert_fund,
     marketplace.ORDER_PAID: credit_paid_order,
     **{event_type: settle_order for event_type in ORDER_OUTCOMES},
+    marketplace.SHARE_RECEIVED: credit_received_trade,
+    marketplace.EXCHANGE_COMPLETED: credit_received_trade,
 }

@@ -23,6 +23,11 @@ unbalanced_transaction a ledger transaction whose legs do not sum to zero    no
 account_total_differs  an account's total is not the sum of its entries     no
 =====================  ====================================================  =================
 
+Only sales are compared: shares and exchanges are not the marketplace's paid orders, and the funds
+service reads only credits of trade kind "sale" for it (``funds.adapters.Reconciliation``). What an
+order owes follows the same rules as when it was credited (``credits_for_paid_order``: agreements that
+list sales, shipping lines only where an agreement levies shipping).
+
 Replay can only add what is missing (the ledger is append-only, credits are keyed by order, fund
 and agreement): anything else needs an officer's attention.
 

@@ -3,7 +3,8 @@ from marshmallow import Schema, fields, validate
 
 from chassis.schemas import Strict, Timestamp
 from chassis.thai import format_baht
-from funds.levy import BASES, RECIPIENTS
+from funds.levy import BASES, RECIPIENTS, TRADE_KINDS
+from funds.routes import BY as ROUTE_LEVELS
 from funds.statements import KIND_TH, PHASES
 
 ROLLUP_KEYS = ("region", "province_group", "centre")
@@ -19,6 +20,9 @@ class AgreementIn(Strict):
     product_ids = fields.List(fields.UUID(), allow_none=True)
     effective_from = Timestamp(required=True)
     effective_to = Timestamp(allow_none=True)
+    levies_shipping = fields.Boolean(load_default=False)   # levy the order's shipping line too
+    trade_kinds = fields.List(fields.String(validate=validate.OneOf(TRADE_KINDS)), load_default=lambda: ["sale"],
+                              validate=validate.Length(min=1, max=len(TRADE_KINDS)))
 
     # 4 baht (400 satang) of every bag of rice the seller sells goes to the fund
     example = {"seller_org_id": "7b3e9c2a-1f4d-4a8b-9c6e-5d2f0a1b3c47", "basis": "per_unit", "rate": 400,
@@ -38,6 +42,8 @@ class AgreementOut(Schema):
     product_ids = fields.List(fields.UUID(), allow_none=True)
     effective_from = fields.AwareDateTime()
     effective_to = fields.AwareDateTime(allow_none=True)
+    levies_shipping = fields.Boolean()
+    trade_kinds = fields.List(fields.String())
 
 
 class AgreementList(Schema):
@@ -104,7 +110,8 @@ class EntryOut(Schema):
     amount_th = fields.Function(lambda entry: format_baht(entry["amount_satang"]))
     transaction_id = fields.UUID()
     credit_id = fields.UUID(allow_none=True)
-    order_id = fields.UUID(allow_none=True)
+    order_id = fields.UUID(allow_none=True)   # the order's, or the share's or exchange's (trade_kind)
+    trade_kind = fields.String(allow_none=True)
 
 
 class EntriesPageOut(Schema):
@@ -143,6 +150,7 @@ class AgreementsQuery(Strict):
 
 class RollupQuery(Strict):
     by = fields.String(required=True, validate=validate.OneOf(list(ROLLUP_KEYS)))
+    trade_kind = fields.String(validate=validate.OneOf(TRADE_KINDS))
 
 
 class RollupGroupOut(Schema):
@@ -156,4 +164,33 @@ class RollupGroupOut(Schema):
 
 class RollupOut(Schema):
     by = fields.String()
+    trade_kind = fields.String(allow_none=True)
     groups = fields.List(fields.Nested(RollupGroupOut))
+
+
+class RoutesQuery(Strict):
+    by = fields.String(required=True, validate=validate.OneOf(ROUTE_LEVELS))
+    trade_kind = fields.String(validate=validate.OneOf(TRADE_KINDS))
+
+
+class RouteEndOut(Schema):
+    code = fields.String(allow_none=True)   # province code, province group number, "bangkok"; None: unknown
+    name_th = fields.String()
+
+
+class RouteOut(Schema):
+    origin = fields.Nested(RouteEndOut)
+    destination = fields.Nested(RouteEndOut)
+    route_th = fields.String()              # e.g. "ชัยภูมิ → ภูเก็ต"
+    pending_satang = fields.Integer()
+    posted_satang = fields.Integer()
+    pending_th = fields.Function(lambda route: format_baht(route["pending_satang"]))
+    posted_th = fields.Function(lambda route: format_baht(route["posted_satang"]))
+    orders = fields.Integer()               # orders, shares and sides of exchanges
+    units = fields.Integer()
+
+
+class RoutesOut(Schema):
+    by = fields.String()
+    trade_kind = fields.String(allow_none=True)
+    routes = fields.List(fields.Nested(RouteOut))

@@ -107,6 +107,17 @@ class FundsService(PlatformService):
     def get_rollups(self, principal, query):
         """ยอดรวมของกองทุนตามภาค กลุ่มจังหวัด หรือศูนย์ (fund balances by region, group or centre)
 
-        by เป็น region, province_group หรือ centre (by is region, province_group or centre)."""
+        by เป็น region, province_group หรือ centre เลือก trade_kind ได้ (sale, share, exchange) (by is
+        region, province_group or centre; optionally one trade kind)."""
         with self.unit_of_work() as uow:
-            return handlers.rollup(uow, principal, query["by"])
+            return handlers.rollup(uow, principal, query["by"], query.get("trade_kind"))
+
+    @http("GET", "/v1/reports/routes", query=schemas.RoutesQuery, response=schemas.RoutesOut, roles=OFFICERS)
+    def get_routes_report(self, principal, query):
+        """เงินสมทบและปริมาณการค้าตามเส้นทาง ต้นทาง → ปลายทาง (levy and volume per route)
+
+        by เป็น province (จังหวัด) หรือ group (กลุ่มจังหวัด) เลือก trade_kind ได้ (sale, share,
+        exchange) เจ้าหน้าที่กองทุนเห็นเฉพาะกองทุนของตน (by province or province group, optionally one
+        trade kind; an officer sees only their own funds)."""
+        with self.unit_of_work() as uow:
+            return handlers.routes_report(uow, principal, query["by"], query.get("trade_kind"))

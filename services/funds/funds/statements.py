@@ -20,6 +20,14 @@ KIND_TH = {
     "levy_voided": "ยกเลิกเงินสมทบ (คำสั่งซื้อถูกยกเลิก)",
     "levy_reversed": "คืนเงินสมทบตามการคืนเงิน",
 }
+TRADE_TH = {"share": "การแบ่งปัน", "exchange": "การแลกเปลี่ยน"}  # a sale says nothing more
+
+
+def description_th(entry):
+    """What an entry is, for people: its kind, and the trade when it is not a sale."""
+    text = KIND_TH.get(entry["kind"], entry["kind"])
+    trade = TRADE_TH.get(entry.get("trade_kind"))
+    return f"{text} จาก{trade}" if trade else text
 
 
 def month_bounds(text):
@@ -45,7 +53,7 @@ def statement(fund, year, month, opening, entries):
     for entry in entries:
         running[entry["phase"]] += entry["amount_satang"]
         lines.append({**entry, "balance_after_satang": running[entry["phase"]],
-                      "description_th": KIND_TH.get(entry["kind"], entry["kind"])})
+                      "description_th": description_th(entry)})
     return {
         "fund_id": fund["id"], "fund_name_th": fund["name_th"],
         "month": f"{year:04d}-{month:02d}", "month_th": thai_month(year, month),

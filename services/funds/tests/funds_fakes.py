@@ -20,6 +20,7 @@ class Store:
     def __init__(self, agreements=(), funds=()):
         self.agreements = list(agreements)
         self.funds = {fund_id: {"id": fund_id, "name_th": f"กองทุน {fund_id}"} for fund_id in funds}
+        self.home_funds = {}                # organisation id → its home fund id
         self.credits = {}                   # id → funds.credits.Credit
         self.outcomes = []                  # (order_id, Outcome)
         self.transactions = {}              # (source_event_id, kind, credit_id) → legs
@@ -73,7 +74,11 @@ class FakeUnitOfWork:
         return [a for a in self.store.agreements if a.seller_org_id == seller_org_id]
 
     def home_fund_of(self, organisation_id):
-        return None
+        return self.store.home_funds.get(organisation_id)
+
+    def parties(self, *organisation_ids):
+        return [{"org_id": org_id, "name_th": None, "province_code": None, "province_name_th": None}
+                for org_id in organisation_ids]
 
     def get(self, fund_id):
         return self.store.funds.get(fund_id)

@@ -15,6 +15,7 @@ from chassis.cli import issue_token
 from chassis.db import Database
 from chassis.thai import THAI_TIME, thai_month
 from contracts import marketplace
+from devtools import samples
 from devtools.scenario import eventually
 from devtools.testing import publish_event, query
 from funds.adapters import FundsUnitOfWork
@@ -57,9 +58,10 @@ def fund(service):
 
 def order_of(fund, bags=BAGS):
     return {"order_id": uuid.uuid4(), "seller_org_id": fund["seller_id"], "buyer_org_id": uuid.uuid4(),
-            "lines": [{"line_no": 1, "product_id": uuid.uuid4(), "product_name": "ข้าวหอมมะลิชัยภูมิ",
-                       "category": "rice", "unit": "ถุง", "quantity": bags, "unit_price_satang": PRICE}],
-            "total_satang": bags * PRICE}
+            "lines": [{"line_no": 1, "kind": "goods", "product_id": uuid.uuid4(),
+                       "product_name": "ข้าวหอมมะลิชัยภูมิ", "category": "rice", "unit": "ถุง", "quantity": bags,
+                       "unit_price_satang": PRICE}],
+            "total_satang": bags * PRICE, "route": samples.route()}
 
 
 def paid(order):
@@ -68,6 +70,10 @@ def paid(order):
                 "method": "direct_transfer", "provider": None, "charge_id": None, "reference": "KTB-0001",
                 "confirmed_by": {"kind": "organisation", "id": str(order["seller_org_id"])},
                 "received_at": dt.datetime.now(dt.timezone.utc)}}
+
+
+def delivered(order):
+    return {**order, "receipt": {"confirmed_by": "buyer", "received_at": dt.datetime.now(dt.timezone.utc)}}
 
 
 def refund(order, bags):
@@ -100,7 +106,7 @@ def test_headline_pending_posted_refunded_with_a_linked_reversal_and_the_months_
     order = order_of(fund)
     publish_event(amqp_uri, marketplace.ORDER_PAID, paid(order))
     wait_for_balance(fund, posted=0, pending=10_000)
-    publish_event(amqp_uri, marketplace.ORDER_DELIVERED, order)
+    publish_event(amqp_uri, marketplace.ORDER_DELIVERED, delivered(order))
     wait_for_balance(fund, posted=10_000, pending=0)
     refund_id, _ = publish_event(amqp_uri, marketplace.ORDER_REFUNDED, refund(order, 5))
     wait_for_balance(fund, posted=8_000, pending=0)
@@ -137,7 +143,7 @@ def test_redelivered_and_early_events_end_in_the_same_ledger(fund, amqp_uri):
     """Refund and delivery arrive before the payment, then everything is delivered again."""
     order = order_of(fund)
     refund_event = refund(order, 5)
-    early = [(marketplace.ORDER_REFUNDED, refund_event), (marketplace.ORDER_DELIVERED, order)]
+    early = [(marketplace.ORDER_REFUNDED, refund_event), (marketplace.ORDER_DELIVERED, delivered(order))]
     ids = [publish_event(amqp_uri, event_type, data)[0] for event_type, data in early]
     eventually("the early outcomes to be recorded", lambda: len(query(
         fund["dsn"], "SELECT 1 FROM order_outcomes WHERE order_id = %s", (order["order_id"],))) == 2)

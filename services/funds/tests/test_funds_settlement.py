@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from contracts import funds as fund_events
 from contracts import marketplace
+from devtools import samples
 from funds import handlers, settlement
 from funds.ledger import CLEARING, fund_account, receivable_account
 from funds.credits import Credit
@@ -123,11 +124,12 @@ def test_a_reversal_larger_than_the_fund_holds_books_the_shortfall_as_receivable
 
 def order_of(lines):
     """An order of lines (category, quantity), 250 baht a unit."""
-    order_lines = [{"line_no": n, "product_id": uuid.UUID(int=100 + n), "product_name": f"สินค้า {n}",
-                    "category": category, "unit": "ถุง", "quantity": quantity,
+    order_lines = [{"line_no": n, "kind": "goods", "product_id": uuid.UUID(int=100 + n),
+                    "product_name": f"สินค้า {n}", "category": category, "unit": "ถุง", "quantity": quantity,
                     "unit_price_satang": 25_000} for n, (category, quantity) in enumerate(lines, start=1)]
     return {"order_id": uuid.uuid4(), "seller_org_id": SELLER, "buyer_org_id": uuid.UUID(int=11),
-            "lines": order_lines, "total_satang": sum(l["quantity"] * 25_000 for l in order_lines)}
+            "lines": order_lines, "total_satang": sum(l["quantity"] * 25_000 for l in order_lines),
+            "route": samples.route()}
 
 
 def agreement(rate, fund_id=FUND, category=None):

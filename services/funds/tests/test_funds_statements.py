@@ -64,3 +64,12 @@ def test_the_csv_has_thai_dates_amounts_and_machine_readable_satang():
     assert first_entry[0] == "3 พฤศจิกายน 2569 09:01 น." and first_entry[4] == "100.00 บาท"
     assert first_entry[-2:] == ["10000", "10000"]
     assert rows[-1][1:3] + rows[-1][-1:] == ["ยอดยกไป (closing)", "posted", "13000"]
+
+
+def test_an_entry_of_a_share_or_an_exchange_says_so_and_a_sale_says_nothing_more():
+    entries = [{**entry("levy_pending", "pending", 400, 1), "trade_kind": kind}
+               for kind in ("share", "exchange", "sale", None)]
+    view = statement(FUND, 2026, 11, totals({}), entries)
+    assert [e["description_th"] for e in view["entries"]] == [
+        "รับเงินสมทบ (รอยืนยัน) จากการแบ่งปัน", "รับเงินสมทบ (รอยืนยัน) จากการแลกเปลี่ยน",
+        "รับเงินสมทบ (รอยืนยัน)", "รับเงินสมทบ (รอยืนยัน)"]

@@ -185,7 +185,7 @@ ENVELOPE = EnvelopeSchema()
 
 ORDER_FIELDS = ("id", "seller_org_id", "buyer_org_id", "status", "payment_status", "fulfilment_status",
                 "ship_to", "placed_at", "expires_at", "paid_at", "cancel_reason", "route", "shipment",
-                "receipt")
+                "receipt", "dispute")
 
 ORDER_FILTERS = {"seller_org_id": "seller_id", "buyer_org_id": "buyer_id", "status": "status"}
 
@@ -263,13 +263,23 @@ class Orders:
             " AND expires_at <= %s ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED", (now, limit))
         return [row["id"] for row in self.cursor.fetchall()]
 
+    def due_for_automatic_receipt(self, shipped_before, limit):
+        """Ids of orders shipped before ``shipped_before``, not received and never disputed,
+        locked; rows another instance holds are skipped."""
+        self.cursor.execute(
+            "SELECT id FROM orders WHERE status = 'confirmed' AND fulfilment_status = 'shipped'"
+            " AND dispute IS NULL AND shipped_at <= %s ORDER BY shipped_at LIMIT %s FOR UPDATE SKIP LOCKED",
+            (shipped_before, limit))
+        return [row["id"] for row in self.cursor.fetchall()]
+
     def save(self, order, refunded_at=None):
         statements = [(
             "UPDATE orders SET status = %s, payment_status = %s, fulfilment_status = %s,"
-            " paid_at = %s, cancel_reason = %s, shipment = %s, receipt = %s, updated_at = now()"
-            " WHERE id = %s",
+            " paid_at = %s, cancel_reason = %s, shipment = %s, receipt = %s, dispute = %s,"
+            " shipped_at = %s, updated_at = now() WHERE id = %s",
             (order.status, order.payment_status, order.fulfilment_status, order.paid_at,
-             order.cancel_reason, as_json(order.shipment), as_json(order.receipt), order.id))]
+             order.cancel_reason, as_json(order.shipment), as_json(order.receipt), as_json(order.dispute),
+             order.shipment and order.shipment["shipped_at"], order.id))]
         for event_type, data in order.events:
             if event_type.name == "order.refunded":
                 statements += _refund(order.id, data["refund_id"], data["amount_satang"],
@@ -311,7 +321,70 @@ def _order(row):
              for line in row.pop("lines")]
     per_line = {name: {int(line_no): quantity for line_no, quantity in row.pop(name).items()}
                 for name in ("refunded", "pending_refunds")}
+    if row["shipment"] is not None:
+        row["shipment"]["shipped_at"] = dt.datetime.fromisoformat(row["shipment"]["shipped_at"])
+    if row["dispute"] is not None:
+        row["dispute"] = {**row["dispute"], "opened_by_org_id": uuid.UUID(row["dispute"]["opened_by_org_id"]),
+                          **{name: dt.datetime.fromisoformat(row["dispute"][name])
+                             for name in ("opened_at", "resolved_at") if name in row["dispute"]}}
     return Order(lines=lines, **per_line, **row)
+
+
+class DistributionCentres:
+    """The registry's distribution centres, as its events told them."""
+
+    COLUMNS = ("id", "name_th", "name_en", "place", "address", "opening_hours", "time_zone", "contact",
+               "serves_groups", "status", "demo")
+    JSON = ("place", "opening_hours", "contact", "serves_groups")
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def upsert(self, centre):
+        values = {**centre, **{name: as_json(centre[name]) for name in self.JSON}}
+        self.cursor.execute(
+            f"INSERT INTO distribution_centres ({', '.join(self.COLUMNS)})"
+            f" VALUES ({', '.join(f'%({name})s' for name in self.COLUMNS)}) ON CONFLICT (id) DO UPDATE SET "
+            + ", ".join(f"{name} = EXCLUDED.{name}" for name in self.COLUMNS if name != "id")
+            + ", updated_at = now()", values)
+
+    def all(self):
+        self.cursor.execute(f"SELECT {', '.join(self.COLUMNS)} FROM distribution_centres ORDER BY name_th, id")
+        return self.cursor.fetchall()
+
+    def get_many(self, centre_ids):
+        self.cursor.execute(f"SELECT {', '.join(self.COLUMNS)} FROM distribution_centres WHERE id = ANY(%s)",
+                            (list(centre_ids),))
+        return {row["id"]: row for row in self.cursor.fetchall()}
+
+
+class DeliveryOptions:
+    """What each seller offers (marketplace.delivery): None when it never said."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def get(self, seller_org_id):
+        self.cursor.execute("SELECT carrier_fee_satang, distribution_centre_ids, local_pickup"
+                            " FROM seller_delivery_options WHERE seller_id = %s", (seller_org_id,))
+        row = self.cursor.fetchone()
+        if row is None:
+            return None
+        fee = row["carrier_fee_satang"]
+        return {"carrier": None if fee is None else {"fee_satang": fee},
+                "distribution_centre_ids": list(row["distribution_centre_ids"]),
+                "local_pickup": row["local_pickup"]}
+
+    def put(self, seller_org_id, options):
+        carrier = options["carrier"]
+        self.cursor.execute(
+            "INSERT INTO seller_delivery_options (seller_id, carrier_fee_satang, distribution_centre_ids,"
+            " local_pickup) VALUES (%s, %s, %s::uuid[], %s) ON CONFLICT (seller_id) DO UPDATE SET"
+            " carrier_fee_satang = EXCLUDED.carrier_fee_satang,"
+            " distribution_centre_ids = EXCLUDED.distribution_centre_ids,"
+            " local_pickup = EXCLUDED.local_pickup, updated_at = now()",
+            (seller_org_id, carrier and carrier["fee_satang"], list(options["distribution_centre_ids"]),
+             options["local_pickup"]))
 
 
 class PaymentSettings:
@@ -604,5 +677,7 @@ class MarketUnitOfWork(UnitOfWork):
         self.provider_events = ProviderEvents(cursor)
         self.refunds = Refunds(cursor)
         self.payment_reconciliation = PaymentReconciliationReads(cursor)
+        self.distribution_centres = DistributionCentres(cursor)
+        self.delivery_options = DeliveryOptions(cursor)
         self.shares = Shares(cursor)
         self.exchanges = Exchanges(cursor)

@@ -18,11 +18,18 @@ class Settings(PlatformSettings):
     # payment reconciliation (codi-admin marketplace reconcile-payments, and its timer when > 0)
     payment_reconcile_interval_s: float = 0   # 0: no periodic payment reconciliation
     payment_reconcile_grace_seconds: float = 900  # charges paid this recently wait for their webhook
+    # receipt confirmed by the platform when the buyer neither confirms nor disputes in time
+    receipt_auto_confirm_days: float = 7
+    receipt_auto_confirm_sweep_seconds: float = 300  # how often such orders are looked for; 0: never
 
     @property
     def order_ttl(self):
         minutes = self.order_ttl_minutes if self.order_ttl_minutes is not None else self.payment_ttl_minutes
         return dt.timedelta(minutes=minutes)
+
+    @property
+    def receipt_auto_confirm_after(self):
+        return dt.timedelta(days=self.receipt_auto_confirm_days)
 
     @property
     def refund_retry(self):

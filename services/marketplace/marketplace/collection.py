@@ -284,7 +284,11 @@ def refund_order(uow, principal, order_id, command, now):
     it counts when the provider confirms it."""
     order = orders.get_order(uow, principal, order_id, for_update=True)
     orders.require_seller(principal, order)
-    refund_id, lines = uuid.uuid4(), command["lines"]
+    return _refund(uow, order, command["lines"], now)
+
+
+def _refund(uow, order, lines, now):
+    refund_id = uuid.uuid4()
     payment = _provider_payment(uow, order)
     if payment is None:
         amount = order.refund(lines, refund_id)
@@ -293,6 +297,25 @@ def refund_order(uow, principal, order_id, command, now):
     amount = order.request_refund(lines)
     uow.refunds.add_requested(refund_id, order.id, amount, lines, "refund", payment, None, now)
     return 202, order, _refund_view(refund_id, order, amount, lines, now, "requested", payment)
+
+
+def resolve_dispute(uow, principal, order_id, command, now):
+    """(status, order, refund or None): an operator closes a dispute. "received": the goods
+    arrived (order.delivered, confirmed by the operator: the levy is posted). "refund": whatever
+    is still paid goes back to the buyer the way refunds go (a direct transfer's at once, 200; a
+    provider payment's asked of the provider, 202); the order is never received."""
+    principal.require("operator")
+    order = orders.get_order(uow, principal, order_id, for_update=True)
+    order.resolve_dispute(command["outcome"], now)
+    lines = [{"line_no": line.line_no, "quantity": order.refundable(line)} for line in order.lines
+             if order.refundable(line)] if order.payment_status in orders.REFUNDABLE_PAYMENTS else []
+    if command["outcome"] == "received" or not lines:
+        orders.save(uow, order)
+        return 200, order, None
+    status, order, refund = _refund(uow, order, lines, now)
+    if status == 202:  # the refund's request is saved; the order's dispute too
+        orders.save(uow, order)
+    return (200 if status == 201 else 202), order, refund
 
 
 def cancel_order(uow, principal, order_id, command, now):

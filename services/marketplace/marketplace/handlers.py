@@ -5,7 +5,7 @@
 """
 from contracts import centres
 
-from marketplace import orders
+from marketplace import delivery, orders
 
 
 def upsert_seller(uow, event):
@@ -13,7 +13,14 @@ def upsert_seller(uow, event):
     uow.sellers.upsert(orders.seller_from_organisation(event.data))
 
 
+def upsert_distribution_centre(uow, event):
+    """Keep the read model of distribution centres in step with the registry's."""
+    uow.distribution_centres.upsert(delivery.distribution_centre_from_event(event.data))
+
+
 EVENT_HANDLERS = {
     centres.ORGANISATION_REGISTERED: upsert_seller,
     centres.ORGANISATION_UPDATED: upsert_seller,
+    centres.DISTRIBUTION_CENTRE_REGISTERED: upsert_distribution_centre,
+    centres.DISTRIBUTION_CENTRE_UPDATED: upsert_distribution_centre,
 }

@@ -58,6 +58,9 @@ class Order:
     cancellation_pending: bool = False  # cancelled once the provider confirms its refund
     shipment: dict = None  # contracts.marketplace.Shipment, once shipped
     receipt: dict = None   # contracts.marketplace.Receipt, once received
+    # contracts.marketplace.Dispute, once the buyer disputed; with "outcome" and "resolved_at"
+    # once an operator resolved it
+    dispute: dict = None
     events: list = field(default_factory=list, repr=False)
 
     @property
@@ -116,11 +119,40 @@ class Order:
 
     def deliver(self, receipt):
         """The goods were received, by the word of ``receipt["confirmed_by"]`` (the buyer, the
-        platform after the days without a dispute, or an operator): never the seller's."""
+        platform after the days without a dispute, or an operator): never the seller's. A disputed
+        order is received only by an operator's resolution (:meth:`resolve_dispute`)."""
+        if self.dispute is not None:
+            raise self._illegal("ยืนยันการรับสินค้าของคำสั่งซื้อที่มีข้อโต้แย้ง", "received while disputed")
+        self._deliver(receipt)
+
+    def _deliver(self, receipt):
         if self.status != "confirmed" or self.fulfilment_status != "shipped":
             raise self._illegal("ยืนยันการรับสินค้า", "received")
         self.status, self.fulfilment_status, self.receipt = "completed", "delivered", receipt
         self.events.append((events.ORDER_DELIVERED, {**self.event_data(), "receipt": receipt}))
+
+    def receivable_automatically(self, now, after):
+        """Whether the platform may confirm receipt: shipped at least ``after`` ago, not received
+        and never disputed."""
+        return (self.status == "confirmed" and self.fulfilment_status == "shipped" and self.dispute is None
+                and self.shipment is not None and self.shipment["shipped_at"] <= now - after)
+
+    def open_dispute(self, dispute):
+        """The buyer says the goods did not arrive as they should: shipped, not yet received, and
+        once only. No automatic receipt follows; the levy waits for an operator's resolution."""
+        if self.status != "confirmed" or self.fulfilment_status != "shipped" or self.dispute is not None:
+            raise self._illegal("โต้แย้ง", "disputed")
+        self.dispute = dispute
+        self.events.append((events.ORDER_DISPUTED, {**self.event_data(), "dispute": dispute}))
+
+    def resolve_dispute(self, outcome, now):
+        """An operator closes the open dispute: "received" confirms receipt in the operator's
+        name; "refund" leaves the order unreceived, its money given back (``collection``)."""
+        if self.dispute is None or "outcome" in self.dispute:
+            raise self._illegal("ปิดข้อโต้แย้ง", "resolved")
+        if outcome == "received":
+            self._deliver({"confirmed_by": "operator", "received_at": now})
+        self.dispute = {**self.dispute, "outcome": outcome, "resolved_at": now}
 
     def cancel(self, reason, refund_id):
         """Before shipment only; whatever was paid and not yet refunded goes back to the buyer
@@ -273,6 +305,8 @@ def place_order(uow, principal, command, now, ttl):
     seller_org_id = sellers.pop()
     if seller_org_id == principal.subject_id:
         raise Unprocessable("ซื้อสินค้าของตนเองไม่ได้ (an organisation cannot buy from itself)")
+    route, fee = delivery.arrange(uow, seller_org_id, command.get("delivery") or delivery.DEFAULT_DELIVERY,
+                                  command["ship_to"])
     # in product order, so that concurrent orders lock the same rows in the same order
     for item in sorted(wanted, key=lambda item: item["product_id"]):
         product = products[item["product_id"]]
@@ -284,9 +318,10 @@ def place_order(uow, principal, command, now, ttl):
         product = products[item["product_id"]]
         lines.append(Line(line_no, product["id"], product["name_th"], product["category"],
                           product["unit"], item["quantity"], product["unit_price_satang"]))
+    if fee > 0:  # its own line (kind "shipping"), so that a levy agreement can tell it from the goods
+        lines.append(Line(len(lines) + 1, None, delivery.SHIPPING_NAME, delivery.SHIPPING_CATEGORY,
+                          delivery.SHIPPING_UNIT, 1, fee, kind="shipping"))
     ship_to = command["ship_to"]
-    route = delivery.route(uow.sellers.place(seller_org_id), delivery.place_of(ship_to["subdistrict_code"]),
-                           delivery.CARRIER, name_th=ship_to["name"])
     order = Order(uuid.uuid4(), seller_org_id, principal.subject_id, ship_to, lines,
                   placed_at=now, expires_at=now + ttl, route=route)
     uow.orders.add(order)
@@ -342,6 +377,32 @@ def confirm_receipt(uow, principal, order_id, now):
     order.deliver({"confirmed_by": "operator" if principal.is_operator else "buyer", "received_at": now})
     save(uow, order)
     return order
+
+
+def dispute_order(uow, principal, order_id, command, now):
+    """The buyer (only the buyer: an operator resolves disputes) disputes a shipped order."""
+    principal.require("organisation")
+    order = get_order(uow, principal, order_id, for_update=True)
+    if principal.subject_id != order.buyer_org_id:
+        raise Forbidden("ผู้ซื้อเท่านั้น (only the buyer)")
+    order.open_dispute({"reason": command["reason"], "opened_by_org_id": principal.subject_id,
+                        "opened_at": now})
+    save(uow, order)
+    return order
+
+
+def confirm_receipts_automatically(uow, now, after, limit):
+    """Confirm receipt of up to ``limit`` orders shipped ``after`` ago or more and never disputed
+    (locked; those another instance holds are skipped). Returns the orders received."""
+    received = []
+    for order_id in uow.orders.due_for_automatic_receipt(now - after, limit):
+        order = uow.orders.get(order_id)
+        if not order.receivable_automatically(now, after):
+            continue
+        order.deliver({"confirmed_by": "automatic", "received_at": now})
+        save(uow, order)
+        received.append(order)
+    return received
 
 
 def expire_due_orders(uow, now, limit):

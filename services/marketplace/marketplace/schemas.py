@@ -5,14 +5,17 @@ import json
 import uuid
 
 import geothai
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from chassis.schemas import Strict, Timestamp
 from contracts.envelope import EnvelopeSchema
-from contracts.marketplace import (EXCHANGE_SIDES, EXCHANGE_STATUSES, SHARE_STATUSES, ExchangeLeg, Receipt,
-                                   Route, Shipment, TradeGoods)
+from contracts.centres import Contact, OpeningPeriod
+from contracts.common import Place
+from contracts.marketplace import (DELIVERY_METHODS, EXCHANGE_SIDES, EXCHANGE_STATUSES, SHARE_STATUSES, ExchangeLeg,
+                                   Receipt, Route, Shipment, TradeGoods)
 
 from marketplace.catalogue import LISTING_KINDS, NO_PRICE, SALE
+from marketplace.delivery import DISTRIBUTION_CENTRE, tracking_number_problem
 from marketplace.orders import STATUSES
 
 
@@ -96,13 +99,32 @@ class OrderLineIn(Strict):
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**6))
 
 
+class DeliveryIn(Strict):
+    """How the buyer takes the goods, among the seller's delivery options."""
+
+    method = fields.String(required=True, validate=validate.OneOf(DELIVERY_METHODS), metadata={
+        "description": "carrier: shipped to ship_to's subdistrict (the seller's fee, if any, is its own "
+                       "order line); distribution_centre: picked up at the centre named; local_pickup: "
+                       "picked up at the seller's place"})
+    distribution_centre_id = fields.UUID(metadata={"description": "for distribution_centre only"})
+
+    @validates_schema
+    def a_centre_for_a_centre_pickup(self, data, **kwargs):
+        if (data.get("method") == DISTRIBUTION_CENTRE) != ("distribution_centre_id" in data):
+            raise ValidationError("ระบุศูนย์กระจายสินค้าเฉพาะเมื่อรับที่ศูนย์ (a distribution centre goes with, "
+                                  "and only with, a pickup there)", "distribution_centre_id")
+
+
 class OrderIn(Strict):
     lines = fields.List(fields.Nested(OrderLineIn), required=True, validate=validate.Length(min=1, max=100))
     ship_to = fields.Nested(ShipTo, required=True)
+    delivery = fields.Nested(DeliveryIn, metadata={
+        "description": "by a carrier to ship_to when not given"})
 
     example = {"lines": [{"product_id": "3f2c8a4e-6b1d-4c9e-8f7a-2d5b9e0c1a36", "quantity": 25}],
                "ship_to": {"name": "เครือข่ายสวัสดิการชุมชนจังหวัดภูเก็ต", "address_line": "12 ถนนถลาง",
-                           "subdistrict_code": "830101", "phone": "076-211-234"}}
+                           "subdistrict_code": "830101", "phone": "076-211-234"},
+               "delivery": {"method": "carrier"}}
 
 
 class PaymentSettingsIn(Strict):
@@ -202,6 +224,7 @@ class OrderOut(Schema):
     route = fields.Nested(Route)
     shipment = fields.Dict(allow_none=True)
     receipt = fields.Dict(allow_none=True)
+    dispute = fields.Nested(lambda: DisputeOut(), allow_none=True)
 
 
 CARRIERS = ("thailand_post", "kerry", "flash", "jt_express", "scg_express", "ninja_van", "other")
@@ -212,15 +235,91 @@ class ShipmentIn(Strict):
 
     carrier = fields.String(validate=validate.OneOf(CARRIERS))
     tracking_number = fields.String(validate=validate.Regexp(
-        r"^[A-Za-z0-9]{6,40}$", error="เลขพัสดุเป็นตัวอักษรหรือตัวเลข 6–40 ตัว (6 to 40 letters or digits)"))
+        r"^[A-Za-z0-9]{6,40}$", error="เลขพัสดุเป็นตัวอักษรหรือตัวเลข 6–40 ตัว (6 to 40 letters or digits)"),
+        metadata={"description": "thailand_post numbers of the UPU S10 shape (EE123456785TH) must "
+                                 "have their check digit right"})
 
     @validates_schema
     def tracking_needs_a_carrier(self, data, **kwargs):
         if ("carrier" in data) != ("tracking_number" in data):
             raise ValidationError("ระบุผู้ขนส่งพร้อมเลขพัสดุ (a carrier and its tracking number go together)",
                                   "tracking_number")
+        problem = "carrier" in data and tracking_number_problem(data["carrier"], data["tracking_number"])
+        if problem:
+            raise ValidationError(problem, "tracking_number")
+
+    @post_load
+    def postal_numbers_in_capitals(self, data, **kwargs):
+        if data.get("carrier") == "thailand_post":
+            data["tracking_number"] = data["tracking_number"].upper()
+        return data
 
     example = {"carrier": "thailand_post", "tracking_number": "EE123456785TH"}
+
+
+class DisputeIn(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+    example = {"reason": "ได้รับข้าวไม่ครบ ขาดไป 5 ถุง (5 bags of rice short)"}
+
+
+class DisputeOut(Schema):
+    reason = fields.String()
+    opened_by_org_id = fields.UUID()
+    opened_at = fields.AwareDateTime()
+    outcome = fields.String(allow_none=True, metadata={"description": "received | refund, once resolved"})
+    resolved_at = fields.AwareDateTime(allow_none=True)
+
+
+class DisputeResolutionIn(Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(["received", "refund"]), metadata={
+        "description": "received: the goods arrived (the levy is posted); refund: whatever is still "
+                       "paid goes back to the buyer"})
+
+    example = {"outcome": "received"}
+
+
+class CarrierOption(Strict):
+    fee_satang = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
+
+
+class DeliveryOptionsIn(Strict):
+    carrier = fields.Nested(CarrierOption, required=True, allow_none=True, metadata={
+        "description": "shipping by a carrier and its fee, or null when the seller does not ship"})
+    distribution_centre_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(max=100),
+                                          metadata={"description": "the centres buyers may pick up at"})
+    local_pickup = fields.Boolean(required=True, metadata={"description": "pickup at the seller's place"})
+
+    @validates_schema
+    def offers_something(self, data, **kwargs):
+        if data.get("carrier") is None and not data.get("distribution_centre_ids") and not data.get("local_pickup"):
+            raise ValidationError("ต้องมีวิธีจัดส่งอย่างน้อยหนึ่งวิธี (at least one delivery option)", "_body")
+
+    example = {"carrier": {"fee_satang": 5000}, "distribution_centre_ids": [], "local_pickup": True}
+
+
+class DeliveryOptionsOut(Schema):
+    seller_org_id = fields.UUID()
+    carrier = fields.Nested(CarrierOption, allow_none=True)
+    distribution_centre_ids = fields.List(fields.UUID())
+    local_pickup = fields.Boolean()
+
+
+class DistributionCentreOut(Schema):
+    id = fields.UUID()
+    name_th = fields.String()
+    name_en = fields.String(allow_none=True)
+    place = fields.Nested(Place)
+    address = fields.String()
+    opening_hours = fields.List(fields.Nested(OpeningPeriod))
+    time_zone = fields.String()
+    contact = fields.Nested(Contact)
+    serves_groups = fields.List(fields.Integer(), metadata={"description": "province groups served"})
+    status = fields.String(metadata={"description": "planned | active (only active ones take pickups)"})
+
+
+class DistributionCentreList(Schema):
+    items = fields.List(fields.Nested(DistributionCentreOut))
 
 
 class CancellationIn(Strict):
@@ -255,6 +354,12 @@ class RefundOut(Schema):
 class CancellationOut(OrderOut):
     refund = fields.Nested(RefundOut(exclude=("order",)), allow_none=True, metadata={
         "description": "the refund asked of the payment provider, when the order was paid through it"})
+
+
+class DisputeResolutionOut(OrderOut):
+    refund = fields.Nested(RefundOut(exclude=("order",)), allow_none=True, metadata={
+        "description": "the refund of a refund outcome: confirmed (a direct transfer) or requested of "
+                       "the payment provider"})
 
 
 # -- listing: keyset pagination behind an opaque cursor -----------------------------

@@ -11,13 +11,14 @@ from chassis.errors import Conflict, DomainError, NotFound, TransientError
 from chassis.http import http, path_uuid
 from chassis.service import ConfiguredTimer, PlatformService
 
-from marketplace import bootstrap, catalogue, collection, handlers, orders, payment_reconciler, promptpay, schemas
-from marketplace import exchange, sharing
+from marketplace import (bootstrap, catalogue, collection, delivery, exchange, handlers, orders, payment_reconciler,
+                         promptpay, schemas, sharing)
 from marketplace.payments import WebhookRejected, confirm_from_webhook
 
 log = logging.getLogger(__name__)
 
 EXPIRY_BATCH = 100
+RECEIPT_BATCH = 100
 REFUND_RETRY_BATCH = 50
 ILLEGAL_STEP = "สถานะของคำสั่งซื้อไม่อนุญาต (the order's state does not allow this step)"
 ILLEGAL_SHARE_STEP = "สถานะของการแบ่งปันไม่อนุญาต (the share's state does not allow this step)"
@@ -312,6 +313,81 @@ class MarketplaceService(PlatformService):
     def reconcile_payments_periodically(self):
         """Compare the provider's charges of yesterday and today with the recorded payments."""
         payment_reconciler.periodically(self.db, self.app)
+
+    # -- delivery: distribution centres, sellers' delivery options, disputes, automatic receipt --
+    @http("GET", "/v1/distribution-centres", response=schemas.DistributionCentreList, public=True)
+    def list_distribution_centres(self):
+        """ศูนย์กระจายสินค้า (the distribution centres)
+
+        ที่ตั้ง จังหวัด เวลาทำการ และกลุ่มจังหวัดที่ให้บริการ ตามทะเบียนศูนย์ ศูนย์ที่ปิดแล้วไม่แสดง
+        (place and province, opening hours and the province groups served, as the registry tells
+        them; closed centres are left out)."""
+        with self.unit_of_work() as uow:
+            return {"items": delivery.list_distribution_centres(uow)}
+
+    @http("GET", "/v1/sellers/<seller_org_id>/delivery-options", response=schemas.DeliveryOptionsOut,
+          public=True)
+    def get_delivery_options(self, seller_org_id):
+        """วิธีจัดส่งของผู้ขาย (how a seller delivers)
+
+        ผู้ขายที่ไม่เคยตั้งค่า: ส่งโดยผู้ขนส่งไม่มีค่าส่ง และรับเองที่ผู้ขาย (a seller that never said:
+        a carrier at no fee, and pickup at the seller's place)."""
+        with self.unit_of_work() as uow:
+            return delivery.get_delivery_options(uow, path_uuid(seller_org_id, "seller_org_id"))
+
+    @http("PUT", "/v1/sellers/<seller_org_id>/delivery-options", body=schemas.DeliveryOptionsIn,
+          response=schemas.DeliveryOptionsOut, roles=("organisation", "operator"), errors={
+              422: "ไม่พบศูนย์กระจายสินค้าหรือศูนย์ปิดแล้ว (no such distribution centre, or it is closed)"})
+    def put_delivery_options(self, principal, seller_org_id, body):
+        """ตั้งวิธีจัดส่งของผู้ขาย (set how a seller delivers)
+
+        ผู้ขายเองหรือเจ้าหน้าที่ ค่าส่งเป็นสตางค์ เป็นรายการของตนเองในคำสั่งซื้อ ใช้กับคำสั่งซื้อถัดไป
+        (the seller itself or an operator; the carrier's fee in satang is its own order line;
+        applies to the orders placed from now on)."""
+        seller_org_id = path_uuid(seller_org_id, "seller_org_id")
+        with self.unit_of_work() as uow:
+            return delivery.set_delivery_options(uow, principal, seller_org_id, body)
+
+    @http("POST", "/v1/orders/<order_id>/dispute", body=schemas.DisputeIn, response=schemas.OrderOut,
+          roles=("organisation", "operator"), unit_of_work=True, idempotent=True, errors={409: ILLEGAL_STEP})
+    def dispute_order(self, uow, principal, order_id, body):
+        """โต้แย้งการจัดส่ง (dispute a shipped order)
+
+        ผู้ซื้อเท่านั้น หลังจัดส่งและก่อนยืนยันรับสินค้า ไม่มีการยืนยันรับอัตโนมัติ เงินสมทบรอจนเจ้าหน้าที่
+        ปิดข้อโต้แย้ง (its buyer only, once shipped and before receipt: no automatic receipt follows;
+        the levy waits until an operator resolves it)."""
+        return orders.dispute_order(uow, principal, path_uuid(order_id, "order_id"), body, self.app.clock())
+
+    @http("POST", "/v1/orders/<order_id>/dispute-resolution", body=schemas.DisputeResolutionIn,
+          response=schemas.DisputeResolutionOut, roles=("operator",), unit_of_work=True, idempotent=True,
+          errors={409: ILLEGAL_STEP, 202: {
+              "description": "ขอคืนเงินจากผู้ให้บริการแล้ว นับเมื่อผู้ให้บริการยืนยัน (the refund is asked of "
+                             "the payment provider; it counts when the provider confirms it)",
+              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DisputeResolutionOut"}}}}})
+    def resolve_dispute(self, uow, principal, order_id, body):
+        """ปิดข้อโต้แย้ง (resolve a dispute)
+
+        เจ้าหน้าที่เท่านั้น received: ได้รับสินค้าแล้ว (ยืนยันโดยเจ้าหน้าที่ เงินสมทบลงบัญชี) refund:
+        คืนเงินที่ยังชำระอยู่ให้ผู้ซื้อตามทางคืนเงินปกติ (operators only; received: the goods arrived,
+        confirmed by the operator, and the levy is posted; refund: whatever is still paid goes back
+        to the buyer the way refunds go)."""
+        status, order, refund = collection.resolve_dispute(uow, principal, path_uuid(order_id, "order_id"),
+                                                           body, self.app.clock())
+        if refund is not None and refund["status"] == "requested":
+            uow.after_commit(partial(self._ask_provider_refund, refund))
+        return status, {**vars(order), "total_satang": order.total_satang,
+                        "refunded_satang": order.refunded_satang, "refund": refund}
+
+    @ConfiguredTimer.decorator("receipt_auto_confirm_sweep_seconds")
+    def confirm_receipts_automatically(self):
+        """Confirm receipt of orders shipped RECEIPT_AUTO_CONFIRM_DAYS ago and never disputed, a
+        batch per transaction until none is due."""
+        while True:
+            with self.unit_of_work() as uow:
+                received = orders.confirm_receipts_automatically(
+                    uow, self.app.clock(), self.app.settings.receipt_auto_confirm_after, RECEIPT_BATCH)
+            if len(received) < RECEIPT_BATCH:
+                return
 
     # -- shares: surplus given away on request, no money (marketplace.sharing) ---------------
     @http("POST", "/v1/shares", body=schemas.ShareIn, response=schemas.ShareOut, status=201,

@@ -35,7 +35,8 @@ SHIPMENT = {"carrier": "thailand_post", "tracking_number": "EE123456785TH"}
 def market(config_of, test_env):
     """The service in this process; the payment provider's settings come from the environment,
     as in production (test_env points them at a stand-in started here)."""
-    config = config_of("marketplace", ORDER_EXPIRY_SWEEP_SECONDS="0.2", REFUND_RETRY_SECONDS="0.5")
+    config = config_of("marketplace", ORDER_EXPIRY_SWEEP_SECONDS="0.2", REFUND_RETRY_SECONDS="0.5",
+                       RECEIPT_AUTO_CONFIRM_SWEEP_SECONDS="0.3")
     omise = {name: test_env[name] for name in test_env if name.startswith("OMISE_")}
     port = int(omise["OMISE_API_URL"].rpartition(":")[2])
     webhooks = f"http://{config['WEB_SERVER_ADDRESS']}{OMISE_WEBHOOK_PATH}"

@@ -90,6 +90,40 @@ def render(kind, context):
     return subject, text, html
 
 
+TRADE_KINDS_TH = {"sale": "ขาย", "share": "แบ่งปัน", "exchange": "แลกเปลี่ยน"}
+DELIVERY_METHODS_TH = {"carrier": "ขนส่งโดยผู้ให้บริการขนส่ง", "distribution_centre": "รับที่ศูนย์กระจายสินค้า",
+                       "local_pickup": "รับเอง"}
+
+
+def _party(party, province_name_th=None):
+    """'name (province)' of a levy.* v2 Party, or None when the registry had told neither."""
+    if not party:
+        return None
+    name, province = party.get("name_th"), party.get("province_name_th") or province_name_th
+    return " ".join(part for part in (name, f"({province})" if province else None) if part) or None
+
+
+def trade_context(data):
+    """Who traded what with whom and how it travelled (levy.* v2); a v1 movement gives a sale
+    with no parties or route (each None), so the email says only what it knows."""
+    route = data.get("route") or {}
+    destination = route.get("destination") or {}
+    origin = route.get("origin") or {}
+    kind = data.get("trade_kind", "sale")
+    return {
+        "trade_kind": kind,
+        "trade_kind_th": TRADE_KINDS_TH[kind],
+        "seller": _party(data.get("seller"), origin.get("province_name_th")),
+        "buyer": _party(data.get("buyer")),
+        "destination": " ".join(part for part in (destination.get("name_th"), (
+            f"({destination['province_name_th']})" if destination.get("province_name_th") else None))
+            if part) or None,
+        "delivery_method_th": DELIVERY_METHODS_TH.get(destination.get("method")),
+        "goods": [{"product_name": line["product_name"], "quantity": line["quantity"], "unit": line["unit"]}
+                  for line in data["lines"] if line.get("kind", "goods") == "goods"],
+    }
+
+
 def levy_context(data, officer, occurred_at):
     """What every email about one levy movement (a ``funds.LevyMovement``) can show."""
     return {
@@ -105,6 +139,7 @@ def levy_context(data, officer, occurred_at):
         "posted": format_baht(data["balance"]["posted_satang"]),
         "pending": format_baht(data["balance"]["pending_satang"]),
         "date": thai_date(occurred_at),
+        **trade_context(data),
     }
 
 
@@ -114,15 +149,22 @@ def render_levy(kind, data, officer, occurred_at):
 
 def digest_item(data, occurred_at, kind=LEVY_PENDING):
     """What a daily digest keeps of one levy movement (JSON-ready)."""
+    trade = trade_context(data)
     return {"kind": kind.name, "order_id": str(data["order_id"]), "fund_name_th": data["fund_name_th"],
-            "amount_satang": data["amount_satang"], "occurred_at": occurred_at.isoformat()}
+            "amount_satang": data["amount_satang"], "occurred_at": occurred_at.isoformat(),
+            "trade_kind_th": trade["trade_kind_th"], "seller": trade["seller"], "buyer": trade["buyer"],
+            "destination": trade["destination"], "delivery_method_th": trade["delivery_method_th"],
+            "goods": ", ".join(f"{g['product_name']} {g['quantity']} {g['unit']}" for g in trade["goods"])}
 
 
 def _digest_section(items):
     total = sum(item["amount_satang"] for item in items)
     return {"count": len(items), "total": format_baht(total), "total_words": baht_in_words(total),
             "items": [{"order_id": item["order_id"], "amount": format_baht(item["amount_satang"]),
-                       "when": thai_datetime(dt.datetime.fromisoformat(item["occurred_at"]))}
+                       "when": thai_datetime(dt.datetime.fromisoformat(item["occurred_at"])),
+                       # items kept before trades were told (levy.* v1 era) know none of these
+                       **{name: item.get(name) for name in (
+                           "trade_kind_th", "seller", "buyer", "destination", "delivery_method_th", "goods")}}
                       for item in items]}
 
 

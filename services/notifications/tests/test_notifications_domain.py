@@ -361,3 +361,48 @@ def test_a_registered_officer_is_kept_for_the_fund():
     uow, data = mock.Mock(), {"officer_id": uuid.uuid4()}
     bootstrap({}).handlers[funds.OFFICER_REGISTERED](uow, mock.Mock(data=data))
     uow.officers.upsert.assert_called_once_with(data)
+
+
+# -- trade (levy.* v2): what, from whom, to whom, how ----------------------------------
+
+def levy_v2(kind="share"):
+    from devtools.samples import route
+
+    return {**levy_data(amount=123450), "trade_kind": kind,
+            "lines": [{"kind": "goods", "product_name": "ข้าวหอมมะลิ", "quantity": 25, "unit": "ถุง",
+                       "levy_satang": 123450},
+                      {"kind": "shipping", "product_name": "ค่าขนส่ง", "quantity": 1, "unit": "ครั้ง",
+                       "levy_satang": 0}],
+            "seller": {"org_id": uuid.uuid4(), "name_th": "วิสาหกิจข้าวชัยภูมิ", "province_name_th": "ชัยภูมิ"},
+            "buyer": {"org_id": uuid.uuid4(), "name_th": "เครือข่ายสวัสดิการภูเก็ต", "province_name_th": "ภูเก็ต"},
+            "route": route("360101", "830101", method="distribution_centre", name_th="ศูนย์กระจายสินค้าภูเก็ต")}
+
+
+def test_a_share_email_names_the_trade_the_parties_their_provinces_and_the_delivery_in_thai():
+    subject, text, html = compose.render_levy(compose.LEVY_PENDING, levy_v2(), THAI_OFFICER, OCCURRED)
+    assert subject == "เงินสมทบจากการแบ่งปันเข้ากองทุนสวัสดิการชุมชนตำบลตลาดใหญ่ จำนวน 1,234.50 บาท"
+    for body in (text, html):
+        assert "มีการแบ่งปันผ่านตลาดนัดองค์กรชุมชน" in body and "แบ่งปัน" in body
+        assert "วิสาหกิจข้าวชัยภูมิ (ชัยภูมิ)" in body and "เครือข่ายสวัสดิการภูเก็ต (ภูเก็ต)" in body
+        assert "ศูนย์กระจายสินค้าภูเก็ต (ภูเก็ต)" in body and "รับที่ศูนย์กระจายสินค้า" in body
+        assert "1,234.50 บาท" in body and "31 พฤษภาคม 2567" in body
+
+
+def test_a_v1_movement_is_a_sale_with_no_parties_or_route():
+    subject, text, _ = compose.render_levy(compose.LEVY_PENDING, levy_data(), THAI_OFFICER, OCCURRED)
+    assert subject.startswith("เงินสมทบเข้า") and "ประเภท: ขาย" in text
+    assert "จาก:" not in text and "วิธีส่ง:" not in text
+    assert compose.trade_context(levy_v2("exchange"))["goods"] == [
+        {"product_name": "ข้าวหอมมะลิ", "quantity": 25, "unit": "ถุง"}]
+
+
+def test_the_daily_digest_says_what_was_traded_between_whom_and_how():
+    slot = dt.datetime(2024, 5, 31, 18, 0, tzinfo=THAI_TIME)
+    items = [compose.digest_item(levy_v2("exchange"), OCCURRED), compose.digest_item(levy_data(), OCCURRED)]
+    old = {key: items[1][key] for key in ("kind", "order_id", "fund_name_th", "amount_satang", "occurred_at")}
+    _, text, html = compose.render_daily_digest([*items, old], THAI_OFFICER, slot)
+    for body in (text, html):
+        assert "แลกเปลี่ยน ข้าวหอมมะลิ 25 ถุง จาก วิสาหกิจข้าวชัยภูมิ (ชัยภูมิ)" in body
+        assert "ถึง เครือข่ายสวัสดิการภูเก็ต (ภูเก็ต)" in body and "(รับที่ศูนย์กระจายสินค้า)" in body
+        assert "ค่าขนส่ง" not in body and old["order_id"] in body  # an item kept before still shows
+    assert "ขาย ข้าวหอมมะลิ 25 ถุง" in text

@@ -2,6 +2,7 @@
 import datetime as dt
 import email
 import email.policy
+import json
 import uuid
 from unittest import mock
 
@@ -17,6 +18,7 @@ from chassis.cli import issue_token
 from chassis.db import Database
 from contracts import encode, funds, topology
 from devtools.platform import free_port
+from devtools.samples import route
 from devtools.scenario import eventually
 from devtools.testing import query
 from notifications import compose, handlers
@@ -106,11 +108,31 @@ def levy_pending(officer, amount=10000, fund_name="กองทุนสวั�
         "credit_id": uuid.uuid4(), "fund_id": officer["fund_id"], "fund_name_th": fund_name,
         "order_id": uuid.uuid4(), "seller_org_id": uuid.uuid4(), "buyer_org_id": uuid.uuid4(),
         "agreement_id": uuid.uuid4(), "agreement_version": 1, "amount_satang": amount,
-        "lines": [{"line_no": 1, "product_id": uuid.uuid4(), "product_name": "ข้าวหอมมะลิชัยภูมิ",
-                   "unit": "ถุง", "quantity": 25, "levy_satang": amount}],
+        "lines": [{"line_no": 1, "kind": "goods", "product_id": uuid.uuid4(),
+                   "product_name": "ข้าวหอมมะลิชัยภูมิ", "unit": "ถุง", "quantity": 25, "levy_satang": amount}],
         "balance": {"posted_satang": 0, "pending_satang": amount},
         "officer_ids": [officer["officer_id"]],
+        "trade_kind": "sale",
+        "seller": {"org_id": uuid.uuid4(), "name_th": "วิสาหกิจข้าวหอมมะลิชัยภูมิ", "province_name_th": "ชัยภูมิ"},
+        "buyer": {"org_id": uuid.uuid4(), "name_th": "เครือข่ายสวัสดิการภูเก็ต", "province_name_th": "ภูเก็ต"},
+        "route": route("360101", "830101"),
     }
+
+
+def publish_v1(amqp_uri, event_type, data):
+    """As a funds instance of the release before levy.* v2 tells it: no trade kind, parties or route."""
+    envelope = json.loads(encode(event_type, data)[1])
+    envelope["version"] = 1
+    for name in ("trade_kind", "seller", "buyer", "route"):
+        del envelope["data"][name]
+    for line in envelope["data"]["lines"]:
+        del line["kind"]
+    with Connection(amqp_uri) as connection:
+        Producer(connection).publish(
+            json.dumps(envelope, ensure_ascii=False), exchange=event_exchange(event_type),
+            routing_key=event_type.name, content_type="application/json", content_encoding="utf-8",
+            delivery_mode=2)
+    return uuid.UUID(envelope["event_id"])
 
 
 def text_and_html(message):
@@ -151,8 +173,24 @@ def test_a_levy_email_arrives_in_thai_with_every_part(service, mail, amqp_uri):
         assert "เรียน คุณสมศรี ใจดี" in body and "100.00 บาท" in body
         assert "หนึ่งร้อยบาทถ้วน" in body and "31 พฤษภาคม 2567" in body
         assert str(data["order_id"]) in body and "ข้าวหอมมะลิชัยภูมิ" in body
+        assert "วิสาหกิจข้าวหอมมะลิชัยภูมิ (ชัยภูมิ)" in body and "เครือข่ายสวัสดิการภูเก็ต (ภูเก็ต)" in body
+        assert "ขนส่งโดยผู้ให้บริการขนส่ง" in body and "ขาย" in body
     [sender, recipients, _] = next(entry for entry in mail.received if entry[2] is message)
     assert (sender, recipients) == (SENDER, [officer["email"]])
+
+
+def test_a_v1_levy_event_still_gives_a_correct_email(service, mail, amqp_uri):
+    officer = register_officer(amqp_uri)
+    data = levy_pending(officer, amount=123450)
+    event_id = publish_v1(amqp_uri, funds.LEVY_PENDING, data)
+    [message] = eventually("the email", lambda: mail.mails_to(officer["email"]))
+    assert message["Subject"] == "เงินสมทบเข้ากองทุนสวัสดิการชุมชนตำบลตลาดใหญ่ จำนวน 1,234.50 บาท"
+    assert message["Message-ID"] == compose.message_id(
+        event_id, officer["officer_id"], service["settings"].message_id_domain)
+    text, html = text_and_html(message)
+    for body in (text, html):
+        assert str(data["order_id"]) in body and "ข้าวหอมมะลิชัยภูมิ" in body and "1,234.50 บาท" in body
+        assert "วิสาหกิจ" not in body  # no parties told, none invented
 
 
 def duplicates_seen():
