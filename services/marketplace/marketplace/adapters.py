@@ -596,6 +596,22 @@ def _json_ids(value):
     return value
 
 
+MOMENTS = ("shipped_at", "received_at")  # a Shipment's and a Receipt's times, ISO text in JSON
+
+
+def _with_moments(value):
+    """A stored Shipment or Receipt (or None) with its time an aware datetime again."""
+    if value is None:
+        return None
+    return {name: dt.datetime.fromisoformat(item) if name in MOMENTS and isinstance(item, str) else item
+            for name, item in value.items()}
+
+
+def _leg(value):
+    leg = _json_ids(value)
+    return {**leg, "shipment": _with_moments(leg["shipment"]), "receipt": _with_moments(leg["receipt"])}
+
+
 class Shares:
     def __init__(self, cursor):
         self.cursor = cursor
@@ -627,8 +643,8 @@ class Shares:
 
 def _share(row):
     return Share(row["id"], row["listing_id"], row["giver_id"], row["receiver_id"], _json_ids(row["goods"]),
-                 row["ship_to"], row["route"], row["requested_at"], row["status"], row["shipment"],
-                 row["receipt"])
+                 row["ship_to"], row["route"], row["requested_at"], row["status"],
+                 _with_moments(row["shipment"]), _with_moments(row["receipt"]))
 
 
 class Exchanges:
@@ -661,8 +677,8 @@ class Exchanges:
 
 
 def _exchange(row):
-    return Exchange(row["id"], row["owner_id"], row["offerer_id"], _json_ids(row["owner_leg"]),
-                    _json_ids(row["offerer_leg"]), row["offered_at"], row["status"])
+    return Exchange(row["id"], row["owner_id"], row["offerer_id"], _leg(row["owner_leg"]),
+                    _leg(row["offerer_leg"]), row["offered_at"], row["status"])
 
 
 class MarketUnitOfWork(UnitOfWork):
