@@ -11,7 +11,10 @@ from chassis.schemas import load
 from chassis.openapi import http_entrypoints, openapi_path
 from devtools import openapi_documents
 
-BODYLESS = {"resend_delivery", "confirm_receipt"}  # POST …/resend and …/receipt take no body
+BODYLESS = {"resend_delivery", "confirm_receipt",  # POST …/resend and …/receipt take no body
+            # a share's and an exchange's steps that are only the step (their path says which one)
+            "approve_share", "decline_share", "withdraw_share", "confirm_share_receipt",
+            "accept_exchange", "decline_exchange", "withdraw_exchange"}
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +118,11 @@ def test_the_idempotency_key_is_documented_where_it_is_honoured():
                         ("post", "/v1/orders/{order_id}/cancellation"),
                         ("post", "/v1/orders/{order_id}/refunds"),
                         ("post", "/v1/orders/{order_id}/dispute"),
-                        ("post", "/v1/orders/{order_id}/dispute-resolution")}
+                        ("post", "/v1/orders/{order_id}/dispute-resolution"),
+                        ("post", "/v1/shares"), ("post", "/v1/exchanges")} | {
+                        ("post", f"/v1/shares/{{share_id}}/{step}")
+                        for step in ("approval", "decline", "withdrawal", "shipment", "receipt")} | {
+                        ("post", f"/v1/exchanges/{{exchange_id}}/{step}")
+                        for step in ("acceptance", "decline", "withdrawal", "shipment", "receipt")}
     placing = openapi_documents.openapi("marketplace")["paths"]["/v1/orders"]["post"]
     assert "Idempotency-Key" in placing["responses"]["422"]["description"]

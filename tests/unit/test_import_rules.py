@@ -22,7 +22,7 @@ SERVICES = sorted(set(PACKAGES) - {"contracts", "chassis"})
 DOMAIN_MODULES = [
     "marketplace.handlers", "marketplace.orders", "marketplace.catalogue", "marketplace.payments",
     "marketplace.promptpay", "marketplace.collection",
-    "marketplace.payment_reconciliation", "marketplace.delivery",
+    "marketplace.payment_reconciliation", "marketplace.delivery", "marketplace.sharing", "marketplace.exchange",
     "funds.handlers", "funds.credits", "funds.levy", "funds.ledger", "funds.settlement",
     "funds.reconciliation", "funds.reconciliation_report", "funds.statements", "funds.routes",
     "centres.handlers", "centres.registry", "chassis.geography", "centres.queries", "centres.importer",

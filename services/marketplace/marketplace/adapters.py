@@ -12,10 +12,12 @@ from chassis.errors import DomainError, TransientError
 from chassis.uow import UnitOfWork
 from contracts.envelope import EnvelopeSchema
 from marketplace.collection import PaymentRequest
+from marketplace.exchange import Exchange
 from marketplace.omise_adapter import OmisePayments
 from marketplace.orders import Line, Order
 from marketplace.payment_reconciliation import RecordedPayment
 from marketplace.promptpay import PromptPayId
+from marketplace.sharing import Share
 
 log = logging.getLogger(__name__)
 PROVIDER_DEADLINE_SECONDS = 10
@@ -46,6 +48,10 @@ class Sellers:
         row = self.cursor.fetchone()
         return row and row["place"]
 
+    def get(self, seller_org_id):
+        self.cursor.execute("SELECT id, name_th, place FROM sellers WHERE id = %s", (seller_org_id,))
+        return self.cursor.fetchone()
+
 
 # The code says seller_org_id and buyer_org_id, as the events do; the columns keep the names they were
 # created with, seller_id and buyer_id: renaming them would break the release still running during a
@@ -73,9 +79,11 @@ def selected(names, table):
 
 
 PRODUCT_FIELDS = ("id", "seller_org_id", "name_th", "name_en", "description", "unit",
-                  "unit_price_satang", "stock", "category", "images", "active", "search_text")
+                  "unit_price_satang", "stock", "category", "images", "active", "search_text",
+                  "listing_kind")
 PRODUCT_FILTERS = {"category": "p.category", "seller_org_id": "p.seller_id", "province": "s.province_code",
-                   "province_group": "s.province_group", "region": "s.region"}
+                   "province_group": "s.province_group", "region": "s.region",
+                   "listing_kind": "p.listing_kind"}
 MUTABLE_PRODUCT_FIELDS = tuple(name for name in PRODUCT_FIELDS if name not in ("id", "seller_org_id"))
 PRODUCT = selected(PRODUCT_FIELDS, "p")
 
@@ -569,6 +577,110 @@ class PaymentReconciliationReads:
         return [RecordedPayment(**row) for row in self.cursor.fetchall()]
 
 
+def _trade_page(cursor, table, sort_column, parties, party, after, limit, status):
+    """Rows of ``table`` newest first, one page; ``party`` limits them to those it is one of."""
+    where = Conditions({"status": status}, {"status": "status"}, "true")
+    if party is not None:
+        where.add("(" + " OR ".join(f"{column} = %(party)s" for column in parties) + ")", party=party)
+    where.after(sort_column, "id", after)
+    cursor.execute(f"SELECT * FROM {table} WHERE {where} ORDER BY {sort_column} DESC, id DESC"
+                   " LIMIT %(limit)s", {**where.params, "limit": limit + 1})
+    return _page(cursor.fetchall(), limit, sort_column)
+
+
+def _json_ids(value):
+    """A JSON column's goods, legs or routes with their ids as UUIDs again."""
+    if isinstance(value, dict):
+        return {name: uuid.UUID(item) if name.endswith("_id") and isinstance(item, str) else _json_ids(item)
+                for name, item in value.items()}
+    return value
+
+
+MOMENTS = ("shipped_at", "received_at")  # a Shipment's and a Receipt's times, ISO text in JSON
+
+
+def _with_moments(value):
+    """A stored Shipment or Receipt (or None) with its time an aware datetime again."""
+    if value is None:
+        return None
+    return {name: dt.datetime.fromisoformat(item) if name in MOMENTS and isinstance(item, str) else item
+            for name, item in value.items()}
+
+
+def _leg(value):
+    leg = _json_ids(value)
+    return {**leg, "shipment": _with_moments(leg["shipment"]), "receipt": _with_moments(leg["receipt"])}
+
+
+class Shares:
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def add(self, share):
+        self.cursor.execute(
+            "INSERT INTO shares (id, listing_id, giver_id, receiver_id, status, quantity, goods, ship_to,"
+            " route, requested_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (share.id, share.listing_id, share.giver_org_id, share.receiver_org_id, share.status,
+             share.quantity, as_json(share.goods), as_json(share.ship_to), as_json(share.route),
+             share.requested_at))
+
+    def get(self, share_id, for_update=False):
+        self.cursor.execute("SELECT * FROM shares WHERE id = %s" + (" FOR UPDATE" if for_update else ""),
+                            (share_id,))
+        row = self.cursor.fetchone()
+        return _share(row) if row else None
+
+    def find(self, party, after, limit, status=None):
+        rows, after = _trade_page(self.cursor, "shares", "requested_at", ("giver_id", "receiver_id"),
+                                  party, after, limit, status)
+        return [_share(row) for row in rows], after
+
+    def save(self, share):
+        self.cursor.execute(
+            "UPDATE shares SET status = %s, shipment = %s, receipt = %s, updated_at = now() WHERE id = %s",
+            (share.status, as_json(share.shipment), as_json(share.receipt), share.id))
+
+
+def _share(row):
+    return Share(row["id"], row["listing_id"], row["giver_id"], row["receiver_id"], _json_ids(row["goods"]),
+                 row["ship_to"], row["route"], row["requested_at"], row["status"],
+                 _with_moments(row["shipment"]), _with_moments(row["receipt"]))
+
+
+class Exchanges:
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def add(self, exchange):
+        self.cursor.execute(
+            "INSERT INTO exchanges (id, owner_id, offerer_id, status, owner_leg, offerer_leg, offered_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (exchange.id, exchange.owner_org_id, exchange.offerer_org_id, exchange.status,
+             as_json(exchange.owner_leg), as_json(exchange.offerer_leg), exchange.offered_at))
+
+    def get(self, exchange_id, for_update=False):
+        self.cursor.execute("SELECT * FROM exchanges WHERE id = %s" + (" FOR UPDATE" if for_update else ""),
+                            (exchange_id,))
+        row = self.cursor.fetchone()
+        return _exchange(row) if row else None
+
+    def find(self, party, after, limit, status=None):
+        rows, after = _trade_page(self.cursor, "exchanges", "offered_at", ("owner_id", "offerer_id"),
+                                  party, after, limit, status)
+        return [_exchange(row) for row in rows], after
+
+    def save(self, exchange):
+        self.cursor.execute(
+            "UPDATE exchanges SET status = %s, owner_leg = %s, offerer_leg = %s, updated_at = now()"
+            " WHERE id = %s",
+            (exchange.status, as_json(exchange.owner_leg), as_json(exchange.offerer_leg), exchange.id))
+
+
+def _exchange(row):
+    return Exchange(row["id"], row["owner_id"], row["offerer_id"], _leg(row["owner_leg"]),
+                    _leg(row["offerer_leg"]), row["offered_at"], row["status"])
+
+
 class MarketUnitOfWork(UnitOfWork):
     def __init__(self, cursor):
         super().__init__(cursor)
@@ -583,3 +695,5 @@ class MarketUnitOfWork(UnitOfWork):
         self.payment_reconciliation = PaymentReconciliationReads(cursor)
         self.distribution_centres = DistributionCentres(cursor)
         self.delivery_options = DeliveryOptions(cursor)
+        self.shares = Shares(cursor)
+        self.exchanges = Exchanges(cursor)

@@ -4,10 +4,14 @@ Plain Python; the adapters store ``search_text`` and match queries against it.
 """
 import uuid
 
-from chassis.errors import Forbidden, NotFound, Unprocessable
+from chassis.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from chassis.thai import search_key
 
 SEARCHED_FIELDS = ("name_th", "name_en", "category", "description")
+# A sale is ordered and paid (marketplace.orders); a share is given away on request
+# (marketplace.sharing); an exchange swaps goods for goods (marketplace.exchange).
+LISTING_KINDS = SALE, SHARE, EXCHANGE = ("sale", "share", "exchange")
+NO_PRICE = "รายการแบ่งปันและแลกเปลี่ยนไม่มีราคา (a share or exchange listing has no price)"
 
 
 def search_text(product):
@@ -41,7 +45,7 @@ def create_product(uow, principal, command):
         raise Unprocessable("ไม่พบองค์กรผู้ขายในทะเบียน (seller is not in the registry yet)")
     product = with_search_text({
         "id": uuid.uuid4(), "seller_org_id": seller_org_id, "active": True, "images": [],
-        "description": "", "name_en": None,
+        "description": "", "name_en": None, "listing_kind": SALE, "unit_price_satang": 0,
         **{k: v for k, v in command.items() if k != "seller_org_id"}})
     uow.products.add(product)
     return product
@@ -60,6 +64,8 @@ def update_product(uow, principal, product_id, changes):
     product = get_product(uow, product_id, for_update=True)
     if not principal.is_operator and principal.subject_id != product["seller_org_id"]:
         raise Forbidden("แก้ไขได้เฉพาะสินค้าขององค์กรตน (only the seller may change this product)")
+    if product["listing_kind"] != SALE and "unit_price_satang" in changes:
+        raise InvalidInput({"unit_price_satang": [NO_PRICE]})
     product = with_search_text({**product, **changes})
     uow.products.update(product)
     return product
@@ -69,4 +75,4 @@ def search_products(uow, query):
     return uow.products.search(
         search_key(query["q"]) if query.get("q") else None, query.get("after"), query["limit"],
         **{name: query.get(name) for name in
-           ("category", "seller_org_id", "province", "province_group", "region")})
+           ("category", "seller_org_id", "province", "province_group", "region", "listing_kind")})

@@ -294,6 +294,11 @@ def place_order(uow, principal, command, now, ttl):
     if missing:
         raise Unprocessable("ไม่พบสินค้าหรือสินค้าไม่พร้อมขาย (product not found or inactive)",
                             products=missing)
+    not_for_sale = [str(pid) for pid in product_ids if products[pid]["listing_kind"] != "sale"]
+    if not_for_sale:
+        raise Unprocessable("รายการแบ่งปันหรือแลกเปลี่ยนสั่งซื้อไม่ได้ ขอรับที่ /v1/shares หรือเสนอแลกที่ "
+                            "/v1/exchanges (a share or exchange listing is not sold: ask for it at "
+                            "/v1/shares, or offer an exchange at /v1/exchanges)", products=not_for_sale)
     sellers = {products[pid]["seller_org_id"] for pid in product_ids}
     if len(sellers) != 1:
         raise Unprocessable("หนึ่งคำสั่งซื้อต้องมาจากผู้ขายรายเดียว (one order, one seller)")

@@ -11,8 +11,10 @@ from chassis.schemas import Strict, Timestamp
 from contracts.envelope import EnvelopeSchema
 from contracts.centres import Contact, OpeningPeriod
 from contracts.common import Place
-from contracts.marketplace import DELIVERY_METHODS, Route
+from contracts.marketplace import (DELIVERY_METHODS, EXCHANGE_SIDES, EXCHANGE_STATUSES, SHARE_STATUSES, ExchangeLeg,
+                                   Receipt, Route, Shipment, TradeGoods)
 
+from marketplace.catalogue import LISTING_KINDS, NO_PRICE, SALE
 from marketplace.delivery import DISTRIBUTION_CENTRE, tracking_number_problem
 from marketplace.orders import STATUSES
 
@@ -28,12 +30,24 @@ class ProductIn(Strict):
     name_en = fields.String(allow_none=True, validate=validate.Length(max=300))
     description = fields.String(validate=validate.Length(max=5000))
     unit = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    unit_price_satang = fields.Integer(required=True, strict=True, validate=validate.Range(
+    listing_kind = fields.String(load_default=SALE, validate=validate.OneOf(LISTING_KINDS), metadata={
+        "description": "sale: sold at its price; share: surplus given away on request; exchange: "
+                       "goods for goods (a share or exchange listing has no price)"})
+    unit_price_satang = fields.Integer(strict=True, validate=validate.Range(
         # a 0-baht sale would be "paid" with no money, and a per-unit levy would invent a credit
         min=100, max=10**11, error="ราคาขายตั้งแต่ 1.00 บาท ถึง 1,000,000,000.00 บาท (price: 1 baht to 1 billion baht)"))
     stock = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
     category = fields.String(required=True, validate=validate.Length(min=1, max=100))
     images = fields.List(fields.Url(), validate=validate.Length(max=20))
+
+    @validates_schema
+    def only_a_sale_has_a_price(self, data, **kwargs):
+        if self.partial:  # a patch: the product's kind decides (catalogue.update_product)
+            return
+        if data["listing_kind"] == SALE and "unit_price_satang" not in data:
+            raise ValidationError("ต้องระบุราคาขาย (a sale needs its price)", "unit_price_satang")
+        if data["listing_kind"] != SALE and "unit_price_satang" in data:
+            raise ValidationError(NO_PRICE, "unit_price_satang")
 
     example = {"name_th": "ข้าวหอมมะลิชัยภูมิ ถุง 5 กิโลกรัม", "name_en": "Chaiyaphum jasmine rice, 5 kg bag",
                "description": "ข้าวหอมมะลิจากนาของสมาชิกกลุ่ม สีใหม่ทุกสัปดาห์", "unit": "ถุง",
@@ -49,7 +63,7 @@ class ProductPatch(ProductIn):
     example = {"unit_price_satang": 24000, "stock": 150}
 
     def __init__(self, **kwargs):
-        super().__init__(partial=True, exclude=("seller_org_id",), **kwargs)
+        super().__init__(partial=True, exclude=("seller_org_id", "listing_kind"), **kwargs)
 
     @validates_schema
     def something_to_change(self, data, **kwargs):
@@ -69,6 +83,7 @@ class ProductOut(Schema):
     category = fields.String()
     images = fields.List(fields.String())
     active = fields.Boolean()
+    listing_kind = fields.String()
 
 
 class ShipTo(Strict):
@@ -384,6 +399,7 @@ class ProductQuery(PageQuery):
     province = fields.String(validate=validate.Regexp(r"^\d{2}$", error="รหัสจังหวัด 2 หลัก (two digits)"))
     province_group = fields.Integer(validate=validate.Range(min=1, max=99))
     region = fields.String(validate=validate.Length(min=1, max=50))
+    listing_kind = fields.String(validate=validate.OneOf(LISTING_KINDS))
 
 
 class OrderPage(Schema):
@@ -425,3 +441,83 @@ class ReconciliationPage(Schema):
     orders = fields.List(fields.Nested(ReconciliationOrder))
     next_cursor = Cursor(allow_none=True)
 
+
+
+# -- shares and exchanges: goods given away or swapped, no money (marketplace.sharing, .exchange) ----
+
+class ShareIn(Strict):
+    listing_id = fields.UUID(required=True, metadata={"description": "a share listing of another organisation"})
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**6))
+    ship_to = fields.Nested(ShipTo, required=True)
+
+    example = {"listing_id": "3f2c8a4e-6b1d-4c9e-8f7a-2d5b9e0c1a36", "quantity": 10,
+               "ship_to": {"name": "ศูนย์พัฒนาเด็กเล็กบ้านนาเกลือ", "address_line": "8 หมู่ 2",
+                           "subdistrict_code": "830101", "phone": "076-211-555"}}
+
+
+class ShareOut(Schema):
+    id = fields.UUID()
+    listing_id = fields.UUID()
+    giver_org_id = fields.UUID()
+    receiver_org_id = fields.UUID()
+    status = fields.String(metadata={"description": " | ".join(SHARE_STATUSES)})
+    goods = fields.Nested(TradeGoods)
+    ship_to = fields.Dict()
+    route = fields.Nested(Route)
+    shipment = fields.Nested(Shipment, allow_none=True)
+    receipt = fields.Nested(Receipt, allow_none=True)
+    requested_at = fields.AwareDateTime()
+
+
+class ShareQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(SHARE_STATUSES))
+
+
+class SharePage(Schema):
+    items = fields.List(fields.Nested(ShareOut))
+    next_cursor = Cursor(allow_none=True)
+
+
+class ExchangeIn(Strict):
+    listing_id = fields.UUID(required=True, metadata={"description": "an exchange listing of another organisation"})
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**6), metadata={
+        "description": "how much of the listing is wanted"})
+    offered_listing_id = fields.UUID(required=True, metadata={"description": "a listing of the offerer's own"})
+    offered_quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**6))
+
+    example = {"listing_id": "3f2c8a4e-6b1d-4c9e-8f7a-2d5b9e0c1a36", "quantity": 20,
+               "offered_listing_id": "8d0f5b7e-2a4c-4e61-9b3d-5c7a1e9f0b24", "offered_quantity": 12}
+
+
+class ExchangeOut(Schema):
+    id = fields.UUID()
+    owner_org_id = fields.UUID()
+    offerer_org_id = fields.UUID()
+    status = fields.String(metadata={"description": " | ".join(EXCHANGE_STATUSES)})
+    owner_leg = fields.Nested(ExchangeLeg, metadata={"description": "the listing's goods, owner → offerer"})
+    offerer_leg = fields.Nested(ExchangeLeg, metadata={"description": "the offered goods, offerer → owner"})
+    offered_at = fields.AwareDateTime()
+
+
+class ExchangeShipmentIn(ShipmentIn):
+    side = fields.String(validate=validate.OneOf(EXCHANGE_SIDES), metadata={
+        "description": "whose goods were shipped: an operator names it; an organisation ships its own"})
+
+    example = {"carrier": "kerry", "tracking_number": "KEX123456789"}
+
+
+class ExchangeReceiptIn(Strict):
+    side = fields.String(validate=validate.OneOf(EXCHANGE_SIDES), metadata={
+        "description": "whose goods arrived: an operator names it; an organisation confirms the other "
+                       "side's (an empty body)"})
+
+    example = {"side": "owner"}
+
+
+class ExchangeQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(EXCHANGE_STATUSES))
+
+
+class ExchangePage(Schema):
+    items = fields.List(fields.Nested(ExchangeOut))
+    next_cursor = Cursor(allow_none=True)

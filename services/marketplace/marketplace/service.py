@@ -11,8 +11,8 @@ from chassis.errors import Conflict, DomainError, NotFound, TransientError
 from chassis.http import http, path_uuid
 from chassis.service import ConfiguredTimer, PlatformService
 
-from marketplace import (bootstrap, catalogue, collection, delivery, handlers, orders, payment_reconciler, promptpay,
-                         schemas)
+from marketplace import (bootstrap, catalogue, collection, delivery, exchange, handlers, orders, payment_reconciler,
+                         promptpay, schemas, sharing)
 from marketplace.payments import WebhookRejected, confirm_from_webhook
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,8 @@ EXPIRY_BATCH = 100
 RECEIPT_BATCH = 100
 REFUND_RETRY_BATCH = 50
 ILLEGAL_STEP = "สถานะของคำสั่งซื้อไม่อนุญาต (the order's state does not allow this step)"
+ILLEGAL_SHARE_STEP = "สถานะของการแบ่งปันไม่อนุญาต (the share's state does not allow this step)"
+ILLEGAL_EXCHANGE_STEP = "สถานะของการแลกเปลี่ยนไม่อนุญาต (the exchange's state does not allow this step)"
 PARTIES = "ผู้ซื้อ ผู้ขาย หรือเจ้าหน้าที่ (the buyer, the seller or an operator)"
 QR_IMAGES = {"png": ("image/png", promptpay.qr_png), "svg": ("image/svg+xml", promptpay.qr_svg)}
 NO_QR = "ไม่มีคิวอาร์ให้ชำระ คำสั่งซื้อนี้ไม่รอชำระเงินแล้ว (no QR to pay: the order awaits no payment)"
@@ -386,3 +388,154 @@ class MarketplaceService(PlatformService):
                     uow, self.app.clock(), self.app.settings.receipt_auto_confirm_after, RECEIPT_BATCH)
             if len(received) < RECEIPT_BATCH:
                 return
+
+    # -- shares: surplus given away on request, no money (marketplace.sharing) ---------------
+    @http("POST", "/v1/shares", body=schemas.ShareIn, response=schemas.ShareOut, status=201,
+          unit_of_work=True, idempotent=True, errors={
+              409: "ของที่แบ่งปันมีไม่พอ (not enough left to share)",
+              422: "ไม่พบรายการแบ่งปัน รายการไม่ใช่ของแบ่งปัน หรือขอรับของที่ตนแบ่งปันเอง (the listing is not "
+                   "found, is not a share listing, or is the organisation's own)"})
+    def request_share(self, uow, principal, body):
+        """ขอรับของแบ่งปัน (ask for shared goods)
+
+        องค์กรของโทเคนขอรับจำนวนหนึ่งจากรายการแบ่งปันขององค์กรอื่น จำนวนนี้กันไว้จนผู้ให้ปฏิเสธหรือผู้ขอถอน
+        ไม่มีการชำระเงิน (the token's organisation asks for a quantity of another organisation's share
+        listing; it is reserved until the giver declines or the receiver withdraws; no money moves)."""
+        return sharing.request_share(uow, principal, body, self.app.clock())
+
+    @http("GET", "/v1/shares", query=schemas.ShareQuery, response=schemas.SharePage)
+    def list_shares(self, principal, query):
+        """รายการการแบ่งปัน (list shares)
+
+        องค์กรเห็นการแบ่งปันที่ตนให้หรือขอรับ เจ้าหน้าที่เห็นทั้งหมด (an organisation sees the shares it
+        gives or receives; an operator sees all)."""
+        with self.unit_of_work() as uow:
+            items, after = sharing.list_shares(uow, principal, query)
+        return {"items": items, "next_cursor": after}
+
+    @http("GET", "/v1/shares/<share_id>", response=schemas.ShareOut)
+    def get_share(self, principal, share_id):
+        """ดูการแบ่งปัน (get a share)"""
+        with self.unit_of_work() as uow:
+            return sharing.get_share(uow, principal, path_uuid(share_id, "share_id"))
+
+    @http("POST", "/v1/shares/<share_id>/approval", response=schemas.ShareOut, unit_of_work=True,
+          idempotent=True, errors={409: ILLEGAL_SHARE_STEP})
+    def approve_share(self, uow, principal, share_id):
+        """อนุมัติคำขอรับ (approve a share request)
+
+        ผู้ให้หรือเจ้าหน้าที่ (the giver or an operator)."""
+        return sharing.approve_share(uow, principal, path_uuid(share_id, "share_id"))
+
+    @http("POST", "/v1/shares/<share_id>/decline", response=schemas.ShareOut, unit_of_work=True,
+          idempotent=True, errors={409: ILLEGAL_SHARE_STEP})
+    def decline_share(self, uow, principal, share_id):
+        """ปฏิเสธคำขอรับ (decline a share request)
+
+        ผู้ให้หรือเจ้าหน้าที่ ก่อนอนุมัติ จำนวนที่กันไว้คืนสู่รายการ (the giver or an operator, before
+        approving it; the reserved quantity goes back to the listing)."""
+        return sharing.decline_share(uow, principal, path_uuid(share_id, "share_id"))
+
+    @http("POST", "/v1/shares/<share_id>/withdrawal", response=schemas.ShareOut, unit_of_work=True,
+          idempotent=True, errors={409: ILLEGAL_SHARE_STEP})
+    def withdraw_share(self, uow, principal, share_id):
+        """ถอนคำขอรับ (withdraw a share request)
+
+        ผู้ขอรับหรือเจ้าหน้าที่ ก่อนจัดส่ง จำนวนที่กันไว้คืนสู่รายการ (the receiver or an operator, before
+        the goods are shipped; the reserved quantity goes back to the listing)."""
+        return sharing.withdraw_share(uow, principal, path_uuid(share_id, "share_id"))
+
+    @http("POST", "/v1/shares/<share_id>/shipment", body=schemas.ShipmentIn, response=schemas.ShareOut,
+          unit_of_work=True, idempotent=True, errors={409: ILLEGAL_SHARE_STEP})
+    def ship_share(self, uow, principal, share_id, body):
+        """แจ้งจัดส่งของแบ่งปัน (the shared goods were shipped, or made ready for pickup)
+
+        ผู้ให้หรือเจ้าหน้าที่ หลังอนุมัติ (the giver or an operator, once approved)."""
+        return sharing.ship_share(uow, principal, path_uuid(share_id, "share_id"), body, self.app.clock())
+
+    @http("POST", "/v1/shares/<share_id>/receipt", response=schemas.ShareOut, unit_of_work=True,
+          idempotent=True, errors={409: ILLEGAL_SHARE_STEP})
+    def confirm_share_receipt(self, uow, principal, share_id):
+        """ยืนยันรับของแบ่งปัน (the shared goods arrived)
+
+        ผู้ขอรับหรือเจ้าหน้าที่ ไม่ใช่ผู้ให้ (the receiver or an operator, never the giver)."""
+        return sharing.confirm_share_receipt(uow, principal, path_uuid(share_id, "share_id"), self.app.clock())
+
+    # -- exchanges: goods for goods, no money (marketplace.exchange) ------------------------
+    @http("POST", "/v1/exchanges", body=schemas.ExchangeIn, response=schemas.ExchangeOut, status=201,
+          unit_of_work=True, idempotent=True, errors={
+              409: "สินค้าฝั่งใดฝั่งหนึ่งมีไม่พอ (not enough stock on one side)",
+              422: "ไม่พบรายการ รายการไม่ใช่รายการแลกเปลี่ยน หรือแลกกับตนเอง (a listing is not found or "
+                   "inactive, is not an exchange listing, or is the organisation's own)"})
+    def offer_exchange(self, uow, principal, body):
+        """เสนอแลกเปลี่ยน (offer an exchange)
+
+        องค์กรของโทเคนเสนอสินค้าของตนจำนวนหนึ่งแลกกับรายการแลกเปลี่ยนขององค์กรอื่น ทั้งสองฝั่งกันไว้จน
+        ปฏิเสธหรือถอน ไม่มีการชำระเงิน (the token's organisation offers a quantity of its own goods for
+        another organisation's exchange listing; both are reserved until declined or withdrawn; no
+        money moves)."""
+        return exchange.offer_exchange(uow, principal, body, self.app.clock())
+
+    @http("GET", "/v1/exchanges", query=schemas.ExchangeQuery, response=schemas.ExchangePage)
+    def list_exchanges(self, principal, query):
+        """รายการการแลกเปลี่ยน (list exchanges)
+
+        องค์กรเห็นการแลกเปลี่ยนที่ตนเป็นเจ้าของรายการหรือผู้เสนอ เจ้าหน้าที่เห็นทั้งหมด (an organisation
+        sees the exchanges it owns or offered; an operator sees all)."""
+        with self.unit_of_work() as uow:
+            items, after = exchange.list_exchanges(uow, principal, query)
+        return {"items": items, "next_cursor": after}
+
+    @http("GET", "/v1/exchanges/<exchange_id>", response=schemas.ExchangeOut)
+    def get_exchange(self, principal, exchange_id):
+        """ดูการแลกเปลี่ยน (get an exchange)"""
+        with self.unit_of_work() as uow:
+            return exchange.get_exchange(uow, principal, path_uuid(exchange_id, "exchange_id"))
+
+    @http("POST", "/v1/exchanges/<exchange_id>/acceptance", response=schemas.ExchangeOut, unit_of_work=True,
+          idempotent=True, errors={409: ILLEGAL_EXCHANGE_STEP})
+    def accept_exchange(self, uow, principal, exchange_id):
+        """ตอบรับข้อเสนอแลกเปลี่ยน (accept an exchange offer)
+
+        เจ้าของรายการหรือเจ้าหน้าที่ แล้วแต่ละฝั่งจัดส่งสินค้าของตน (the listing's owner or an operator;
+        each side then ships its goods)."""
+        return exchange.accept_exchange(uow, principal, path_uuid(exchange_id, "exchange_id"))
+
+    @http("POST", "/v1/exchanges/<exchange_id>/decline", response=schemas.ExchangeOut, unit_of_work=True,
+          idempotent=True, errors={409: ILLEGAL_EXCHANGE_STEP})
+    def decline_exchange(self, uow, principal, exchange_id):
+        """ปฏิเสธข้อเสนอแลกเปลี่ยน (decline an exchange offer)
+
+        เจ้าของรายการหรือเจ้าหน้าที่ ทั้งสองฝั่งคืนสู่รายการ (the listing's owner or an operator; both
+        quantities go back to their listings)."""
+        return exchange.decline_exchange(uow, principal, path_uuid(exchange_id, "exchange_id"))
+
+    @http("POST", "/v1/exchanges/<exchange_id>/withdrawal", response=schemas.ExchangeOut, unit_of_work=True,
+          idempotent=True, errors={409: ILLEGAL_EXCHANGE_STEP})
+    def withdraw_exchange(self, uow, principal, exchange_id):
+        """ถอนข้อเสนอแลกเปลี่ยน (withdraw an exchange offer)
+
+        ผู้เสนอหรือเจ้าหน้าที่ ก่อนตอบรับ ทั้งสองฝั่งคืนสู่รายการ (the offerer or an operator, before it is
+        accepted; both quantities go back to their listings)."""
+        return exchange.withdraw_exchange(uow, principal, path_uuid(exchange_id, "exchange_id"))
+
+    @http("POST", "/v1/exchanges/<exchange_id>/shipment", body=schemas.ExchangeShipmentIn,
+          response=schemas.ExchangeOut, unit_of_work=True, idempotent=True, errors={409: ILLEGAL_EXCHANGE_STEP})
+    def ship_exchange(self, uow, principal, exchange_id, body):
+        """แจ้งจัดส่งสินค้าแลกเปลี่ยน (one side shipped its goods)
+
+        ฝั่งใดฝั่งหนึ่งจัดส่งสินค้าของตน เจ้าหน้าที่ระบุฝั่ง หลังตอบรับ (either side ships its own goods;
+        an operator names the side; once accepted)."""
+        return exchange.ship_exchange_leg(uow, principal, path_uuid(exchange_id, "exchange_id"), body,
+                                          self.app.clock())
+
+    @http("POST", "/v1/exchanges/<exchange_id>/receipt", body=schemas.ExchangeReceiptIn,
+          response=schemas.ExchangeOut, unit_of_work=True, idempotent=True, errors={409: ILLEGAL_EXCHANGE_STEP})
+    def confirm_exchange_receipt(self, uow, principal, exchange_id, body):
+        """ยืนยันรับสินค้าแลกเปลี่ยน (the other side's goods arrived)
+
+        ฝั่งที่รับเป็นผู้ยืนยัน ไม่ใช่ฝั่งที่ส่ง เจ้าหน้าที่ระบุฝั่งที่ส่ง เมื่อรับครบทั้งสองฝั่ง การแลกเปลี่ยน
+        เสร็จสิ้น (the receiving side confirms, never the sender; an operator names the side whose goods
+        arrived; with both received the exchange is completed)."""
+        return exchange.confirm_exchange_receipt(uow, principal, path_uuid(exchange_id, "exchange_id"), body,
+                                                 self.app.clock())

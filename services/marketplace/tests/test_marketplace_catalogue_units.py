@@ -41,7 +41,7 @@ class FakeUnitOfWork:
 
 def a_product():
     return {"id": uuid.uuid4(), "seller_org_id": uuid.uuid4(), "name_th": "ข้าวหอมมะลิ", "name_en": None,
-            "category": "rice", "description": "", "stock": 10}
+            "category": "rice", "description": "", "stock": 10, "listing_kind": "sale"}
 
 
 @pytest.mark.parametrize("principal", [Principal("organisation", uuid.uuid4()),

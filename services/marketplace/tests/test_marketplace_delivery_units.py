@@ -108,7 +108,8 @@ class FakeOptions:
 class FakeProducts:
     def __init__(self):
         self.product = {"id": uuid.uuid4(), "seller_org_id": SELLER, "active": True, "name_th": "ข้าว",
-                        "category": "rice", "unit": "ถุง", "unit_price_satang": 25_000}
+                        "category": "rice", "unit": "ถุง", "unit_price_satang": 25_000,
+                        "listing_kind": "sale"}
 
     def get_many(self, ids):
         return {self.product["id"]: self.product}
