@@ -265,14 +265,27 @@ def set_up_network(platform, stock):
     product = scenario.eventually("marketplace to learn of the second seller", product)
     scenario.call("POST", platform.url("funds", "/v1/levy-agreements"), ops["funds"], {
         **{name: network["agreement"][name] for name in ("basis", "rate", "recipient", "fund_id", "effective_from")},
-        "seller_org_id": seller_id})
+        "seller_org_id": seller_id, "trade_kinds": ["sale", "share"]})  # its shares are levied, by agreement
     token = issue_token("marketplace", "organisation", uuid.UUID(seller_id), "chaos direct seller",
                         environ=platform.env)
     scenario.call("PUT", platform.url("marketplace", f"/v1/sellers/{seller_id}/payment-settings"), token,
                   {"collection": "direct", "promptpay_id": "0812345678"})
-    network["sellers"] = {"provider": {"org": network["seller"], "product": network["product"]},
+    owner_token = issue_token("marketplace", "organisation", uuid.UUID(network["seller"]["organisation_id"]),
+                              "chaos provider seller", environ=platform.env)
+    network["sellers"] = {"provider": {"org": network["seller"], "product": network["product"], "token": owner_token},
                           "direct": {"org": seller, "product": product, "token": token}}
+    network["listings"] = {  # shares from the direct seller (levied); exchanges with the provider seller (not)
+        "share": listing(platform, token, "share", "ข้าวหอมมะลิส่วนเกิน ถุง 5 กิโลกรัม", "ถุง", stock),
+        "exchange": listing(platform, owner_token, "exchange", "ข้าวหอมมะลิแลกเปลี่ยน ถุง 5 กิโลกรัม", "ถุง", stock),
+        "offered": listing(platform, network["buyer_token"], "exchange", "ปลาแห้งภูเก็ต ห่อ 1 กิโลกรัม", "ห่อ", stock)}
     return network
+
+
+def listing(platform, token, kind, name_th, unit, stock):
+    """A share or exchange listing of the token's own organisation (no price: no money moves)."""
+    return scenario.call("POST", platform.url("marketplace", "/v1/products"), token, {
+        "name_th": name_th, "unit": unit, "stock": stock, "category": "rice" if unit == "ถุง" else "processed_food",
+        "listing_kind": kind, "description": "ข้อมูลทดสอบ (test data)"})
 
 
 def events_of(harness, service, routing_keys):
@@ -357,12 +370,21 @@ def check(harness, network, rate):
             refunded[data["order_id"]] += sum(line["quantity"] for line in data["refunded_lines"])
             money_kept[data["order_id"]] -= data["amount_satang"]
     expected = checker.expected_levies(orders.values(), refunded, rate)
+    # Shares and exchanges move no money: levied only where the giver's agreement lists the kind
+    # (the direct seller's lists shares; the exchange owner's lists sales only).
+    trades = events_of(harness, "marketplace", ["share.received", "exchange.completed"])
+    for kind, data in trades:
+        if kind == "share.received":
+            expected[data["share_id"]] = rate * data["goods"]["quantity"]
+        else:
+            expected[data["exchange_id"]] = 0
     actual = {str(row["order_id"]): row["held"] for row in harness.query("funds", (
         "SELECT c.order_id, sum(e.amount_satang)::bigint AS held FROM ledger_entries e"
         " JOIN ledger_transactions t ON t.id = e.transaction_id JOIN credits c ON c.id = t.credit_id"
         " WHERE e.account = 'fund:' || c.fund_id GROUP BY c.order_id"))}
     lost, duplicated, unexpected = checker.compare(expected, actual)
-    above_money = checker.levy_above_money(actual, money_kept)
+    above_money = checker.levy_above_money({order: held for order, held in actual.items() if order in orders},
+                                           money_kept)
     unbalanced = harness.query("funds", "SELECT count(*) AS n FROM (SELECT transaction_id FROM ledger_entries"
                                         " GROUP BY transaction_id HAVING sum(amount_satang) <> 0) AS t")[0]["n"]
     undrained = {s: harness.query(s, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")[0]["n"]
@@ -389,6 +411,8 @@ def check(harness, network, rate):
         harness.mail_dir, levy_events, [network["officer"]["officer_id"]], MESSAGE_ID_DOMAIN)
     return {
         "orders": len(orders),
+        "shares_received": sum(1 for kind, _ in trades if kind == "share.received"),
+        "exchanges_completed": sum(1 for kind, _ in trades if kind == "exchange.completed"),
         "orders_paid": sum(1 for o in orders.values() if o["paid_at"]),
         "levy_expected_satang": sum(expected.values()),
         "levy_held_satang": sum(actual.values()),

@@ -1,4 +1,5 @@
-"""The mixed workload: orders placed, paid, delivered, cancelled and partially refunded over HTTP.
+"""The mixed workload over HTTP: orders placed, paid, delivered, cancelled and partially refunded;
+surplus shared (requested, approved or declined, shipped, received); goods exchanged.
 
 Orders are paid the two ways money is confirmed, never by the buyer: through the provider (the
 buyer's GET of the payment request creates the charge; the buyer "scans and pays" with the
@@ -20,6 +21,8 @@ RETRYABLE = {502, 503, 504}
 PAID_WAIT_SECONDS = 240  # the stand-in retries a webhook for about two minutes while the marketplace is down
 DIRECT_SHARE = 0.3       # of the paid orders, those sold by the seller paid by direct transfer
 SHIPMENT = {"carrier": "thailand_post", "tracking_number": "EE123456785TH"}  # a valid S10 number
+SHARE_PLANS, EXCHANGE_PLANS = 0.08, 0.06  # of the plans, shares and exchanges (the rest are orders)
+SHIP_TO = {"name": "ทดสอบ", "address_line": "1 ถนนถลาง", "subdistrict_code": "830101"}
 
 
 class Payments:
@@ -97,11 +100,18 @@ class Client:
 
 
 def plan_order(rng, supports_lifecycle):
-    """What happens to one order, chosen by the seeded random generator."""
+    """What happens to one order (or share, or exchange), chosen by the seeded random generator."""
     bags = rng.randint(1, 5)
     seller = "direct" if rng.random() < DIRECT_SHARE else "provider"
     if not supports_lifecycle:
         return {"bags": bags, "seller": seller, "steps": ["pay"]}
+    roll = rng.random()
+    if roll < SHARE_PLANS:     # surplus rice given away: approved and received, or declined
+        steps = ["request", "decline"] if rng.random() < 0.2 else ["request", "approve", "ship", "receive"]
+        return {"kind": "share", "bags": bags, "steps": steps}
+    if roll < SHARE_PLANS + EXCHANGE_PLANS:  # rice for the buyer's own goods, or declined
+        steps = ["offer", "decline"] if rng.random() < 0.2 else ["offer", "accept", "ship", "receive"]
+        return {"kind": "exchange", "bags": bags, "steps": steps}
     roll = rng.random()
     if roll < 0.15:
         steps = ["cancel"]                                   # cancelled before payment
@@ -121,8 +131,7 @@ def place(client, network, bags, seller="provider"):
     product = network["sellers"][seller]["product"]
     return client.call("POST", "marketplace", "/v1/orders", network["buyer_token"], {
         "lines": [{"product_id": product["id"], "quantity": bags}],
-        "ship_to": {"name": "ทดสอบ", "address_line": "1 ถนนถลาง", "subdistrict_code": "830101"}},
-        key=str(uuid.uuid4()))
+        "ship_to": SHIP_TO}, key=str(uuid.uuid4()))
 
 
 def pay(client, network, payments, order, seller):
@@ -144,8 +153,50 @@ def pay(client, network, payments, order, seller):
     return status
 
 
+def run_share(client, network, plan):
+    """The buyer asks for ``bags`` of the direct seller's surplus rice; the giver approves (or
+    declines), ships it, and the buyer confirms receipt. Returns the share id and the answers."""
+    giver, receiver = network["sellers"]["direct"]["token"], network["buyer_token"]
+    status, share = client.call("POST", "marketplace", "/v1/shares", receiver, {
+        "listing_id": network["listings"]["share"]["id"], "quantity": plan["bags"], "ship_to": SHIP_TO},
+        key=str(uuid.uuid4()))
+    if status != 201:
+        return None, {"request": status}
+    outcome, path = {"request": status}, f"/v1/shares/{share['id']}"
+    for step in plan["steps"][1:]:
+        token, body, action = {"approve": (giver, None, "approval"), "decline": (giver, None, "decline"),
+                               "ship": (giver, SHIPMENT, "shipment"), "receive": (receiver, None, "receipt")}[step]
+        outcome[step], _ = client.call("POST", "marketplace", f"{path}/{action}", token, body,
+                                       key=str(uuid.uuid4()))
+    return share["id"], outcome
+
+
+def run_exchange(client, network, plan):
+    """The buyer offers a bag of its own dried fish for ``bags`` of the provider seller's rice; the
+    owner accepts (or declines), each side ships its goods and confirms the other's."""
+    owner, offerer = network["sellers"]["provider"]["token"], network["buyer_token"]
+    status, exchange = client.call("POST", "marketplace", "/v1/exchanges", offerer, {
+        "listing_id": network["listings"]["exchange"]["id"], "quantity": plan["bags"],
+        "offered_listing_id": network["listings"]["offered"]["id"], "offered_quantity": 1},
+        key=str(uuid.uuid4()))
+    if status != 201:
+        return None, {"offer": status}
+    outcome, path = {"offer": status}, f"/v1/exchanges/{exchange['id']}"
+    for step in plan["steps"][1:]:
+        calls = {"accept": [(owner, "acceptance", None)], "decline": [(owner, "decline", None)],
+                 "ship": [(owner, "shipment", SHIPMENT), (offerer, "shipment", SHIPMENT)],
+                 "receive": [(offerer, "receipt", None), (owner, "receipt", None)]}[step]
+        outcome[step] = [client.call("POST", "marketplace", f"{path}/{action}", token, body,
+                                     key=str(uuid.uuid4()))[0] for token, action, body in calls]
+    return exchange["id"], outcome
+
+
 def run_order(client, network, payments, plan, rng):
-    """Drive one order through its plan; returns the order id and what each step answered."""
+    """Drive one order (or share, or exchange) through its plan; returns its id and what each step answered."""
+    if plan.get("kind") == "share":
+        return run_share(client, network, plan)
+    if plan.get("kind") == "exchange":
+        return run_exchange(client, network, plan)
     operator = network["ops"]["marketplace"]
     status, order = place(client, network, plan["bags"], plan["seller"])
     if status != 201:
