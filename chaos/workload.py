@@ -185,7 +185,7 @@ def run_exchange(client, network, plan):
     for step in plan["steps"][1:]:
         calls = {"accept": [(owner, "acceptance", None)], "decline": [(owner, "decline", None)],
                  "ship": [(owner, "shipment", SHIPMENT), (offerer, "shipment", SHIPMENT)],
-                 "receive": [(offerer, "receipt", None), (owner, "receipt", None)]}[step]
+                 "receive": [(offerer, "receipt", {}), (owner, "receipt", {})]}[step]
         outcome[step] = [client.call("POST", "marketplace", f"{path}/{action}", token, body,
                                      key=str(uuid.uuid4()))[0] for token, action, body in calls]
     return exchange["id"], outcome

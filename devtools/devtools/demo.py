@@ -63,6 +63,10 @@ def main():
         mail = scenario.wait_for_mail(MAIL_DIR, network["officer"]["email"])[0]
         step("Tha Sao, Kanchanaburi picks up Chaiyaphum rice at the Kanchanaburi distribution centre")
         picked_up = scenario.deliver_through_centre(platform, network)
+        step("the Chaiyaphum enterprise shares surplus rice with the Phuket network (no money, no levy)")
+        shared = scenario.share_surplus(platform, network)
+        step("the Phuket network exchanges its dried fish for Chaiyaphum rice")
+        exchanged = scenario.exchange_goods(platform, network)
     except scenario.StepFailed as exc:
         print(f"\n✗ demo failed: {exc}\n  see var/log/ for the services' logs", file=sys.stderr)
         return 1
@@ -98,6 +102,15 @@ def main():
           f"{place_text(route['destination'])}")
     print(f"  พัสดุ (shipment) {picked_up['shipment']['carrier']} {picked_up['shipment']['tracking_number']}, "
           f"ผู้ซื้อยืนยันรับแล้ว (received, confirmed by the {picked_up['receipt']['confirmed_by']})")
+    goods = shared["goods"]
+    print(f"แบ่งปัน (share) {shared['id']}: {goods['product_name']} × {goods['quantity']} {goods['unit']}, "
+          f"{place_text(shared['route']['origin'])} → {place_text(shared['route']['destination'])}, "
+          f"สถานะ {shared['status']}")
+    for name, leg in (("ข้าว (rice)", exchanged["owner_leg"]), ("ปลา (fish)", exchanged["offerer_leg"])):
+        print(f"แลกเปลี่ยน (exchange) {name}: {leg['goods']['product_name']} × {leg['goods']['quantity']} "
+              f"{leg['goods']['unit']}, {place_text(leg['route']['origin'])} → {place_text(leg['route']['destination'])}")
+    print(f"  สถานะ (status) {exchanged['status']}; ไม่มีเงิน ไม่มีเงินสมทบ เว้นแต่ข้อตกลงระบุไว้ "
+          f"(no money moves: no levy unless an agreement says so)")
     print("=" * 72)
     print(f"✓ credited {format_baht(expected)} and emailed the officer")
     return 0

@@ -234,3 +234,62 @@ def _try_order(platform, token, body):
     response = requests.post(platform.url("marketplace", "/v1/orders"), json=body, timeout=10, headers={
         "Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
     return response.json() if response.status_code == 201 else None
+
+
+# -- a share and an exchange between real places: no money moves, and no levy unless agreed --
+
+SHARED_BAGS, EXCHANGED_BAGS = 5, 3
+
+
+def _organisation_token(platform, organisation, label):
+    return issue_token("marketplace", "organisation", uuid.UUID(organisation["organisation_id"]), label,
+                       environ=platform.env)
+
+
+def _listing(platform, token, body):
+    return eventually(f"marketplace to take the listing {body['name_th']}", lambda: (
+        lambda response: response.json() if response.status_code == 201 else None)(requests.post(
+            platform.url("marketplace", "/v1/products"), json=body, timeout=10,
+            headers={"Authorization": f"Bearer {token}"})))
+
+
+def _step(platform, token, path, body=None):
+    return call("POST", platform.url("marketplace", path), token, body,
+                headers={"Idempotency-Key": str(uuid.uuid4())})
+
+
+def share_surplus(platform, network, bags=SHARED_BAGS):
+    """The Chaiyaphum rice enterprise gives surplus rice to the Phuket network: asked for,
+    approved, shipped by Thailand Post, received. Returns the share once received; DEMO DATA."""
+    giver = _organisation_token(platform, network["seller"], "demo giver")
+    listing = _listing(platform, giver, {
+        "name_th": "ข้าวหอมมะลิส่วนเกินเพื่อแบ่งปัน ถุง 5 กิโลกรัม (ข้อมูลสาธิต)", "unit": "ถุง", "stock": 20,
+        "category": "rice", "listing_kind": "share", "description": "ข้าวส่วนเกินจากฤดูเก็บเกี่ยว (ข้อมูลสาธิต)"})
+    share = _step(platform, network["buyer_token"], "/v1/shares", {
+        "listing_id": listing["id"], "quantity": bags,
+        "ship_to": {"name": network["buyer"]["name_th"], "address_line": "ถนนถลาง", "subdistrict_code": "830101"}})
+    path = f"/v1/shares/{share['id']}"
+    _step(platform, giver, f"{path}/approval")
+    _step(platform, giver, f"{path}/shipment", {"carrier": "thailand_post", "tracking_number": "EE123456785TH"})
+    return _step(platform, network["buyer_token"], f"{path}/receipt")
+
+
+def exchange_goods(platform, network, bags=EXCHANGED_BAGS):
+    """The Phuket network offers its dried fish for Chaiyaphum rice; the rice enterprise accepts,
+    each side ships its goods and confirms the other's. Returns the exchange once completed; DEMO DATA."""
+    owner = _organisation_token(platform, network["seller"], "demo exchange owner")
+    offerer = network["buyer_token"]
+    wanted = _listing(platform, owner, {
+        "name_th": "ข้าวหอมมะลิเพื่อแลกเปลี่ยน ถุง 5 กิโลกรัม (ข้อมูลสาธิต)", "unit": "ถุง", "stock": 20,
+        "category": "rice", "listing_kind": "exchange", "description": "แลกกับผลผลิตของชุมชนอื่น (ข้อมูลสาธิต)"})
+    offered = _listing(platform, offerer, {
+        "name_th": "ปลาอินทรีเค็มภูเก็ต ห่อ 500 กรัม (ข้อมูลสาธิต)", "unit": "ห่อ", "stock": 20,
+        "category": "processed_food", "listing_kind": "exchange", "description": "ผลผลิตแปรรูป (ข้อมูลสาธิต)"})
+    exchange = _step(platform, offerer, "/v1/exchanges", {
+        "listing_id": wanted["id"], "quantity": bags, "offered_listing_id": offered["id"], "offered_quantity": 4})
+    path = f"/v1/exchanges/{exchange['id']}"
+    _step(platform, owner, f"{path}/acceptance")
+    for token in (owner, offerer):
+        _step(platform, token, f"{path}/shipment", {"carrier": "thailand_post", "tracking_number": "EE123456785TH"})
+    _step(platform, offerer, f"{path}/receipt", {})
+    return _step(platform, owner, f"{path}/receipt", {})
