@@ -65,6 +65,7 @@ def network(platform):
     plan = scenario.call("POST", platform.url("centres", "/v1/community-plans"), network["ops"]["centres"], {
         "organisation_id": network["seller"]["organisation_id"], "subdistrict_code": "360101", "year_be": 2568,
         "focus": "production", "demo": True})
+    share, exchange, trade_listings = shared_and_exchanged(platform, network)
     fund_id = network["fund"]["fund_id"]
     deliveries = scenario.eventually("the officer's email to be logged", lambda: scenario.call(
         "GET", platform.url("notifications", f"/v1/funds/{fund_id}/deliveries"),
@@ -84,7 +85,8 @@ def network(platform):
                     "centre_id": [centre["centre_id"]], "code": ["830101", "360101"],
                     "distribution_centre_id": [distribution_centre["distribution_centre_id"]],
                     "plan_id": [plan["plan_id"]]},
-        "marketplace": {"product_id": [network["product"]["id"]],
+        "marketplace": {"product_id": [network["product"]["id"], *trade_listings],
+                        "share_id": [share["id"]], "exchange_id": [exchange["id"]],
                         "order_id": [order["id"], unpaid["id"], direct_unpaid["id"], direct_paid["id"],
                                      held["id"]],
                         "seller_org_id": [str(seller)]},
@@ -95,6 +97,29 @@ def network(platform):
     for service in registry.names():
         RUNTIME[service].update(tokens=tokens[service], ids=ids[service])
     return network
+
+
+def shared_and_exchanged(platform, network):
+    """A share the buyer asked the seller for, and an exchange the buyer offered its own goods in
+    (a listing of its own, once the marketplace knows it): (share, exchange, their listings' ids)."""
+    ops, marketplace = network["ops"]["marketplace"], (lambda path: platform.url("marketplace", path))
+
+    def new_listing(org_id, kind):
+        response = requests.post(marketplace("/v1/products"), timeout=5, headers={"Authorization": f"Bearer {ops}"},
+                                 json={"seller_org_id": org_id, "name_th": f"ข้าวเหนียว ({kind}, ข้อมูลสาธิต)",
+                                       "unit": "ถุง", "stock": 50, "category": "rice", "listing_kind": kind})
+        return response.json() if response.status_code == 201 else None
+
+    seller, buyer = network["seller"]["organisation_id"], network["buyer"]["organisation_id"]
+    share_listing, exchange_listing = new_listing(seller, "share"), new_listing(seller, "exchange")
+    buyers_goods = scenario.eventually("marketplace to learn of the buyer", lambda: new_listing(buyer, "exchange"))
+    share = scenario.call("POST", marketplace("/v1/shares"), network["buyer_token"], {
+        "listing_id": share_listing["id"], "quantity": 2,
+        "ship_to": {"name": "เครือข่ายสวัสดิการชุมชนภูเก็ต", "address_line": "ถนนถลาง", "subdistrict_code": "830101"}})
+    exchange = scenario.call("POST", marketplace("/v1/exchanges"), network["buyer_token"], {
+        "listing_id": exchange_listing["id"], "quantity": 2, "offered_listing_id": buyers_goods["id"],
+        "offered_quantity": 3})
+    return share, exchange, [share_listing["id"], exchange_listing["id"], buyers_goods["id"]]
 
 
 # tokens and ids of each service, filled in by the ``network`` fixture before any case is generated

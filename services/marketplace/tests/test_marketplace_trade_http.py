@@ -184,3 +184,27 @@ def test_an_exchange_offer_of_goods_not_ones_own_is_refused_and_reserves_nothing
         "offered_quantity": 1})
     assert response.status_code == 403, response.text
     assert (stock_of(world, wanted), stock_of(world, world["product"])) == (20, 100)
+
+
+def test_an_organisation_lists_only_the_shares_it_gives_or_receives(world):
+    product = listing(world, "share")
+    mine, others = requested(world, product, quantity=1), requested(world, product, quantity=1, who="other_buyer")
+    listed = world["buyer"].call("GET", "/v1/shares?limit=50")
+    assert listed.status_code == 200, listed.text
+    ids = {item["id"] for item in listed.json()["items"]}
+    assert mine["id"] in ids and others["id"] not in ids
+    given = world["seller"].call("GET", "/v1/shares?status=requested&limit=50").json()["items"]
+    assert {mine["id"], others["id"]} <= {item["id"] for item in given}
+    assert world["buyer"].call("GET", "/v1/shares?status=lost").status_code == 400
+
+
+def test_an_operator_confirms_an_exchange_leg_by_naming_its_side(world, offerer):
+    _, goods = offerer
+    made = offered(world, listing(world, "exchange", stock=20), goods)
+    path = f"/v1/exchanges/{made['id']}"
+    step(world, "operator", f"{path}/acceptance")
+    step(world, "operator", f"{path}/shipment", SHIPMENT, status=400)
+    step(world, "operator", f"{path}/shipment", {**SHIPMENT, "side": "owner"})
+    received = step(world, "operator", f"{path}/receipt", {"side": "owner"})
+    assert received["owner_leg"]["receipt"]["confirmed_by"] == "operator"
+    assert received["status"] == "accepted" and received["offerer_leg"]["shipment"] is None
