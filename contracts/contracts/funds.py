@@ -102,6 +102,20 @@ class LevyReversal(LevyMovement, ReversalFacts):
     pass
 
 
+class MonthlyStatement(Payload):
+    """A fund's statement for one closed month (Asia/Bangkok), issued once per fund and month, with
+    its CSV (the same as ``GET /v1/funds/{id}/statements/{month}?format=csv``)."""
+
+    fund_id = fields.UUID(required=True)
+    fund_name_th = fields.String(required=True)
+    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-\d{2}$"))  # YYYY-MM (Gregorian)
+    month_th = fields.String(required=True)   # e.g. "พฤษภาคม 2566"
+    opening = fields.Nested(Balance, required=True)
+    closing = fields.Nested(Balance, required=True)
+    entry_count = fields.Integer(required=True, strict=True)
+    csv = fields.String(required=True)
+
+
 OFFICER_REGISTERED = EventType("funds", "officer.registered", Officer,
                                "A fund officer was registered or changed (full snapshot).")
 LEVY_PENDING = EventType("funds", "levy.pending", LevyMovement,
@@ -119,4 +133,7 @@ LEVY_REVERSED = EventType("funds", "levy.reversed", LevyReversal,
                           "Part of an order was refunded: the levy of the refunded quantities was reversed.",
                           version=2, earlier={1: LevyReversalV1})
 
-EVENTS = [OFFICER_REGISTERED, LEVY_PENDING, LEVY_POSTED, LEVY_VOIDED, LEVY_REVERSED]
+STATEMENT_ISSUED = EventType("funds", "statement.issued", MonthlyStatement,
+                             "A month closed (Asia/Bangkok): the fund's statement for it, once per fund and month.")
+
+EVENTS = [OFFICER_REGISTERED, LEVY_PENDING, LEVY_POSTED, LEVY_VOIDED, LEVY_REVERSED, STATEMENT_ISSUED]

@@ -1,6 +1,6 @@
 """Who consumes what. Queues are declared from this list before any service runs,
 so an event published before its consumer first started waits in a durable queue."""
-from contracts import centres, funds, marketplace
+from contracts import centres, funds, marketplace, web
 
 SUBSCRIPTIONS = {
     "marketplace": [
@@ -34,10 +34,12 @@ SUBSCRIPTIONS = {
         funds.LEVY_POSTED,
         funds.LEVY_VOIDED,
         funds.LEVY_REVERSED,
+        funds.STATEMENT_ISSUED,
+        web.SIGNIN_LINK_REQUESTED,
     ],
 }
 
-ALL_EVENTS = centres.EVENTS + marketplace.EVENTS + funds.EVENTS
+ALL_EVENTS = centres.EVENTS + marketplace.EVENTS + funds.EVENTS + web.EVENTS
 
 
 def queue_name(consumer, event_type):
