@@ -21,11 +21,14 @@ ENTRY_POINT_GROUP = "codi.services"
 class ServiceDescription:
     """One service: its name (also its package, database and queue prefix), its nameko service class
     as ``"module:Class"``, the HTTP port it listens on by default, and the commands it adds to
-    ``codi-admin <name>``: {command: module with HELP, add_arguments(parser) and command(args) → exit status}."""
+    ``codi-admin <name>``: {command: module with HELP, add_arguments(parser) and command(args) → exit status},
+    and the services whose HTTP APIs it calls as an operator (``calls``: it reads each one's address
+    from ``<CALLEE>_URL`` and its operator token there from ``<NAME>_<CALLEE>_TOKEN``)."""
     name: str
     service_class: str
     default_http_port: int
     commands: dict = field(default_factory=dict)
+    calls: tuple = ()
 
     def load_service_class(self):
         return resolve_name(self.service_class)

@@ -24,7 +24,7 @@ from pathlib import Path
 import requests
 
 from chassis import registry
-from chassis.cli import migrate_service, nameko_command
+from chassis.cli import issue_token, migrate_service, nameko_command
 from devtools import omise_standin
 from devtools.isolation import free_port
 
@@ -39,14 +39,16 @@ def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg
     """Environment variables that point every service at its database, port, broker, SMTP and the
     payment provider (the Omise stand-in on ``omise_port``)."""
     ports = ports or {service.name: service.default_http_port for service in registry.services()}
-    env = {"SMTP_PORT": str(smtp_port), "MARKETPLACE_URL": f"http://127.0.0.1:{ports['marketplace']}",
-           "OMISE_API_URL": f"http://127.0.0.1:{omise_port}", **STANDIN_KEYS}
+    env = {"SMTP_PORT": str(smtp_port), "OMISE_API_URL": f"http://127.0.0.1:{omise_port}", **STANDIN_KEYS}
     if amqp_uri:
         env["AMQP_URI"] = amqp_uri
     for service in registry.names():
         prefix = service.upper()
         env[f"{prefix}_HTTP_ADDRESS"] = f"127.0.0.1:{ports[service]}"
+        env[f"{prefix}_URL"] = f"http://127.0.0.1:{ports[service]}"
         env[f"{prefix}_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{pg_port}/{db_prefix}_{service}"
+    # people open the pages at localhost: browsers keep the Secure session cookie there
+    env["WEB_PUBLIC_URL"] = f"http://localhost:{ports['web']}"
     env.update(extra or {})
     return env
 
@@ -54,8 +56,11 @@ def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg
 def local_env(environ=os.environ):
     """platform_env's defaults, each overridden by the environment where it is set (make up, make demo)."""
     env = {name: environ.get(name) or value for name, value in platform_env().items()}
-    if not environ.get("MARKETPLACE_URL"):  # funds' reconciliation follows the marketplace's address
-        env["MARKETPLACE_URL"] = local_url(env["MARKETPLACE_HTTP_ADDRESS"])
+    for service in registry.names():  # callers follow a service's address where only that is set
+        if not environ.get(f"{service.upper()}_URL"):
+            env[f"{service.upper()}_URL"] = local_url(env[f"{service.upper()}_HTTP_ADDRESS"])
+    if not environ.get("WEB_PUBLIC_URL"):
+        env["WEB_PUBLIC_URL"] = local_url(env["WEB_HTTP_ADDRESS"]).replace("127.0.0.1", "localhost")
     return env
 
 
@@ -102,6 +107,17 @@ class Platform:
     def migrate(self):
         for service in self.services:
             migrate_service(service, self.env)
+        self.issue_caller_tokens()
+
+    def issue_caller_tokens(self):
+        """An operator token at each service a service calls (its description's ``calls``), unless
+        the environment gives one."""
+        for caller in registry.services():
+            for callee in caller.calls:
+                variable = f"{caller.name.upper()}_{callee.upper()}_TOKEN"
+                if not self.env.get(variable):
+                    self.env[variable] = issue_token(callee, "operator", label=f"{caller.name} service",
+                                                     environ=self.env)
 
     def start(self, service):
         """Start every instance of ``service``; returns the first one's process."""

@@ -1,0 +1,15 @@
+"""Refusals a page shows: its own, and those of the services it calls."""
+
+
+class ApiError(Exception):
+    """A service's refusal (4xx: ``status``, its Thai message) or its outage (503)."""
+
+    def __init__(self, status, message, fields=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.fields = fields or {}
+
+
+class PageError(ApiError):
+    """This service's own refusal of a page (403, 404, 429, …)."""

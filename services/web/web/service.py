@@ -1,0 +1,41 @@
+"""nameko entrypoints of the web service: its pages, each a plain function of its visit
+(``web.pages``); the plumbing (database, outbox relay of the sign-in events, health, metrics)
+comes from the chassis."""
+from importlib.resources import files
+
+from nameko.web.handlers import http as nameko_http
+from werkzeug.wrappers import Response
+
+from chassis.service import PlatformService
+
+from web import bootstrap, officer_pages, signin_pages
+from web.pages import page
+
+STATIC_TYPES = {"site.css": "text/css; charset=utf-8", "print.js": "text/javascript; charset=utf-8"}
+
+
+class WebService(PlatformService):
+    name = "web"
+    bootstrap = staticmethod(bootstrap.bootstrap)
+
+    home = page("GET", "/")(signin_pages.home)
+    signin_form = page("GET", "/signin")(signin_pages.signin_form)
+    request_signin_link = page("POST", "/signin")(signin_pages.request_link)
+    signin_link = page("GET", "/signin/<secret>")(signin_pages.link_page)
+    use_signin_link = page("POST", "/signin/<secret>")(signin_pages.use_link)
+    sign_out = page("POST", "/signout")(signin_pages.sign_out)
+
+    fund = page("GET", "/funds/<fund_id>")(officer_pages.fund)
+    fund_entries = page("GET", "/funds/<fund_id>/entries")(officer_pages.entries)
+    fund_statements = page("GET", "/funds/<fund_id>/statements")(officer_pages.statements)
+    fund_statement = page("GET", "/funds/<fund_id>/statements/<month>")(officer_pages.statement)
+    fund_statement_print = page("GET", "/funds/<fund_id>/statements/<month>/print")(officer_pages.statement_print)
+    officer_preferences = page("GET,POST", "/officers/<officer_id>/preferences")(officer_pages.preferences)
+    network = page("GET", "/network")(officer_pages.network)
+
+    @nameko_http("GET", "/static/<name>")
+    def static_file(self, request, name):
+        if name not in STATIC_TYPES:
+            return Response("ไม่พบไฟล์ (not found)", status=404, content_type="text/plain; charset=utf-8")
+        body = files("web").joinpath("static", name).read_bytes()
+        return Response(body, content_type=STATIC_TYPES[name], headers={"Cache-Control": "max-age=3600"})
