@@ -14,6 +14,8 @@ REQUIRED = {
     "promtool": "prometheus",  # checks the alert rules and /metrics (tests/ops)
     "node": "nodejs",          # runs KEDA's schema validator (tests/ops)
     "npm": "npm",              # installs it (make keda-schema)
+    "chromium": "chromium",    # the web pages' tests run in a real browser (tests/browser)
+    "chromedriver": "chromium-driver",  # which selenium drives
 }
 
 

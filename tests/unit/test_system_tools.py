@@ -5,8 +5,11 @@ import subprocess
 from devtools import system_tools
 
 
+BROWSER = {"chromium", "chromedriver"}
+
+
 def which_from(present):
-    return lambda command: f"/usr/bin/{command}" if command in present else None
+    return lambda command: f"/usr/bin/{command}" if command in present | BROWSER else None
 
 
 def test_nothing_missing_installs_nothing():
@@ -40,7 +43,7 @@ def test_root_installs_with_apt_and_checks_the_commands_appeared():
             present.update({"npm", "promtool"})
         return subprocess.CompletedProcess(command, 0)
 
-    assert system_tools.ensure(run=run, which=lambda c: c if c in present else None, euid=0,
+    assert system_tools.ensure(run=run, which=lambda c: c if c in present | BROWSER else None, euid=0,
                                out=io.StringIO(), err=io.StringIO()) == 0
     assert commands == [["apt-get", "update", "-q"],
                         ["apt-get", "install", "-y", "--no-install-recommends", "npm", "prometheus"]]
@@ -52,3 +55,8 @@ def test_an_install_that_leaves_a_command_missing_fails():
                                  which=which_from({"apt-get", "node", "npm"}), euid=0,
                                  out=io.StringIO(), err=err)
     assert status == 1 and "prometheus" in err.getvalue()
+
+
+def test_the_browser_and_its_driver_come_from_debian():
+    assert system_tools.missing_packages(lambda command: None) == [
+        "chromium", "chromium-driver", "nodejs", "npm", "prometheus"]
