@@ -3,3 +3,4 @@ CREATE DATABASE codi_centres;
 CREATE DATABASE codi_marketplace;
 CREATE DATABASE codi_funds;
 CREATE DATABASE codi_notifications;
+CREATE DATABASE codi_web;

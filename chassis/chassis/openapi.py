@@ -58,10 +58,11 @@ IDEMPOTENCY_KEY = {
 
 
 def http_entrypoints(service_class):
-    """(handler function, method, URL, entrypoint) of every @http entrypoint of a service class."""
+    """(handler function, method, URL, entrypoint) of every @http entrypoint of a service class (its
+    JSON API: HTML pages and static files, served by plain nameko HTTP entrypoints, are not in it)."""
     for _, function in inspect.getmembers(service_class, inspect.isfunction):
         for entrypoint in getattr(function, "nameko_entrypoints", ()):
-            if hasattr(entrypoint, "url"):
+            if hasattr(entrypoint, "api"):
                 for method in entrypoint.method.split(","):
                     yield function, method.strip().lower(), entrypoint.url, entrypoint
 

@@ -20,8 +20,8 @@ def installed(monkeypatch):
     registry.services.cache_clear()
 
 
-def test_the_four_services_in_the_order_make_up_starts_them():
-    assert registry.names() == ("marketplace", "funds", "centres", "notifications")
+def test_the_five_services_in_the_order_make_up_starts_them():
+    assert registry.names() == ("marketplace", "funds", "centres", "notifications", "web")
 
 
 @pytest.mark.parametrize("service", registry.names())
