@@ -33,9 +33,9 @@ def main():
     sink = smtp_sink.start(MAIL_DIR, port=int(env["SMTP_PORT"]))
     platform = Platform(env, log_dir="var/log")
     try:
-        step("creating and migrating the four service databases")
+        step("creating and migrating the services' databases")
         platform.migrate()
-        step("starting centres, marketplace, funds and notifications (logs in var/log/)")
+        step(f"starting {', '.join(platform.services)} (logs in var/log/)")
         platform.start_all()
         step("registering the demo fund, organisations, product, levy agreement and officer")
         network = scenario.set_up_network(platform)
@@ -112,8 +112,19 @@ def main():
     print(f"  สถานะ (status) {exchanged['status']}; ไม่มีเงิน ไม่มีเงินสมทบ เว้นแต่ข้อตกลงระบุไว้ "
           f"(no money moves: no levy unless an agreement says so)")
     print("=" * 72)
+    print_addresses(platform, network)
     print(f"✓ credited {format_baht(expected)} and emailed the officer")
     return 0
+
+
+def print_addresses(platform, network):
+    """Where a person clicks around once ``make up`` runs the platform again (the demo data stays)."""
+    web = platform.env["WEB_PUBLIC_URL"].rstrip("/")
+    print("เปิดดูในเบราว์เซอร์ (to click around): make up แล้วเปิด (then open)")
+    print(f"  ร้านค้า (storefront)           {web}/shop")
+    print(f"  หน้ากองทุน (the officer's page) {web}/funds/{network['fund']['id']}")
+    print(f"  เข้าสู่ระบบด้วยอีเมล (sign in as) {network['officer']['email']} (เจ้าหน้าที่กองทุน, officer) หรือ "
+          f"(or) {network['seller_contact_email']} (ผู้ขาย, seller); ลิงก์อยู่ใน (the link arrives in) var/mail/")
 
 
 def place_text(place):

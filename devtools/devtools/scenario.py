@@ -49,8 +49,10 @@ def read_mail(mail_dir):
             for path in sorted(Path(mail_dir).glob("*.eml"))]
 
 
-def set_up_network(platform, officer_email="somsri.demo@example.org", stock=500):
-    """Register the demo fund, organisations, product, levy agreement and officer."""
+def set_up_network(platform, officer_email="somsri.demo@example.org", stock=500,
+                   seller_email="sommai.demo@example.org", buyer_email="wichai.demo@example.org"):
+    """Register the demo fund, organisations (each with a contact who can sign in to the pages),
+    product, levy agreement and officer."""
     env = platform.env
     ops = {service: issue_token(service, "operator", label="demo", environ=env)
            for service in registry.names()}
@@ -62,12 +64,14 @@ def set_up_network(platform, officer_email="somsri.demo@example.org", stock=500)
     seller = call("POST", platform.url("centres", "/v1/organisations"), ops["centres"], {
         "name_th": f"วิสาหกิจชุมชนข้าวหอมมะลิบ้านในเมือง (ข้อมูลสาธิต {tag})",
         "name_en": "Ban Nai Mueang jasmine rice community enterprise (demo)",
-        "kind": "community_enterprise", "subdistrict_code": "360101", "demo": True})
+        "kind": "community_enterprise", "subdistrict_code": "360101", "demo": True,
+        "contacts": [{"name_th": "สมหมาย รักนา (ข้อมูลสาธิต)", "role": "ประธานกลุ่ม", "email": seller_email}]})
     buyer = call("POST", platform.url("centres", "/v1/organisations"), ops["centres"], {
         "name_th": f"เครือข่ายสวัสดิการชุมชนจังหวัดภูเก็ต (ข้อมูลสาธิต {tag})",
         "name_en": "Phuket community welfare network (demo)",
         "kind": "welfare_network", "subdistrict_code": "830101",
-        "home_fund_id": fund["fund_id"], "demo": True})
+        "home_fund_id": fund["fund_id"], "demo": True,
+        "contacts": [{"name_th": "วิชัย ทะเลงาม (ข้อมูลสาธิต)", "role": "ผู้ประสานงานเครือข่าย", "email": buyer_email}]})
 
     # The registry's events reach funds and marketplace asynchronously.
     eventually("funds to learn of the fund", lambda: requests.get(
@@ -84,7 +88,8 @@ def set_up_network(platform, officer_email="somsri.demo@example.org", stock=500)
     buyer_token = issue_token("marketplace", "organisation", uuid.UUID(buyer["organisation_id"]),
                               "demo buyer", environ=env)
     return {"ops": ops, "fund": fund, "seller": seller, "buyer": buyer, "product": product,
-            "agreement": agreement, "officer": officer, "buyer_token": buyer_token}
+            "agreement": agreement, "officer": officer, "buyer_token": buyer_token,
+            "seller_contact_email": seller_email, "buyer_contact_email": buyer_email}
 
 
 def _try_create_product(platform, token, seller_org_id, stock):

@@ -54,6 +54,14 @@ class Sessions:
         return row["identity"] if row else None
 
 
+def prune_expired(cursor, before):
+    """Forget links and sessions that ended or expired before ``before`` (they open nothing)."""
+    cursor.execute("DELETE FROM signin_links WHERE expires_at < %s", (before,))
+    links = cursor.rowcount
+    cursor.execute("DELETE FROM web_sessions WHERE expires_at < %s OR ended_at < %s", (before, before))
+    return links, cursor.rowcount
+
+
 def _json_or_null(value):
     return None if value is None else json.dumps(value)
 

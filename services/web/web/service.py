@@ -1,17 +1,22 @@
 """nameko entrypoints of the web service: its pages, each a plain function of its visit
 (``web.pages``); the plumbing (database, outbox relay of the sign-in events, health, metrics)
 comes from the chassis."""
+import datetime as dt
+import logging
 from importlib.resources import files
 
 from nameko.web.handlers import http as nameko_http
 from werkzeug.wrappers import Response
 
-from chassis.service import PlatformService
+from chassis.service import ConfiguredTimer, PlatformService
 
-from web import bootstrap, officer_pages, signin_pages
+from web import adapters, bootstrap, officer_pages, signin_pages
 from web.pages import page
 
+log = logging.getLogger(__name__)
+
 STATIC_TYPES = {"site.css": "text/css; charset=utf-8", "print.js": "text/javascript; charset=utf-8"}
+EXPIRED_KEPT = dt.timedelta(days=1)  # an expired link is still told apart from a made-up one for a day
 
 
 class WebService(PlatformService):
@@ -32,6 +37,13 @@ class WebService(PlatformService):
     fund_statement_print = page("GET", "/funds/<fund_id>/statements/<month>/print")(officer_pages.statement_print)
     officer_preferences = page("GET,POST", "/officers/<officer_id>/preferences")(officer_pages.preferences)
     network = page("GET", "/network")(officer_pages.network)
+
+    @ConfiguredTimer.decorator("retention_interval_s")
+    def prune_signins(self):
+        with self.db.transaction() as cursor:
+            links, gone = adapters.prune_expired(cursor, self.app.clock() - EXPIRED_KEPT)
+        if links or gone:
+            log.info("pruned %d sign-in links and %d sessions past their expiry", links, gone)
 
     @nameko_http("GET", "/static/<name>")
     def static_file(self, request, name):
