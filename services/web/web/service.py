@@ -16,7 +16,7 @@ from web.pages import page
 log = logging.getLogger(__name__)
 
 STATIC_TYPES = {"site.css": "text/css; charset=utf-8", "print.js": "text/javascript; charset=utf-8"}
-EXPIRED_KEPT = dt.timedelta(days=1)  # an expired link is still told apart from a made-up one for a day
+EXPIRED_KEPT = dt.timedelta(days=1)  # links and sessions are forgotten a day after they expire or end
 
 
 class WebService(PlatformService):
