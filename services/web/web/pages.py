@@ -93,7 +93,11 @@ def serve(service, request, fn, path):
     except Redirect as moved:
         response = redirect(moved.location, code=303)
     except ApiError as refused:
-        response = _error_page(app, refused.status, refused.message, visit)
+        if refused.status == 401 and visit is not None and visit.identity is not None:
+            # the person's token ended before the session did (revoked, or the service forgot it)
+            response = redirect(f"/signin?next={quote(request.full_path.rstrip('?'), safe='')}", code=303)
+        else:
+            response = _error_page(app, refused.status, refused.message, visit)
     except TransientError as exc:
         log.warning("page %s: %s", request.path, exc)
         response = _error_page(app, 503, "ระบบขัดข้องชั่วคราว ลองใหม่อีกครั้ง (temporarily unavailable)", visit)
