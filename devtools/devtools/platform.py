@@ -107,17 +107,14 @@ class Platform:
     def migrate(self):
         for service in self.services:
             migrate_service(service, self.env)
-        self.issue_caller_tokens()
 
-    def issue_caller_tokens(self):
-        """An operator token at each service a service calls (its description's ``calls``), unless
-        the environment gives one."""
-        for caller in registry.services():
-            for callee in caller.calls:
-                variable = f"{caller.name.upper()}_{callee.upper()}_TOKEN"
-                if not self.env.get(variable):
-                    self.env[variable] = issue_token(callee, "operator", label=f"{caller.name} service",
-                                                     environ=self.env)
+    def issue_caller_tokens(self, caller):
+        """An operator token at each service ``caller`` calls (its description's ``calls``), unless
+        the environment gives one (the callees' databases must be migrated)."""
+        for callee in registry.description(caller).calls:
+            variable = f"{caller.upper()}_{callee.upper()}_TOKEN"
+            if not self.env.get(variable):
+                self.env[variable] = issue_token(callee, "operator", label=f"{caller} service", environ=self.env)
 
     def start(self, service):
         """Start every instance of ``service``; returns the first one's process."""
@@ -127,6 +124,7 @@ class Platform:
 
     def start_instance(self, name):
         service = name.split(".")[0]
+        self.issue_caller_tokens(service)
         output = None
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)

@@ -17,11 +17,14 @@ REQUIRED = {
     "chromium": "chromium",    # the web pages' tests run in a real browser (tests/browser)
     "chromedriver": "chromium-driver",  # which selenium drives
 }
+# file → the Debian package that provides it: Thai text in the browser's pages and screenshots
+REQUIRED_FILES = {"/usr/share/fonts/truetype/tlwg/Garuda.ttf": "fonts-thai-tlwg"}
 
 
-def missing_packages(which=shutil.which, required=REQUIRED):
-    """The packages to install, in a stable order, for the commands that are not on PATH."""
-    return sorted({package for command, package in required.items() if which(command) is None})
+def missing_packages(which=shutil.which, required=REQUIRED, exists=os.path.exists, files=REQUIRED_FILES):
+    """The packages to install, in a stable order, for the commands not on PATH and the files not there."""
+    return sorted({package for command, package in required.items() if which(command) is None}
+                  | {package for path, package in files.items() if not exists(path)})
 
 
 def install_command(packages):
@@ -32,8 +35,9 @@ def can_install(euid=None, which=shutil.which):
     return (os.geteuid() if euid is None else euid) == 0 and which("apt-get") is not None
 
 
-def ensure(run=subprocess.run, which=shutil.which, euid=None, out=sys.stdout, err=sys.stderr):
-    packages = missing_packages(which)
+def ensure(run=subprocess.run, which=shutil.which, euid=None, out=sys.stdout, err=sys.stderr,
+           exists=os.path.exists):
+    packages = missing_packages(which, exists=exists)
     if not packages:
         return 0
     wanted = " ".join(install_command(packages))
@@ -46,7 +50,7 @@ def ensure(run=subprocess.run, which=shutil.which, euid=None, out=sys.stdout, er
         if run(command, env=env).returncode != 0:
             print(f"ติดตั้งไม่สำเร็จ (install failed): {' '.join(command)}", file=err)
             return 1
-    still = missing_packages(which)
+    still = missing_packages(which, exists=exists)
     if still:
         print(f"ติดตั้งแล้วแต่ยังไม่พบคำสั่ง (installed, commands still missing): {' '.join(still)}", file=err)
         return 1

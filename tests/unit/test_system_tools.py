@@ -6,6 +6,7 @@ from devtools import system_tools
 
 
 BROWSER = {"chromium", "chromedriver"}
+FONTS_PRESENT = lambda path: True  # noqa: E731
 
 
 def which_from(present):
@@ -15,18 +16,18 @@ def which_from(present):
 def test_nothing_missing_installs_nothing():
     calls = []
     assert system_tools.ensure(run=calls.append, which=which_from({"promtool", "node", "npm", "apt-get"}),
-                               euid=0) == 0
+                               euid=0, exists=FONTS_PRESENT) == 0
     assert calls == []
 
 
 def test_missing_commands_name_their_debian_packages_once():
-    assert system_tools.missing_packages(which_from({"node"})) == ["npm", "prometheus"]
+    assert system_tools.missing_packages(which_from({"node"}), exists=FONTS_PRESENT) == ["npm", "prometheus"]
 
 
 def test_not_root_says_in_one_line_what_to_install_and_stops():
     calls, err = [], io.StringIO()
     status = system_tools.ensure(run=calls.append, which=which_from({"node", "npm", "apt-get"}), euid=1000,
-                                 out=io.StringIO(), err=err)
+                                 out=io.StringIO(), err=err, exists=FONTS_PRESENT)
     assert status == 1 and calls == []
     lines = err.getvalue().splitlines()
     assert len(lines) == 1
@@ -44,7 +45,7 @@ def test_root_installs_with_apt_and_checks_the_commands_appeared():
         return subprocess.CompletedProcess(command, 0)
 
     assert system_tools.ensure(run=run, which=lambda c: c if c in present | BROWSER else None, euid=0,
-                               out=io.StringIO(), err=io.StringIO()) == 0
+                               out=io.StringIO(), err=io.StringIO(), exists=FONTS_PRESENT) == 0
     assert commands == [["apt-get", "update", "-q"],
                         ["apt-get", "install", "-y", "--no-install-recommends", "npm", "prometheus"]]
 
@@ -53,10 +54,10 @@ def test_an_install_that_leaves_a_command_missing_fails():
     err = io.StringIO()
     status = system_tools.ensure(run=lambda command, env: subprocess.CompletedProcess(command, 0),
                                  which=which_from({"apt-get", "node", "npm"}), euid=0,
-                                 out=io.StringIO(), err=err)
+                                 out=io.StringIO(), err=err, exists=FONTS_PRESENT)
     assert status == 1 and "prometheus" in err.getvalue()
 
 
-def test_the_browser_and_its_driver_come_from_debian():
-    assert system_tools.missing_packages(lambda command: None) == [
-        "chromium", "chromium-driver", "nodejs", "npm", "prometheus"]
+def test_the_browser_its_driver_and_thai_fonts_come_from_debian():
+    assert system_tools.missing_packages(lambda command: None, exists=lambda path: False) == [
+        "chromium", "chromium-driver", "fonts-thai-tlwg", "nodejs", "npm", "prometheus"]

@@ -1,0 +1,78 @@
+"""A real browser for the pages' tests: Debian's headless Chromium, driven by selenium through
+Debian's chromedriver (browser downloads do not work here, so nothing is fetched).
+
+    with browser.chromium() as driver:            # desktop size
+    with browser.chromium(browser.PHONE) as driver:
+"""
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+DESKTOP = (1280, 900)
+PHONE = (390, 844)       # a common phone's CSS pixels
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+class BrowserMissing(RuntimeError):
+    pass
+
+
+def require_browser():
+    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not (Path(path).exists() or shutil.which(path)):
+            raise BrowserMissing(f"ไม่พบ {path}: ติดตั้ง (install) apt-get install {package} — make test ทำให้เอง")
+
+
+@contextmanager
+def chromium(size=DESKTOP):
+    require_browser()
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--disable-gpu", "--disable-dev-shm-usage", "--lang=th-TH",
+                     f"--window-size={size[0]},{size[1]}", "--hide-scrollbars", "--force-device-scale-factor=1"):
+        options.add_argument(argument)
+    if os.geteuid() == 0:
+        options.add_argument("--no-sandbox")  # Chromium's sandbox refuses to run as root
+    if size == PHONE:
+        options.add_experimental_option("mobileEmulation", {
+            "deviceMetrics": {"width": size[0], "height": size[1], "pixelRatio": 2.0}})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for(driver, css, timeout=20):
+    return WebDriverWait(driver, timeout).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def wait_for_text(driver, css, text, timeout=30):
+    WebDriverWait(driver, timeout).until(expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+    return driver.find_element(By.CSS_SELECTOR, css)
+
+
+def fits_width(driver):
+    """Nothing on the page is wider than the window: no sideways scrolling on a phone."""
+    return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def screenshot(driver, name):
+    """The whole page as docs/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    height = driver.execute_script("return Math.max(document.body.scrollHeight, window.innerHeight)")
+    width = driver.execute_script("return window.innerWidth")
+    driver.set_window_size(width, min(height + 140, 4000))
+    path = SCREENSHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
