@@ -76,6 +76,9 @@ class Funds:
                 "balance": {"posted_satang": row["posted_satang"], "pending_satang": row["pending_satang"]}}
 
 
+OFFICER_COLUMNS = "id AS officer_id, fund_id, name, email, language, preferences, active"
+
+
 class Officers:
     def __init__(self, cursor):
         self.cursor = cursor
@@ -88,6 +91,35 @@ class Officers:
                 " VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 (officer["officer_id"], officer["fund_id"], officer["name"], officer["email"],
                  officer["language"], json.dumps(officer["preferences"]), officer["active"]))
+
+    def get(self, officer_id, lock=False):
+        """The officer's snapshot (as officer.registered tells it), or None; ``lock`` holds the row."""
+        self.cursor.execute(
+            f"SELECT {OFFICER_COLUMNS} FROM officers WHERE id = %s" + (" FOR UPDATE" if lock else ""),
+            (officer_id,))
+        return self.cursor.fetchone()
+
+    def active_with_email(self, email):
+        """Every active officer with ``email`` (any case), of any fund."""
+        self.cursor.execute(
+            f"SELECT {OFFICER_COLUMNS} FROM officers WHERE lower(email) = lower(%s) AND active"
+            " ORDER BY fund_id, id", (email,))
+        return self.cursor.fetchall()
+
+    def email_taken(self, fund_id, email, officer_id):
+        """Whether another officer of the fund has ``email`` (any case)."""
+        self.cursor.execute(
+            "SELECT 1 FROM officers WHERE fund_id = %s AND lower(email) = lower(%s) AND id <> %s",
+            (fund_id, email, officer_id))
+        return self.cursor.fetchone() is not None
+
+    def update(self, officer):
+        """Saves the officer's own fields; another officer's email in the same fund is a Conflict."""
+        with unique_or_conflict(self.cursor, "อีเมลนี้ลงทะเบียนกับกองทุนนี้แล้ว (email already registered)"):
+            self.cursor.execute(
+                "UPDATE officers SET name = %s, email = %s, language = %s, preferences = %s WHERE id = %s",
+                (officer["name"], officer["email"], officer["language"], json.dumps(officer["preferences"]),
+                 officer["officer_id"]))
 
     def funds_of(self, officer_id):
         self.cursor.execute("SELECT fund_id FROM officers WHERE id = %s AND active", (officer_id,))
