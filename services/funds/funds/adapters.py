@@ -7,7 +7,7 @@ from prometheus_client import Counter
 from chassis.db import execute_together, unique_or_conflict
 from chassis.uow import UnitOfWork
 from funds.credits import Credit
-from funds.ledger import CLEARING, fund_account
+from funds.ledger import CLEARING, fund_account, receivable_account
 from funds.levy import Agreement
 from funds.settlement import Outcome
 
@@ -344,6 +344,29 @@ class Entries:
             "SELECT phase, sum(amount_satang) AS total FROM ledger_entries"
             " WHERE account = %s AND created_at < %s GROUP BY phase", (fund_account(fund_id), instant))
         return {row["phase"]: row["total"] for row in self.cursor.fetchall()}
+
+
+    def levy_by_month(self, fund_id, first, count):
+        """{first day of a Bangkok month: {credited_satang, posted_satang}} of the ``count`` months from
+        the one starting on date ``first``, in one query: credited is the levy frozen pending, less the
+        voids and reversals (in either phase, a shortfall included) booked in the month; posted is the
+        levy posted in it."""
+        self.cursor.execute(
+            "SELECT m.month::date AS month,"
+            " coalesce(sum(e.amount_satang) FILTER (WHERE t.kind IN"
+            " ('levy_pending', 'levy_voided', 'levy_reversed')), 0)::bigint AS credited_satang,"
+            " coalesce(sum(e.amount_satang) FILTER (WHERE t.kind = 'levy_posted' AND e.phase = 'posted'"
+            " AND e.account = %(account)s), 0)::bigint AS posted_satang"
+            " FROM generate_series(%(first)s::timestamp, %(first)s::timestamp + (%(count)s - 1) * interval '1 month',"
+            " interval '1 month') AS m(month)"
+            " LEFT JOIN ledger_entries e ON e.account IN (%(account)s, %(receivable)s)"
+            " AND e.created_at >= m.month AT TIME ZONE 'Asia/Bangkok'"
+            " AND e.created_at < (m.month + interval '1 month') AT TIME ZONE 'Asia/Bangkok'"
+            " LEFT JOIN ledger_transactions t ON t.id = e.transaction_id"
+            " GROUP BY m.month ORDER BY m.month",
+            {"account": fund_account(fund_id), "receivable": receivable_account(fund_id), "first": first,
+             "count": count})
+        return {row["month"]: row for row in self.cursor.fetchall()}
 
 
 ROLLUP_KEYS = {"region": "f.region", "province_group": "f.province_group", "centre": "f.centre_id"}

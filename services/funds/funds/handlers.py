@@ -4,6 +4,7 @@
 consumer per entry, ``funds.reconciler`` replays lost events through it, and ``funds.bootstrap``
 binds each handler's dependencies.
 """
+import datetime as dt
 import uuid
 from dataclasses import replace
 from functools import partial
@@ -297,6 +298,15 @@ def monthly_statement(uow, principal, fund_id, month_text):
     year, month, start, end = statements.month_bounds(month_text)
     opening = statements.totals(uow.entries.balance_before(fund_id, start))
     return statements.statement(fund, year, month, opening, uow.entries.between(fund_id, start, end))
+
+
+def levy_by_month(uow, principal, fund_id, count, now):
+    """A fund's levy credited and posted in each of the last ``count`` Bangkok months (up to the one
+    ``now`` falls in), oldest first, months without levy included."""
+    require_fund_access(uow, principal, fund_id)
+    months = statements.recent_months(now, count)
+    totals = uow.entries.levy_by_month(fund_id, dt.date(*months[0], 1), count)
+    return statements.levy_by_month(fund_id, months, totals)
 
 
 def rollup(uow, principal, by, trade_kind=None):

@@ -181,6 +181,22 @@ class StatementOut(Schema):
     entries = fields.List(fields.Nested(StatementEntryOut))
 
 
+class LevyByMonthQuery(Strict):
+    months = fields.Integer(load_default=12, validate=validate.Range(min=1, max=36))
+
+
+class MonthLevyOut(Schema):
+    month = fields.String()            # YYYY-MM (Christian era), a calendar month in Asia/Bangkok
+    month_th = fields.String()         # e.g. "พฤษภาคม 2566" (Buddhist era)
+    credited_satang = fields.Integer()
+    posted_satang = fields.Integer()
+
+
+class LevyByMonthOut(Schema):
+    fund_id = fields.UUID()
+    months = fields.List(fields.Nested(MonthLevyOut))
+
+
 class AgreementsQuery(Strict):
     seller_org_id = fields.UUID()
     all_versions = fields.Boolean(load_default=False)

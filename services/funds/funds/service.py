@@ -133,6 +133,19 @@ class FundsService(PlatformService):
                                      f'attachment; filename="statement-{fund_id}-{view["month"]}.csv"'})
         return view
 
+    @http("GET", "/v1/funds/<fund_id>/levy-by-month", query=schemas.LevyByMonthQuery,
+          response=schemas.LevyByMonthOut, roles=OFFICERS)
+    def get_levy_by_month(self, principal, fund_id, query):
+        """เงินสมทบของกองทุนรายเดือน (a fund's levy per month)
+
+        months เดือนล่าสุด (1–36 ค่าเริ่มต้น 12) เก่าสุดก่อน รวมเดือนที่ไม่มีเงินสมทบ credited_satang
+        คือเงินสมทบที่รับ (รอยืนยัน) หักที่ยกเลิกและคืนในเดือนนั้น posted_satang คือที่ยืนยันในเดือนนั้น
+        เดือนตามเวลาประเทศไทย (the last months, oldest first, empty ones included: levy credited less
+        voids and reversals, and levy posted, per calendar month in Asia/Bangkok)."""
+        fund_id = path_uuid(fund_id, "fund_id")
+        with self.unit_of_work() as uow:
+            return handlers.levy_by_month(uow, principal, fund_id, query["months"], self.app.clock())
+
     @http("GET", "/v1/rollups", query=schemas.RollupQuery, response=schemas.RollupOut, roles=OFFICERS)
     def get_rollups(self, principal, query):
         """ยอดรวมของกองทุนตามภาค กลุ่มจังหวัด หรือศูนย์ (fund balances by region, group or centre)
