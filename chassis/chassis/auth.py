@@ -1,7 +1,10 @@
-"""Bearer tokens: issued and revoked from the command line, stored as SHA-256 digests.
+"""Bearer tokens: issued and revoked from the command line or over HTTP, stored as SHA-256 digests.
 
 A principal is an operator (network staff), an organisation (a seller or buyer acting
-through the website) or a fund officer.
+through the website) or a fund officer. A token may expire (``expires_at``): the website signs a
+person in and acts for them with a short-lived token it is granted with its own operator token
+(``POST /v1/tokens``, ``chassis.service``); a token from the command line lasts until revoked
+unless given a lifetime.
 """
 import hashlib
 import secrets
@@ -34,15 +37,24 @@ def digest(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue(cursor, kind, subject_id=None, label=""):
+def grant(cursor, kind, subject_id=None, label="", ttl_seconds=None):
+    """A new token: {token, kind, subject_id, expires_at}; only its digest is stored. With
+    ``ttl_seconds`` it expires that long from now (the database's clock), else never."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     token = secrets.token_urlsafe(32)
     cursor.execute(
-        "INSERT INTO api_tokens (token_sha256, kind, subject_id, label) VALUES (%s, %s, %s, %s)",
-        (digest(token), kind, subject_id, label),
+        "INSERT INTO api_tokens (token_sha256, kind, subject_id, label, expires_at) VALUES (%s, %s, %s, %s,"
+        " CASE WHEN %s::integer IS NULL THEN NULL ELSE now() + %s::integer * interval '1 second' END)"
+        " RETURNING expires_at",
+        (digest(token), kind, subject_id, label, ttl_seconds, ttl_seconds),
     )
-    return token
+    return {"token": token, "kind": kind, "subject_id": subject_id, "expires_at": cursor.fetchone()["expires_at"]}
+
+
+def issue(cursor, kind, subject_id=None, label="", ttl_seconds=None):
+    """A new token (the text; only its digest is stored), expiring after ``ttl_seconds`` if given."""
+    return grant(cursor, kind, subject_id, label, ttl_seconds)["token"]
 
 
 def revoke(cursor, token):
@@ -53,16 +65,25 @@ def revoke(cursor, token):
     return cursor.rowcount == 1
 
 
-def authenticate(cursor, authorization_header):
-    """The principal behind an ``Authorization: Bearer …`` header, or Unauthorized."""
+def bearer_token(authorization_header):
+    """The token of an ``Authorization: Bearer …`` header, or Unauthorized."""
     scheme, _, token = (authorization_header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("ต้องระบุโทเคน (bearer token required)")
+    return token.strip()
+
+
+def authenticate(cursor, authorization_header):
+    """The principal behind an ``Authorization: Bearer …`` header, or Unauthorized (also once the
+    token has expired)."""
     cursor.execute(
-        "SELECT kind, subject_id FROM api_tokens WHERE token_sha256 = %s AND revoked_at IS NULL",
-        (digest(token.strip()),),
+        "SELECT kind, subject_id, expires_at IS NOT NULL AND expires_at <= now() AS expired FROM api_tokens"
+        " WHERE token_sha256 = %s AND revoked_at IS NULL",
+        (digest(bearer_token(authorization_header)),),
     )
     row = cursor.fetchone()
     if row is None:
         raise Unauthorized("โทเคนไม่ถูกต้องหรือถูกเพิกถอน (invalid or revoked token)")
+    if row["expired"]:
+        raise Unauthorized("โทเคนหมดอายุแล้ว ลงชื่อเข้าใช้ใหม่ (token expired: sign in again)")
     return Principal(row["kind"], row["subject_id"])

@@ -1,7 +1,7 @@
 """codi-admin: operate a service from the command line.
 
     codi-admin SERVICE migrate            create the service's database if needed, apply migrations
-    codi-admin SERVICE token issue --kind organisation --subject UUID [--label TEXT]
+    codi-admin SERVICE token issue --kind organisation --subject UUID [--label TEXT] [--ttl-seconds N]
     codi-admin SERVICE token revoke TOKEN
     codi-admin SERVICE run                run the service (nameko) in the foreground
     codi-admin SERVICE config-path        print the path of the service's config.yaml
@@ -62,11 +62,12 @@ def migrate_service(service, environ=None):
     return dsn
 
 
-def issue_token(service, kind, subject=None, label="", environ=None):
+def issue_token(service, kind, subject=None, label="", environ=None, ttl_seconds=None):
+    """A new token of ``service`` (never expiring, unless ``ttl_seconds`` gives its lifetime)."""
     database = Database(service_config(service, environ)["DATABASE_URL"], pool_size=1)
     try:
         with database.transaction() as cursor:
-            return auth.issue(cursor, kind, subject, label)
+            return auth.issue(cursor, kind, subject, label, ttl_seconds)
     finally:
         database.close()
 
@@ -123,6 +124,20 @@ def subject_id(text):
         raise argparse.ArgumentTypeError(f"ไม่ใช่ UUID (not a UUID): {text!r}") from None
 
 
+MIN_TTL_SECONDS = 60
+
+
+def ttl_seconds(text):
+    try:
+        seconds = int(text)
+    except ValueError:
+        seconds = None
+    if seconds is None or seconds < MIN_TTL_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"ต้องเป็นจำนวนวินาทีตั้งแต่ {MIN_TTL_SECONDS} ขึ้นไป (seconds, at least {MIN_TTL_SECONDS}): {text!r}")
+    return seconds
+
+
 def cmd_dead_letters(service, args):
     if args.action == "replay":
         replayed, left = replay_dead_letters(service, args.limit)
@@ -148,7 +163,7 @@ def cmd_token(service, args):
     if args.action == "issue":
         if args.kind != "operator" and args.subject is None:
             return refuse(f"codi-admin {service} token issue", f"--kind {args.kind} needs --subject UUID")
-        print(issue_token(service, args.kind, args.subject, args.label or ""))
+        print(issue_token(service, args.kind, args.subject, args.label or "", ttl_seconds=args.ttl_seconds))
         return 0
     database = Database(service_config(service)["DATABASE_URL"], pool_size=1)
     try:
@@ -202,6 +217,7 @@ def add_service_parser(targets, description):
     issue.add_argument("--kind", required=True, choices=auth.KINDS)
     issue.add_argument("--subject", type=subject_id, help="the organisation or officer (a UUID)")
     issue.add_argument("--label", help="a note for whoever reads the token list")
+    issue.add_argument("--ttl-seconds", type=ttl_seconds, help="expire this many seconds from now (default: never)")
     token_actions.add_parser("revoke", help="revoke a token").add_argument("token")
 
     letters = commands.add_parser("dead-letters", help="the messages in the service's dead-letter queue")

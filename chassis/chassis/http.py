@@ -249,6 +249,10 @@ class JsonHttpHandler(HttpRequestHandler):
         if isinstance(result, Response):
             return result
         status, payload = result
+        if status == 204:  # no content: no body, no content type
+            response = Response(status=204)
+            del response.headers["Content-Type"]
+            return response
         return json_response(status, payload)
 
     def response_from_exception(self, exc):

@@ -168,9 +168,12 @@ def _refusals(url, api):
 def operation(function, url, entrypoint, components):
     """The OpenAPI operation of one entrypoint, from its declarations."""
     api = entrypoint.api
-    content = {} if api.media and api.response is None else _content(api.response, components, True)
+    no_body = api.status == 204 or (api.media and api.response is None)
+    content = {} if no_body else _content(api.response, components, True)
     summary, description = _summary_and_description(function)
-    success = {"description": "สำเร็จ (success)", "content": {**content, **(api.media or {})}}
+    success = {"description": "สำเร็จ (success)"}
+    if content or api.media:  # a 204 has none
+        success["content"] = {**content, **(api.media or {})}
     responses = {str(api.status): success}
     for status, descriptions in sorted(_refusals(url, api).items()):
         responses[str(status)] = {"description": "; ".join(descriptions), "content": ERROR_CONTENT}

@@ -11,7 +11,7 @@ from functools import cache
 from nameko.timer import Timer
 from werkzeug.wrappers import Response
 
-from chassis import metrics, openapi, retention
+from chassis import metrics, openapi, retention, tokens
 from chassis.app import consumer_name
 from chassis.dependencies import Application, Bootstrapped, Database, LogContext, Metrics, OutboxRelay
 from chassis.http import http
@@ -119,6 +119,26 @@ class PlatformService:
         ready = all(value == "ok" for value in checks.values())
         return (200 if ready else 503), {"status": "ready" if ready else "not ready",
                                          "service": self.name, "checks": checks}
+
+    @http("POST", "/v1/tokens", body=tokens.TokenIn, response=tokens.TokenOut, status=201, roles=("operator",),
+          unit_of_work=True)
+    def grant_token(self, uow, body):
+        """ออกโทเคนอายุสั้นเพื่อทำรายการแทนผู้ใช้ (grant a short-lived token to act for someone)
+
+        เจ้าหน้าที่ระบบเท่านั้น เช่น เว็บไซต์เมื่อผู้ใช้ลงชื่อเข้าใช้ทางอีเมลแล้ว kind เป็น operator,
+        organisation หรือ officer (สองอย่างหลังต้องมี subject_id) ttl_seconds 60–43200 ค่าเริ่มต้น 28800
+        เก็บไว้เพียงค่า SHA-256 ของโทเคน (operators only, e.g. the website once a person has signed in
+        by email; organisation and officer tokens name their subject_id; the token is shown once and
+        stored as its SHA-256 digest)."""
+        return tokens.grant(uow.cursor, body)
+
+    @http("DELETE", "/v1/tokens/current", status=204, unit_of_work=True)
+    def revoke_current_token(self, request, uow):
+        """เพิกถอนโทเคนที่ใช้ส่งคำขอนี้ (revoke the token this request is sent with)
+
+        เช่น เมื่อผู้ใช้ออกจากระบบ คำขอถัดไปด้วยโทเคนนี้ได้ 401 (e.g. signing out: the next request
+        with this token is a 401)."""
+        tokens.revoke_current(uow.cursor, request.headers.get("Authorization"))
 
     @http("GET", "/openapi.json", public=True)
     def openapi_document(self):

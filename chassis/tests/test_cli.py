@@ -78,6 +78,8 @@ def test_an_unreachable_broker_is_one_line_and_status_2(broker_down, args):
     (("funds", "token", "issue", "--kind", "organisation", "--subject", "not-a-uuid"), "not-a-uuid"),
     (("funds", "token", "issue", "--kind", "officer"), "--subject"),
     (("funds", "token", "issue", "--kind", "root"), "root"),
+    (("funds", "token", "issue", "--kind", "operator", "--ttl-seconds", "59"), "--ttl-seconds"),
+    (("funds", "token", "issue", "--kind", "operator", "--ttl-seconds", "a day"), "a day"),
     (("ledger", "migrate"), "ledger"),
     (("funds",), "COMMAND"),
     (("centres", "reconcile"), "reconcile"),
@@ -91,6 +93,26 @@ def test_a_refused_argument_is_one_line_and_status_2(args, expected):
 def test_an_unknown_token_is_one_line_and_status_1(test_env):
     result = codi_admin("funds", "token", "revoke", uuid.uuid4().hex, env=test_env)
     assert_one_line_refusal(result, "no such active token", status=1)
+
+
+@pytest.mark.integration
+def test_a_token_issued_with_a_lifetime_expires_then_and_one_without_never(test_env):
+    from chassis.cli import service_config
+    from chassis.auth import digest
+    from devtools.testing import query
+
+    dsn = service_config("funds", test_env)["DATABASE_URL"]
+    issued = {}
+    for ttl in ("600", None):
+        result = codi_admin("funds", "token", "issue", "--kind", "operator", "--label", "ttl test",
+                            *(("--ttl-seconds", ttl) if ttl else ()), env=test_env)
+        assert result.returncode == 0, result.stderr
+        issued[ttl] = result.stdout.strip()
+    (short,) = query(dsn, "SELECT extract(epoch FROM expires_at - created_at) AS ttl FROM api_tokens"
+                          " WHERE token_sha256 = %s", (digest(issued["600"]),))
+    assert 599 <= short["ttl"] <= 601
+    assert query(dsn, "SELECT expires_at FROM api_tokens WHERE token_sha256 = %s",
+                 (digest(issued[None]),)) == [{"expires_at": None}]
 
 
 def test_each_service_lists_its_own_commands_and_not_the_others():

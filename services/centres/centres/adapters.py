@@ -78,6 +78,8 @@ class Repository:
             ("organisation_id = %s", criteria["organisation_id"]),
             ("year_be = %s", criteria["year_be"]),
             ("focus = %s", criteria["focus"]),
+            ("EXISTS (SELECT 1 FROM jsonb_array_elements(contacts) contact"
+             " WHERE lower(contact->>'email') = lower(%s))", criteria["contact_email"]),
         ):
             if value is not None:
                 conditions.append(condition)
@@ -108,7 +110,7 @@ COMMON_COLUMNS = ("name_th", "name_en", "name_key", "place", "demo")
 
 class Organisations(Repository):
     table, id_key = "organisations", "organisation_id"
-    columns = COMMON_COLUMNS + ("kind", "centre_id", "home_fund_id", "juristic_id", "tax_id")
+    columns = COMMON_COLUMNS + ("kind", "centre_id", "home_fund_id", "juristic_id", "tax_id", "contacts")
 
 
 class Funds(Repository):

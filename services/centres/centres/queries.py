@@ -44,7 +44,7 @@ def criteria(geography, filters):
     if "serves_group" in filters and filters["serves_group"] not in geography.groups:
         raise InvalidInput({"serves_group": [f"กลุ่มจังหวัดมี 1–{len(geography.groups)} (unknown group)"]})
     for name in ("district", "subdistrict", "focus_area", "kind", "centre_id", "serves_group", "status",
-                 "organisation_id", "year_be", "focus", "limit", "offset"):
+                 "organisation_id", "year_be", "focus", "contact_email", "limit", "offset"):
         found[name] = filters.get(name)
     return found
 

@@ -127,6 +127,12 @@ def thai_phone(value):
     return digits if PHONE.match(digits) else None
 
 
+def _contacts(command, errors):
+    """The command's contacts, each phone number in its compact form (a number not Thai is refused)."""
+    return [{**contact, "phone": _phone(contact.get("phone"), "contacts", errors, f"ผู้ติดต่อคนที่ {number}: ")}
+            for number, contact in enumerate(command.get("contacts") or [], start=1)]
+
+
 def _common(command, record_id):
     return {
         "name_th": command["name_th"].strip(),
@@ -150,6 +156,7 @@ def _organisation(uow, geography, command, record_id, today):
         "home_fund_id": _reference(uow, command, "home_fund_id", "funds", "ไม่พบกองทุน (no such fund)", errors),
         "juristic_id": _registration_number(command, "juristic_id", moa, "เลขทะเบียนนิติบุคคล", errors),
         "tax_id": _registration_number(command, "tax_id", tin, "เลขประจำตัวผู้เสียภาษี", errors),
+        "contacts": _contacts(command, errors),   # kept in the registry, not in the snapshot announced
     }
     errors.raise_if_any()
     return record
@@ -180,8 +187,7 @@ def _centre(uow, geography, command, record_id, today):
         errors.add("focus_areas", f"ต้องเลือกอย่างน้อยหนึ่งจาก {', '.join(FOCUS_AREAS)}"
                                   + (f"; ไม่รู้จัก {', '.join(unknown)}" if unknown else ""))
 
-    contacts = [{**contact, "phone": _phone(contact.get("phone"), "contacts", errors, f"ผู้ติดต่อคนที่ {number}: ")}
-                for number, contact in enumerate(command.get("contacts") or [], start=1)]
+    contacts = _contacts(command, errors)
 
     errors.raise_if_any()
     return {
@@ -350,6 +356,11 @@ def register(kind, uow, geography, command, today=None):
     repository.add(record)
     uow.emit(kind.registered, kind.snapshot(record))
     return record
+
+
+def without_contacts(record):
+    """An organisation as anyone may see it: its contacts (people's email and phone) left out."""
+    return {key: value for key, value in record.items() if key != "contacts"}
 
 
 def get(kind, uow, record_id):

@@ -15,6 +15,13 @@ CLOCK_TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="เวลา�
 YEAR_BE = validate.Range(min=2400, max=2700, error="ปี พ.ศ. ต้องอยู่ระหว่าง 2400–2700 (a Buddhist-era year)")
 
 
+class ContactIn(Strict):
+    name_th = fields.String(required=True, validate=NAME)
+    role = fields.String(allow_none=True, validate=validate.Length(max=200))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=30))
+    email = fields.Email(allow_none=True)
+
+
 class OrganisationIn(Strict):
     organisation_id = fields.UUID()
     name_th = fields.String(required=True, validate=NAME)
@@ -25,11 +32,14 @@ class OrganisationIn(Strict):
     home_fund_id = fields.UUID(allow_none=True)
     juristic_id = fields.String(allow_none=True, validate=REGISTRATION_NUMBER)
     tax_id = fields.String(allow_none=True, validate=REGISTRATION_NUMBER)
+    contacts = fields.List(fields.Nested(ContactIn), validate=validate.Length(max=20))
     demo = fields.Boolean()
 
     example = {"name_th": "วิสาหกิจชุมชนข้าวหอมมะลิบ้านในเมือง",
                "name_en": "Ban Nai Mueang jasmine rice community enterprise",
-               "kind": "community_enterprise", "subdistrict_code": "360101"}
+               "kind": "community_enterprise", "subdistrict_code": "360101",
+               "contacts": [{"name_th": "สมปอง ขยันดี", "role": "ประธานวิสาหกิจ", "phone": "081-234-5678",
+                             "email": "sompong@example.org"}]}
 
 
 class FundIn(Strict):
@@ -42,13 +52,6 @@ class FundIn(Strict):
 
     example = {"name_th": "กองทุนสวัสดิการชุมชนตำบลตลาดใหญ่", "name_en": "Talat Yai community welfare fund",
                "subdistrict_code": "830101"}
-
-
-class ContactIn(Strict):
-    name_th = fields.String(required=True, validate=NAME)
-    role = fields.String(allow_none=True, validate=validate.Length(max=200))
-    phone = fields.String(allow_none=True, validate=validate.Length(max=30))
-    email = fields.Email(allow_none=True)
 
 
 class CentreIn(Strict):
@@ -182,6 +185,7 @@ class FundQuery(ListQuery):
 
 class OrganisationQuery(FundQuery):
     kind = fields.String(validate=validate.OneOf(ORGANISATION_KINDS))
+    contact_email = fields.Email()  # any of its contacts' (any case); operators only
 
 
 class PlaceOut(Schema):
@@ -196,6 +200,13 @@ class PlaceOut(Schema):
     region = fields.String(allow_none=True)
 
 
+class ContactOut(Schema):
+    name_th = fields.String()
+    role = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
 class OrganisationOut(Schema):
     organisation_id = fields.UUID()
     name_th = fields.String()
@@ -206,6 +217,7 @@ class OrganisationOut(Schema):
     home_fund_id = fields.UUID(allow_none=True)
     juristic_id = fields.String(allow_none=True)
     tax_id = fields.String(allow_none=True)
+    contacts = fields.List(fields.Nested(ContactOut))
     demo = fields.Boolean()
 
 
@@ -216,13 +228,6 @@ class FundOut(Schema):
     place = fields.Nested(PlaceOut)
     centre_id = fields.UUID(allow_none=True)
     demo = fields.Boolean()
-
-
-class ContactOut(Schema):
-    name_th = fields.String()
-    role = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
 
 
 class CentreOut(Schema):

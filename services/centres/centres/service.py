@@ -1,6 +1,6 @@
 """nameko entrypoints of the centres registry: thin, the logic lives in ``registry`` and ``queries``;
 every operation runs in the unit of work its @http opens."""
-from chassis.errors import NotFound
+from chassis.errors import Forbidden, NotFound, Unauthorized
 from chassis.http import http, path_uuid
 from chassis.service import PlatformService
 
@@ -16,6 +16,9 @@ NAME_TAKEN = ("มีชื่อนี้ในตำบลนี้ หรื�
               "(this name in this subdistrict, or this registration number, is already registered)")
 REGISTERED = ("มีรหัสนี้ ชื่อนี้ในตำบลนี้ หรือเลขทะเบียนนี้ ลงทะเบียนไว้แล้ว "
               "(this id, this name in this subdistrict, or this registration number is already registered)")
+
+CONTACT_EMAIL_UNAUTHORIZED = "ค้นด้วย contact_email ต้องมีโทเคน (contact_email needs a bearer token)"
+CONTACT_EMAIL_FORBIDDEN = "ค้นด้วย contact_email ได้เฉพาะเจ้าหน้าที่ระบบ (contact_email is for operators only)"
 
 
 class CentresService(PlatformService):
@@ -36,6 +39,15 @@ class CentresService(PlatformService):
     def _get(kind, uow, record_id):
         return registry.get(kind, uow, path_uuid(record_id, kind.id_key))
 
+    def _operator_asks(self, request):
+        """Whether a public operation's request comes with an operator's token (a bad one: no)."""
+        if not request.headers.get("Authorization"):
+            return False
+        try:
+            return self.db.principal(request).is_operator
+        except Unauthorized:
+            return False
+
     @staticmethod
     def _list(kind, uow, query):
         criteria = queries.criteria(default_geography(), query)
@@ -53,16 +65,28 @@ class CentresService(PlatformService):
         return self._register(registry.ORGANISATION, uow, body)
 
     @http("GET", "/v1/organisations", query=schemas.OrganisationQuery, response=schemas.OrganisationPage,
-          public=True, unit_of_work=True)
-    def list_organisations(self, uow, query):
-        """ค้นหาองค์กร (list organisations, by place, centre, kind or name)"""
-        return self._list(registry.ORGANISATION, uow, query)
+          public=True, unit_of_work=True, errors={401: CONTACT_EMAIL_UNAUTHORIZED, 403: CONTACT_EMAIL_FORBIDDEN})
+    def list_organisations(self, request, uow, query):
+        """ค้นหาองค์กร (list organisations, by place, centre, kind or name)
+
+        ค้นด้วยอีเมลของผู้ติดต่อ (contact_email ไม่สนตัวพิมพ์เล็กใหญ่) ได้เฉพาะเจ้าหน้าที่ระบบ
+        ผู้ติดต่อ (contacts) แสดงเฉพาะเมื่อเจ้าหน้าที่ระบบถาม (by a contact's email, in any case: operators
+        only; contacts are shown to operators only)."""
+        if "contact_email" in query and not self.db.principal(request).is_operator:
+            raise Forbidden(CONTACT_EMAIL_FORBIDDEN)  # who may sign in by that email: not for anyone to ask
+        page = self._list(registry.ORGANISATION, uow, query)
+        if not self._operator_asks(request):
+            page["items"] = [registry.without_contacts(record) for record in page["items"]]
+        return page
 
     @http("GET", "/v1/organisations/<organisation_id>", response=schemas.OrganisationOut, public=True,
           unit_of_work=True)
-    def get_organisation(self, uow, organisation_id):
-        """ดูองค์กร (get an organisation)"""
-        return self._get(registry.ORGANISATION, uow, organisation_id)
+    def get_organisation(self, request, uow, organisation_id):
+        """ดูองค์กร (get an organisation)
+
+        ผู้ติดต่อ (contacts) แสดงเฉพาะเมื่อเจ้าหน้าที่ระบบถาม (contacts are shown to operators only)."""
+        organisation = self._get(registry.ORGANISATION, uow, organisation_id)
+        return organisation if self._operator_asks(request) else registry.without_contacts(organisation)
 
     @http("PATCH", "/v1/organisations/<organisation_id>", body=schemas.OrganisationPatch,
           response=schemas.OrganisationOut, roles=OPERATOR, errors={409: NAME_TAKEN}, unit_of_work=True)

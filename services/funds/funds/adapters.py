@@ -7,7 +7,7 @@ from prometheus_client import Counter
 from chassis.db import execute_together, unique_or_conflict
 from chassis.uow import UnitOfWork
 from funds.credits import Credit
-from funds.ledger import CLEARING, fund_account
+from funds.ledger import CLEARING, fund_account, receivable_account
 from funds.levy import Agreement
 from funds.settlement import Outcome
 
@@ -76,6 +76,9 @@ class Funds:
                 "balance": {"posted_satang": row["posted_satang"], "pending_satang": row["pending_satang"]}}
 
 
+OFFICER_COLUMNS = "id AS officer_id, fund_id, name, email, language, preferences, active"
+
+
 class Officers:
     def __init__(self, cursor):
         self.cursor = cursor
@@ -88,6 +91,35 @@ class Officers:
                 " VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 (officer["officer_id"], officer["fund_id"], officer["name"], officer["email"],
                  officer["language"], json.dumps(officer["preferences"]), officer["active"]))
+
+    def get(self, officer_id, lock=False):
+        """The officer's snapshot (as officer.registered tells it), or None; ``lock`` holds the row."""
+        self.cursor.execute(
+            f"SELECT {OFFICER_COLUMNS} FROM officers WHERE id = %s" + (" FOR UPDATE" if lock else ""),
+            (officer_id,))
+        return self.cursor.fetchone()
+
+    def active_with_email(self, email):
+        """Every active officer with ``email`` (any case), of any fund."""
+        self.cursor.execute(
+            f"SELECT {OFFICER_COLUMNS} FROM officers WHERE lower(email) = lower(%s) AND active"
+            " ORDER BY fund_id, id", (email,))
+        return self.cursor.fetchall()
+
+    def email_taken(self, fund_id, email, officer_id):
+        """Whether another officer of the fund has ``email`` (any case)."""
+        self.cursor.execute(
+            "SELECT 1 FROM officers WHERE fund_id = %s AND lower(email) = lower(%s) AND id <> %s",
+            (fund_id, email, officer_id))
+        return self.cursor.fetchone() is not None
+
+    def update(self, officer):
+        """Saves the officer's own fields; another officer's email in the same fund is a Conflict."""
+        with unique_or_conflict(self.cursor, "อีเมลนี้ลงทะเบียนกับกองทุนนี้แล้ว (email already registered)"):
+            self.cursor.execute(
+                "UPDATE officers SET name = %s, email = %s, language = %s, preferences = %s WHERE id = %s",
+                (officer["name"], officer["email"], officer["language"], json.dumps(officer["preferences"]),
+                 officer["officer_id"]))
 
     def funds_of(self, officer_id):
         self.cursor.execute("SELECT fund_id FROM officers WHERE id = %s AND active", (officer_id,))
@@ -312,6 +344,29 @@ class Entries:
             "SELECT phase, sum(amount_satang) AS total FROM ledger_entries"
             " WHERE account = %s AND created_at < %s GROUP BY phase", (fund_account(fund_id), instant))
         return {row["phase"]: row["total"] for row in self.cursor.fetchall()}
+
+
+    def levy_by_month(self, fund_id, first, count):
+        """{first day of a Bangkok month: {credited_satang, posted_satang}} of the ``count`` months from
+        the one starting on date ``first``, in one query: credited is the levy frozen pending, less the
+        voids and reversals (in either phase, a shortfall included) booked in the month; posted is the
+        levy posted in it."""
+        self.cursor.execute(
+            "SELECT m.month::date AS month,"
+            " coalesce(sum(e.amount_satang) FILTER (WHERE t.kind IN"
+            " ('levy_pending', 'levy_voided', 'levy_reversed')), 0)::bigint AS credited_satang,"
+            " coalesce(sum(e.amount_satang) FILTER (WHERE t.kind = 'levy_posted' AND e.phase = 'posted'"
+            " AND e.account = %(account)s), 0)::bigint AS posted_satang"
+            " FROM generate_series(%(first)s::timestamp, %(first)s::timestamp + (%(count)s - 1) * interval '1 month',"
+            " interval '1 month') AS m(month)"
+            " LEFT JOIN ledger_entries e ON e.account IN (%(account)s, %(receivable)s)"
+            " AND e.created_at >= m.month AT TIME ZONE 'Asia/Bangkok'"
+            " AND e.created_at < (m.month + interval '1 month') AT TIME ZONE 'Asia/Bangkok'"
+            " LEFT JOIN ledger_transactions t ON t.id = e.transaction_id"
+            " GROUP BY m.month ORDER BY m.month",
+            {"account": fund_account(fund_id), "receivable": receivable_account(fund_id), "first": first,
+             "count": count})
+        return {row["month"]: row for row in self.cursor.fetchall()}
 
 
 ROLLUP_KEYS = {"region": "f.region", "province_group": "f.province_group", "centre": "f.centre_id"}

@@ -4,11 +4,12 @@
 consumer per entry, ``funds.reconciler`` replays lost events through it, and ``funds.bootstrap``
 binds each handler's dependencies.
 """
+import datetime as dt
 import uuid
 from dataclasses import replace
 from functools import partial
 
-from chassis.errors import Forbidden, InvalidInput, NotFound
+from chassis.errors import Conflict, Forbidden, InvalidInput, NotFound
 from contracts import centres, marketplace
 from contracts import funds as events
 
@@ -214,11 +215,55 @@ def register_officer(uow, fund_id, command):
         raise NotFound("ไม่พบกองทุน (fund not found)")
     officer = {"officer_id": uuid.uuid4(), "fund_id": fund_id, "active": True, "language": "th",
                **command}
-    officer.setdefault("preferences", {"per_credit": True, "daily_digest_at": None,
-                                       "monthly_statement": True})
+    officer.setdefault("preferences", dict(DEFAULT_PREFERENCES))
     uow.officers.add(officer)
     uow.emit(events.OFFICER_REGISTERED, officer)
     return officer
+
+
+DEFAULT_PREFERENCES = {"per_credit": True, "daily_digest_at": None, "monthly_statement": True}
+OFFICER_FIELDS = ("name", "email", "language")
+EMAIL_TAKEN = "อีเมลนี้ลงทะเบียนกับกองทุนนี้แล้ว (the email is already registered for this fund)"
+
+
+def officers_with_email(uow, email):
+    """The active officers with ``email`` (any case), of every fund: whom a sign-in link may be for."""
+    return {"officers": uow.officers.active_with_email(email)}
+
+
+def _own_officer(uow, principal, officer_id, lock=False):
+    """The officer, if ``principal`` is that officer or an operator."""
+    if not principal.is_operator and principal.subject_id != officer_id:
+        raise Forbidden("เจ้าหน้าที่ดูหรือแก้ไขได้เฉพาะข้อมูลของตน (officers see and change only their own record)")
+    officer = uow.officers.get(officer_id, lock=lock)
+    if officer is None:
+        raise NotFound("ไม่พบเจ้าหน้าที่กองทุน (officer not found)")
+    return officer
+
+
+def officer_view(uow, principal, officer_id):
+    return _own_officer(uow, principal, officer_id)
+
+
+def changed_officer(officer, patch):
+    """The officer with ``patch`` (a loaded OfficerPatch) applied: its own fields replaced, its
+    preferences merged (those not told stay as they were)."""
+    changed = {**officer, **{name: patch[name] for name in OFFICER_FIELDS if name in patch}}
+    changed["preferences"] = {**DEFAULT_PREFERENCES, **(officer["preferences"] or {}),
+                              **patch.get("preferences", {})}
+    return changed
+
+
+def change_officer(uow, principal, officer_id, patch):
+    """Change an officer's own record and tell it again, in full, as officer.registered (so the
+    notifications' copy follows); an email another officer of the fund has is a Conflict."""
+    officer = _own_officer(uow, principal, officer_id, lock=True)
+    changed = changed_officer(officer, patch)
+    if "email" in patch and uow.officers.email_taken(officer["fund_id"], patch["email"], officer_id):
+        raise Conflict(EMAIL_TAKEN)
+    uow.officers.update(changed)
+    uow.emit(events.OFFICER_REGISTERED, changed)
+    return changed
 
 
 def require_fund_access(uow, principal, fund_id):
@@ -253,6 +298,15 @@ def monthly_statement(uow, principal, fund_id, month_text):
     year, month, start, end = statements.month_bounds(month_text)
     opening = statements.totals(uow.entries.balance_before(fund_id, start))
     return statements.statement(fund, year, month, opening, uow.entries.between(fund_id, start, end))
+
+
+def levy_by_month(uow, principal, fund_id, count, now):
+    """A fund's levy credited and posted in each of the last ``count`` Bangkok months (up to the one
+    ``now`` falls in), oldest first, months without levy included."""
+    require_fund_access(uow, principal, fund_id)
+    months = statements.recent_months(now, count)
+    totals = uow.entries.levy_by_month(fund_id, dt.date(*months[0], 1), count)
+    return statements.levy_by_month(fund_id, months, totals)
 
 
 def rollup(uow, principal, by, trade_kind=None):

@@ -1,5 +1,5 @@
 """What crosses the funds service's HTTP boundary."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from chassis.schemas import Strict, Timestamp
 from chassis.thai import format_baht
@@ -67,6 +67,40 @@ class OfficerIn(Strict):
                "preferences": {"per_credit": True, "daily_digest_at": "18:00", "monthly_statement": True}}
 
 
+DIGEST_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
+NOTHING_TO_CHANGE = "ต้องระบุอย่างน้อยหนึ่งช่อง (nothing to change)"
+
+
+class PreferencesPatch(Strict):
+    """Any of an officer's preferences; the others stay as they are."""
+
+    per_credit = fields.Boolean()
+    daily_digest_at = fields.String(allow_none=True, validate=validate.Regexp(DIGEST_TIME))
+    monthly_statement = fields.Boolean()
+
+
+class OfficerPatch(Strict):
+    """Any of an officer's own fields (an officer's fund never changes)."""
+
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    email = fields.Email()
+    language = fields.String(validate=validate.OneOf(["th", "en"]))
+    preferences = fields.Nested(PreferencesPatch)
+
+    @validates_schema
+    def something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError(NOTHING_TO_CHANGE, "_body")
+        if data.get("preferences") == {}:
+            raise ValidationError(NOTHING_TO_CHANGE, "preferences")
+
+    example = {"email": "somchai.r@example.org", "preferences": {"daily_digest_at": None, "per_credit": True}}
+
+
+class OfficersQuery(Strict):
+    email = fields.Email(required=True)
+
+
 class OfficerOut(Schema):
     officer_id = fields.UUID()
     fund_id = fields.UUID()
@@ -75,6 +109,10 @@ class OfficerOut(Schema):
     language = fields.String()
     preferences = fields.Dict()
     active = fields.Boolean()
+
+
+class OfficerList(Schema):
+    officers = fields.List(fields.Nested(OfficerOut))
 
 
 class BalanceOut(Schema):
@@ -141,6 +179,22 @@ class StatementOut(Schema):
     opening = fields.Nested(StatementBalanceOut)
     closing = fields.Nested(StatementBalanceOut)
     entries = fields.List(fields.Nested(StatementEntryOut))
+
+
+class LevyByMonthQuery(Strict):
+    months = fields.Integer(load_default=12, validate=validate.Range(min=1, max=36))
+
+
+class MonthLevyOut(Schema):
+    month = fields.String()            # YYYY-MM (Christian era), a calendar month in Asia/Bangkok
+    month_th = fields.String()         # e.g. "พฤษภาคม 2566" (Buddhist era)
+    credited_satang = fields.Integer()
+    posted_satang = fields.Integer()
+
+
+class LevyByMonthOut(Schema):
+    fund_id = fields.UUID()
+    months = fields.List(fields.Nested(MonthLevyOut))
 
 
 class AgreementsQuery(Strict):

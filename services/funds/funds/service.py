@@ -70,6 +70,36 @@ class FundsService(PlatformService):
         with self.unit_of_work() as uow:
             return handlers.register_officer(uow, path_uuid(fund_id, "fund_id"), body)
 
+    @http("GET", "/v1/officers", query=schemas.OfficersQuery, response=schemas.OfficerList, roles=OPERATOR)
+    def find_officers(self, query):
+        """ค้นหาเจ้าหน้าที่กองทุนตามอีเมล (find fund officers by email)
+
+        เจ้าหน้าที่กองทุนที่ยังปฏิบัติงานซึ่งใช้อีเมลนี้ (ไม่สนตัวพิมพ์เล็กใหญ่) ทุกกองทุน เจ้าหน้าที่ระบบเท่านั้น
+        (the active officers with this email, in any case, of every fund; operators only)."""
+        with self.unit_of_work() as uow:
+            return handlers.officers_with_email(uow, query["email"])
+
+    @http("GET", "/v1/officers/<officer_id>", response=schemas.OfficerOut, roles=OFFICERS)
+    def get_officer(self, principal, officer_id):
+        """ข้อมูลเจ้าหน้าที่กองทุน (a fund officer's record)
+
+        เจ้าหน้าที่กองทุนเห็นเฉพาะของตน (an officer sees only their own)."""
+        officer_id = path_uuid(officer_id, "officer_id")
+        with self.unit_of_work() as uow:
+            return handlers.officer_view(uow, principal, officer_id)
+
+    @http("PATCH", "/v1/officers/<officer_id>", body=schemas.OfficerPatch, response=schemas.OfficerOut,
+          roles=OFFICERS, errors={409: handlers.EMAIL_TAKEN})
+    def change_officer(self, principal, officer_id, body):
+        """แก้ไขข้อมูลเจ้าหน้าที่กองทุน (change a fund officer's record)
+
+        ชื่อ อีเมล ภาษา หรือการรับอีเมล (preferences: เฉพาะค่าที่ส่งมา) เจ้าหน้าที่กองทุนแก้ได้เฉพาะของตน
+        (name, email, language or preferences, merged: only those sent change; an officer changes only
+        their own record)."""
+        officer_id = path_uuid(officer_id, "officer_id")
+        with self.unit_of_work() as uow:
+            return handlers.change_officer(uow, principal, officer_id, body)
+
     @http("GET", "/v1/funds/<fund_id>", response=schemas.FundOut, roles=OFFICERS)
     def get_fund(self, principal, fund_id):
         """กองทุนและยอดเงิน (a fund and its balance)
@@ -102,6 +132,19 @@ class FundsService(PlatformService):
                             headers={"Content-Disposition":
                                      f'attachment; filename="statement-{fund_id}-{view["month"]}.csv"'})
         return view
+
+    @http("GET", "/v1/funds/<fund_id>/levy-by-month", query=schemas.LevyByMonthQuery,
+          response=schemas.LevyByMonthOut, roles=OFFICERS)
+    def get_levy_by_month(self, principal, fund_id, query):
+        """เงินสมทบของกองทุนรายเดือน (a fund's levy per month)
+
+        months เดือนล่าสุด (1–36 ค่าเริ่มต้น 12) เก่าสุดก่อน รวมเดือนที่ไม่มีเงินสมทบ credited_satang
+        คือเงินสมทบที่รับ (รอยืนยัน) หักที่ยกเลิกและคืนในเดือนนั้น posted_satang คือที่ยืนยันในเดือนนั้น
+        เดือนตามเวลาประเทศไทย (the last months, oldest first, empty ones included: levy credited less
+        voids and reversals, and levy posted, per calendar month in Asia/Bangkok)."""
+        fund_id = path_uuid(fund_id, "fund_id")
+        with self.unit_of_work() as uow:
+            return handlers.levy_by_month(uow, principal, fund_id, query["months"], self.app.clock())
 
     @http("GET", "/v1/rollups", query=schemas.RollupQuery, response=schemas.RollupOut, roles=OFFICERS)
     def get_rollups(self, principal, query):

@@ -90,3 +90,22 @@ def statement_csv(view):
 def _balance_rows(label, balance):
     return [["", label, phase, "", "", balance[f"{phase}_th"], "", balance[f"{phase}_satang"]]
             for phase in PHASES]
+
+
+def recent_months(now, count):
+    """The ``count`` calendar months in Bangkok up to the one ``now`` falls in, oldest first: [(year, month)]."""
+    local = now.astimezone(THAI_TIME)
+    index = local.year * 12 + local.month - 1
+    return [(number // 12, number % 12 + 1) for number in range(index - count + 1, index + 1)]
+
+
+def levy_by_month(fund_id, months, totals_by_month):
+    """The view of a fund's levy per month: ``months`` [(year, month)] oldest first, and {date of the
+    month's first day: {credited_satang, posted_satang}} (months without entries: zero)."""
+    rows = []
+    for year, month in months:
+        found = totals_by_month.get(dt.date(year, month, 1), {})
+        rows.append({"month": f"{year:04d}-{month:02d}", "month_th": thai_month(year, month),
+                     "credited_satang": int(found.get("credited_satang", 0)),
+                     "posted_satang": int(found.get("posted_satang", 0))})
+    return {"fund_id": fund_id, "months": rows}

@@ -73,3 +73,20 @@ def test_an_entry_of_a_share_or_an_exchange_says_so_and_a_sale_says_nothing_more
     assert [e["description_th"] for e in view["entries"]] == [
         "รับเงินสมทบ (รอยืนยัน) จากการแบ่งปัน", "รับเงินสมทบ (รอยืนยัน) จากการแลกเปลี่ยน",
         "รับเงินสมทบ (รอยืนยัน)", "รับเงินสมทบ (รอยืนยัน)"]
+
+
+def test_recent_months_run_to_the_bangkok_month_of_now_across_a_new_year():
+    from funds.statements import recent_months
+    # 18:00 UTC on 31 December is already 1 January in Bangkok
+    now = dt.datetime(2026, 12, 31, 18, 0, tzinfo=dt.timezone.utc)
+    assert recent_months(now, 3) == [(2026, 11), (2026, 12), (2027, 1)]
+    assert recent_months(now, 1) == [(2027, 1)]
+
+
+def test_the_levy_by_month_view_names_each_month_and_fills_the_empty_ones():
+    from funds.statements import levy_by_month
+    view = levy_by_month("f", [(2023, 4), (2023, 5)], {dt.date(2023, 5, 1): {"credited_satang": 400,
+                                                                             "posted_satang": 0}})
+    assert view == {"fund_id": "f", "months": [
+        {"month": "2023-04", "month_th": "เมษายน 2566", "credited_satang": 0, "posted_satang": 0},
+        {"month": "2023-05", "month_th": "พฤษภาคม 2566", "credited_satang": 400, "posted_satang": 0}]}
