@@ -29,7 +29,7 @@ DOMAIN_MODULES = [
     "notifications.handlers", "notifications.compose", "notifications.delivery", "notifications.preferences",
     "notifications.ratelimit",
     # the framework-free parts of chassis that domain modules use
-    "chassis.app", "chassis.errors", "chassis.schemas", "chassis.thai", "chassis.registry",
+    "chassis.app", "chassis.errors", "chassis.schemas", "chassis.thai", "chassis.registry", "chassis.tokens",
 ]
 FRAMEWORKS = {"nameko", "eventlet", "kombu", "amqp", "psycopg2", "psycogreen", "smtplib", "werkzeug"}
 
