@@ -10,14 +10,16 @@ import re
 import uuid
 from dataclasses import dataclass
 from email.header import Header
+from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
 from chassis.errors import NotFound
-from chassis.thai import baht_in_words, format_baht, thai_date, thai_datetime
+from chassis.thai import THAI_TIME, baht_in_words, format_baht, thai_date, thai_datetime
 
 _templates = Environment(
     loader=PackageLoader("notifications", "templates"),
@@ -47,7 +49,14 @@ LEVY_POSTED = TemplateKind("levy_posted", critical=False, per_event=False)
 LEVY_VOIDED = TemplateKind("levy_voided", critical=True)
 LEVY_REVERSED = TemplateKind("levy_reversed", critical=True)
 DAILY_DIGEST = TemplateKind("daily_digest", critical=False)
-KINDS = {kind.name: kind for kind in (LEVY_PENDING, LEVY_VOIDED, LEVY_REVERSED, DAILY_DIGEST)}
+# asked for by the person it goes to: always sent, whatever any preference says
+SIGNIN_LINK = TemplateKind("signin_link", critical=True)
+MONTHLY_STATEMENT = TemplateKind("monthly_statement", critical=False)
+KINDS = {kind.name: kind for kind in (LEVY_PENDING, LEVY_VOIDED, LEVY_REVERSED, DAILY_DIGEST, SIGNIN_LINK)}
+
+# What a stored body holds where the secret (a sign-in link) goes: the secret itself is kept
+# apart (``deliveries.secret``), put in only by ``build_message`` and dropped once sent.
+SECRET_PLACEHOLDER = "CODI-SECRET-LINK"
 
 
 def template_kind(name):
@@ -76,8 +85,9 @@ def checked_address(address):
 
 
 def message_id(event_id, officer_id, domain):
-    """The same event and officer always give the same Message-ID, so a resend collapses."""
-    digest = hashlib.sha256(f"{event_id}:{officer_id}".encode()).hexdigest()[:32]
+    """The same event and officer always give the same Message-ID, so a resend collapses
+    (``officer_id`` None: the one email of an event to an address)."""
+    digest = hashlib.sha256(f"{event_id}:{officer_id or 'address'}".encode()).hexdigest()[:32]
     return f"<{digest}@{domain}>"
 
 
@@ -188,6 +198,32 @@ def render_daily_digest(items, officer, slot):
     return render(DAILY_DIGEST, daily_digest_context(items, officer, slot))
 
 
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")
+
+
+def signin_context(expires_at):
+    """What a sign-in email shows: its expiry in Asia/Bangkok, Thai (Buddhist era) then English.
+    The link itself is never in the context: the templates show ``SECRET_PLACEHOLDER``."""
+    local = expires_at.astimezone(THAI_TIME)
+    return {"link": SECRET_PLACEHOLDER,
+            "expires_th": f"{local:%H:%M} น. {thai_date(local.date())}",
+            "expires_en": f"{local:%H:%M} (Bangkok time), {local.day} {MONTHS_EN[local.month - 1]} {local.year}"}
+
+
+def render_signin(expires_at):
+    """(subject, text, HTML) of a sign-in email, Thai first, English after, with the placeholder
+    where the link goes (``with_secret`` puts it in)."""
+    return render(SIGNIN_LINK, signin_context(expires_at))
+
+
+def with_secret(body, secret, html=False):
+    """``body`` with the secret where its placeholder is (escaped in HTML)."""
+    if secret is None:
+        return body
+    return body.replace(SECRET_PLACEHOLDER, str(escape(secret)) if html else secret)
+
+
 # Sample data for previews: clearly marked demo values, rendered through the real templates.
 _SAMPLE_AT = dt.datetime(2024, 5, 30, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 _SAMPLE_OFFICER = {"name": "สมศรี ใจดี (ตัวอย่าง)", "language": "th"}
@@ -212,8 +248,15 @@ def _preview_daily_digest(officer):
     return render_daily_digest(items, officer, _SAMPLE_AT)
 
 
+def _preview_signin(officer):
+    subject, text, html = render_signin(_SAMPLE_AT)
+    link = "http://localhost:8005/signin/verify?token=SAMPLE-ตัวอย่าง"
+    return subject, with_secret(text, link), with_secret(html, link, html=True)
+
+
 _PREVIEWS = {LEVY_PENDING: _preview_levy(LEVY_PENDING), LEVY_VOIDED: _preview_levy(LEVY_VOIDED),
-             LEVY_REVERSED: _preview_levy(LEVY_REVERSED), DAILY_DIGEST: _preview_daily_digest}
+             LEVY_REVERSED: _preview_levy(LEVY_REVERSED), DAILY_DIGEST: _preview_daily_digest,
+             SIGNIN_LINK: _preview_signin}
 
 
 def preview(kind, language="th"):
@@ -222,18 +265,30 @@ def preview(kind, language="th"):
 
 
 def build_message(delivery, sender_address, sender_name):
-    """The multipart (text + HTML) message of a queued delivery.
+    """The multipart (text + HTML) message of a queued delivery, with its secret put in where
+    the body holds its placeholder, and its attachment if it has one.
 
     Built with the compat32 MIME classes: the ``email.policy.default`` header refolding cost
     more CPU than everything else the service does per email (see bench/README.md). Headers
     are encoded words from text already made header-safe, so the result is the same mail.
     """
-    message = MIMEMultipart("alternative")
+    secret = delivery.get("secret")
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(with_secret(delivery["text_body"], secret), "plain", "utf-8"))
+    body.attach(MIMEText(with_secret(delivery["html_body"], secret, html=True), "html", "utf-8"))
+    if delivery.get("attachment") is None:
+        message = body
+    else:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        maintype, _, subtype = delivery["attachment_type"].partition(";")[0].strip().partition("/")
+        part = MIMEText(delivery["attachment"], subtype, "utf-8") if maintype == "text" else \
+            MIMEApplication(delivery["attachment"].encode(), subtype)
+        part.add_header("Content-Disposition", "attachment", filename=header_safe(delivery["attachment_name"]))
+        message.attach(part)
     message["From"] = formataddr((header_safe(sender_name), checked_address(sender_address)),
                                  charset="utf-8")
     message["To"] = checked_address(delivery["recipient"])
     message["Subject"] = Header(header_safe(delivery["subject"]), "utf-8")
     message["Message-ID"] = delivery["message_id"]
-    message.attach(MIMEText(delivery["text_body"], "plain", "utf-8"))
-    message.attach(MIMEText(delivery["html_body"], "html", "utf-8"))
     return message

@@ -8,7 +8,7 @@ import logging
 import uuid
 
 from chassis.errors import Conflict, NotFound, TransientError
-from contracts import funds
+from contracts import funds, web
 from notifications import compose, preferences
 from notifications.delivery import DeliveryFailure, PermanentDeliveryFailure
 
@@ -70,8 +70,26 @@ def record_officer(uow, event):
     uow.officers.upsert(event.data)
 
 
+def email_signin_link(uow, event, message_id_domain):
+    """Queue the one email of a sign-in link to the address that asked (no officer, no fund).
+
+    The link is the secret: it is kept in the delivery's ``secret`` (never in its body, subject
+    or log entry), put in only when the email is built, and dropped once it is sent or failed.
+    Returns the number of emails queued (0 for a redelivered event)."""
+    data = event.data
+    subject, text, html = compose.render_signin(data["expires_at"])
+    queued = uow.deliveries.queue({
+        "id": uuid.uuid4(), "event_id": event.event_id, "officer_id": None, "fund_id": None,
+        "kind": compose.SIGNIN_LINK.name, "recipient": data["email"], "subject": subject,
+        "text_body": text, "html_body": html, "secret": data["link"],
+        "message_id": compose.message_id(event.event_id, None, message_id_domain),
+    })
+    return int(queued)
+
+
 EVENT_HANDLERS = {
     funds.OFFICER_REGISTERED: record_officer,
+    web.SIGNIN_LINK_REQUESTED: email_signin_link,
     **{event_type: email_levy_movement for event_type in LEVY_MOVEMENTS},
 }
 
@@ -148,5 +166,8 @@ def resend(uow, delivery_id):
     status = uow.deliveries.status_of(delivery_id)
     if status is None:
         raise NotFound("ไม่พบอีเมลนี้ (no such delivery)")
+    if status == "failed":
+        raise Conflict("ส่งลิงก์เข้าสู่ระบบซ้ำไม่ได้ ลิงก์ถูกลบแล้ว ผู้ใช้ต้องขอลิงก์ใหม่ (a sign-in link is not "
+                       "resent: it was dropped when sending failed; the person asks for a new one)", status=status)
     raise Conflict(f"ส่งซ้ำได้เฉพาะอีเมลที่ส่งไม่สำเร็จ (only a failed email can be resent; "
                    f"this one is {status})", status=status)

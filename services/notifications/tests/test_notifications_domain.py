@@ -121,7 +121,8 @@ def test_daily_digest_tells_postings_apart_from_new_credits():
 @pytest.mark.parametrize("language", ["th", "en"])
 def test_every_template_previews_with_sample_data(name, language):
     subject, text, html = compose.preview(compose.template_kind(name), language)
-    assert subject and "บาท" in text and html.startswith("<!doctype html>")
+    assert subject and html.startswith("<!doctype html>")
+    assert ("SAMPLE-ตัวอย่าง" in text) if name == "signin_link" else ("บาท" in text)
 
 
 def test_an_unknown_template_is_not_found():
@@ -406,3 +407,41 @@ def test_the_daily_digest_says_what_was_traded_between_whom_and_how():
         assert "ถึง เครือข่ายสวัสดิการภูเก็ต (ภูเก็ต)" in body and "(รับที่ศูนย์กระจายสินค้า)" in body
         assert "ค่าขนส่ง" not in body and old["order_id"] in body  # an item kept before still shows
     assert "ขาย ข้าวหอมมะลิ 25 ถุง" in text
+
+
+def test_a_signin_email_is_thai_first_with_its_bangkok_expiry_and_no_link_in_the_stored_body():
+    expires = dt.datetime(2026, 12, 3, 7, 5, tzinfo=dt.timezone.utc)
+    subject, text, html = compose.render_signin(expires)
+    assert subject.startswith("ลิงก์เข้าสู่ระบบ")
+    for body in (text, html):
+        assert body.index("หมดอายุ 14:05 น. 3 ธันวาคม 2569") < body.index("14:05 (Bangkok time), 3 December 2026")
+        assert body.index("หากท่านไม่ได้ขอเข้าสู่ระบบ") < body.index("If you did not ask for this")
+        assert compose.SECRET_PLACEHOLDER in body and "http" not in body.split("<title>")[-1].replace(
+            'lang="th"', "")
+
+
+def test_the_secret_is_put_in_only_when_the_message_is_built_and_escaped_in_html():
+    _, text, html = compose.render_signin(dt.datetime(2026, 12, 3, 7, 5, tzinfo=dt.timezone.utc))
+    link = "https://codi.example/signin?token=abc&x=1"
+    delivery = {"recipient": "person@example.org", "subject": "s", "message_id": "<a@b>",
+                "text_body": text, "html_body": html, "secret": link}
+    parsed = email.message_from_bytes(compose.build_message(delivery, "no-reply@codi.or.th", "CODI").as_bytes(),
+                                      policy=email.policy.default)
+    assert link in parsed.get_body(("plain",)).get_content()
+    assert 'href="https://codi.example/signin?token=abc&amp;x=1"' in parsed.get_body(("html",)).get_content()
+    assert compose.SECRET_PLACEHOLDER not in parsed.as_string()
+
+
+def test_a_signin_link_is_queued_to_the_address_with_the_link_as_its_secret_only():
+    uow = mock.Mock()
+    uow.deliveries.queue.return_value = True
+    event = mock.Mock(event_id=uuid.uuid4(), data={
+        "email": "person@example.org", "link": "http://localhost:8005/signin?token=zzz",
+        "expires_at": dt.datetime(2026, 12, 3, 7, 5, tzinfo=dt.timezone.utc), "language": "th"})
+    assert handlers.email_signin_link(uow, event, "n.example") == 1
+    [queued], _ = uow.deliveries.queue.call_args
+    assert queued["secret"] == event.data["link"] and queued["officer_id"] is None
+    assert queued["recipient"] == "person@example.org" and queued["kind"] == "signin_link"
+    assert all("zzz" not in queued[name] for name in ("subject", "text_body", "html_body"))
+    uow.deliveries.queue.return_value = False  # the event came again
+    assert handlers.email_signin_link(uow, event, "n.example") == 0
