@@ -48,6 +48,12 @@ def bind(form_class, visit, obj=None, **values):
                                                "csrf_secret": visit.app.secret_key}, **values)
 
 
+def fresh(form_class, visit, **values):
+    """``form_class`` filled from ``values`` only, even on a POST (another form of the page was sent)."""
+    return form_class(None, meta={"csrf_context": visit.session.data, "csrf_secret": visit.app.secret_key},
+                      **values)
+
+
 def csrf_token(visit):
     """A CSRF token for a form the template writes by hand (sign-out in every page's header)."""
     form = ConfirmForm(meta={"csrf_context": visit.session.data, "csrf_secret": visit.app.secret_key})
