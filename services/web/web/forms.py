@@ -125,8 +125,8 @@ class ShipmentForm(OnceForm):
         ("other", "อื่น ๆ (other)")])
     tracking_number = StringField("เลขพัสดุ (tracking number)", [validators.Optional(), validators.Length(max=40)])
 
-    def validate_tracking_number(self, field):
-        if bool(self.carrier.data) != bool(field.data):
+    def validate_carrier(self, field):
+        if bool(field.data) != bool(self.tracking_number.data):
             raise validators.ValidationError("ระบุผู้ขนส่งพร้อมเลขพัสดุ (a carrier and its tracking number go together)")
 
 

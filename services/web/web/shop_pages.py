@@ -310,7 +310,8 @@ STATUS_FILTERS = {"placed": "รอชำระเงิน (placed)", "confirme
 def seller_order(visit, order_id):
     found, organisation = _order_as(visit, order_id, "seller")
     visit.ensure_session()
-    return "seller_order.html", _seller_order_context(visit, found, organisation)
+    return "seller_order.html", _seller_order_context(visit, found, organisation,
+                                                      done=visit.request.args.get("done"))
 
 
 def _seller_order_context(visit, found, organisation, posted=None, **more):
