@@ -28,7 +28,7 @@ DOMAIN_MODULES = [
     "centres.handlers", "centres.registry", "chassis.geography", "centres.queries", "centres.importer",
     "notifications.handlers", "notifications.compose", "notifications.delivery", "notifications.preferences",
     "notifications.ratelimit",
-    "web.signin", "web.accounts", "web.charts", "web.errors", "web.sessions",
+    "web.signin", "web.accounts", "web.charts", "web.errors", "web.sessions", "web.money", "web.order_states",
     # the framework-free parts of chassis that domain modules use
     "chassis.app", "chassis.errors", "chassis.schemas", "chassis.thai", "chassis.registry", "chassis.tokens",
 ]

@@ -19,9 +19,10 @@ class ServiceApi:
         self.operator_token = operator_token
         self.session = requests.Session()
 
-    def call(self, method, path, token, *, json=None, params=None, raw=False):
-        """The decoded JSON answer (``raw``: the requests Response) of ``method path`` as ``token``."""
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+    def call(self, method, path, token, *, json=None, params=None, raw=False, headers=None):
+        """The decoded JSON answer (``raw``: the requests Response) of ``method path`` as ``token``
+        (``headers``: more of them, e.g. an Idempotency-Key)."""
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         try:
             response = self.session.request(method, self.base_url + path, json=json, params=params,
                                             headers=headers, timeout=TIMEOUT_SECONDS)

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from chassis.service import ConfiguredTimer, PlatformService
 
-from web import adapters, bootstrap, officer_pages, signin_pages
+from web import adapters, bootstrap, officer_pages, shop_pages, signin_pages
 from web.pages import page
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,20 @@ class WebService(PlatformService):
     fund_statement_print = page("GET", "/funds/<fund_id>/statements/<month>/print")(officer_pages.statement_print)
     officer_preferences = page("GET,POST", "/officers/<officer_id>/preferences")(officer_pages.preferences)
     network = page("GET", "/network")(officer_pages.network)
+
+    shop = page("GET", "/shop")(shop_pages.search)
+    shop_product = page("GET,POST", "/shop/products/<product_id>")(shop_pages.product)
+    shop_orders = page("GET", "/shop/orders")(shop_pages.my_orders)
+    shop_order = page("GET", "/shop/orders/<order_id>")(shop_pages.order)
+    shop_order_qr = page("GET", "/shop/orders/<order_id>/qr.svg")(shop_pages.order_qr)
+    shop_order_receipt = page("POST", "/shop/orders/<order_id>/receipt")(shop_pages.confirm_receipt)
+    seller = page("GET,POST", "/seller")(shop_pages.seller_home)
+    seller_orders = page("GET", "/seller/orders")(shop_pages.seller_orders)
+    seller_order = page("GET", "/seller/orders/<order_id>")(shop_pages.seller_order)
+    seller_order_qr = page("GET", "/seller/orders/<order_id>/qr.svg")(shop_pages.seller_order_qr)
+    seller_transfer = page("POST", "/seller/orders/<order_id>/transfer-confirmations")(shop_pages.confirm_transfer)
+    seller_shipment = page("POST", "/seller/orders/<order_id>/shipment")(shop_pages.ship)
+    seller_refund = page("POST", "/seller/orders/<order_id>/refunds")(shop_pages.refund)
 
     @ConfiguredTimer.decorator("retention_interval_s")
     def prune_signins(self):
