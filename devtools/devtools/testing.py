@@ -13,6 +13,7 @@ from kombu import Connection
 
 from chassis import registry
 from chassis.cli import service_config
+from devtools import smtp_sink
 from devtools.isolation import drop_service_databases, free_port, isolated_vhost
 from devtools.platform import Platform, platform_env
 
@@ -56,6 +57,15 @@ def test_env(run_id, amqp_uri):
     """Environment for the whole platform: own vhost, own databases, free ports, fast polling."""
     with isolated_platform_env(f"t{run_id}", amqp_uri) as environ:
         yield environ
+
+
+@pytest.fixture(scope="module")
+def mail_dir(tmp_path_factory, test_env):
+    """A real SMTP server on the test platform's SMTP_PORT, storing each message in this folder."""
+    directory = tmp_path_factory.mktemp("mail")
+    sink = smtp_sink.start(directory, port=int(test_env["SMTP_PORT"]))
+    yield directory
+    sink.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from selenium.webdriver.support.ui import Select
 
 from devtools import browser, scenario
 
-from conftest import sign_in
+from browser_steps import sign_in
 
 pytestmark = pytest.mark.e2e
 

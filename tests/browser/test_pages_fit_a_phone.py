@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from chassis.thai import THAI_TIME
 from devtools import browser, scenario
 
-from conftest import STAFF_EMAIL, sign_in
+from browser_steps import STAFF_EMAIL, sign_in
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 
 from devtools import browser, scenario
 
-from conftest import follow_link, get_with_cookie, request_link, sign_in, sign_out, signin_links
+from browser_steps import follow_link, get_with_cookie, request_link, sign_in, sign_out, signin_links
 
 pytestmark = pytest.mark.e2e
 

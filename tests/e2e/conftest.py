@@ -3,16 +3,8 @@ import uuid
 
 import pytest
 
-from devtools import scenario, smtp_sink
+from devtools import scenario
 from devtools.platform import Platform
-
-
-@pytest.fixture(scope="module")
-def mail_dir(tmp_path_factory, test_env):
-    directory = tmp_path_factory.mktemp("mail")
-    sink = smtp_sink.start(directory, port=int(test_env["SMTP_PORT"]))
-    yield directory
-    sink.stop()
 
 
 @pytest.fixture(scope="module")

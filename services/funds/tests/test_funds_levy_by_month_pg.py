@@ -5,27 +5,16 @@ import uuid
 
 import pytest
 import requests
-from nameko.containers import ServiceContainer
 
 from chassis.cli import issue_token
 from chassis.db import Database, execute_together
 from chassis.thai import THAI_TIME, thai_month
 from funds.adapters import FundsUnitOfWork
 from funds.ledger import CLEARING, fund_account, receivable_account
-from funds.service import FundsService
 from funds.statements import recent_months
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture(scope="module")
-def service(config_of, test_env):
-    config = config_of("funds")
-    container = ServiceContainer(FundsService, config)
-    container.start()
-    yield {"dsn": config["DATABASE_URL"], "base": f"http://{config['WEB_SERVER_ADDRESS']}", "env": test_env,
-           "operator": {"Authorization": f"Bearer {issue_token('funds', 'operator', environ=test_env)}"}}
-    container.stop()
 
 
 def new_fund(service):

@@ -4,25 +4,14 @@ import uuid
 
 import pytest
 import requests
-from nameko.containers import ServiceContainer
 
 from chassis.cli import issue_token
 from chassis.db import Database
 from devtools.testing import query
 from funds.adapters import FundsUnitOfWork
-from funds.service import FundsService
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture(scope="module")
-def service(config_of, test_env):
-    config = config_of("funds")
-    container = ServiceContainer(FundsService, config)
-    container.start()
-    yield {"dsn": config["DATABASE_URL"], "base": f"http://{config['WEB_SERVER_ADDRESS']}", "env": test_env,
-           "operator": {"Authorization": f"Bearer {issue_token('funds', 'operator', environ=test_env)}"}}
-    container.stop()
 
 
 def new_fund(service):
