@@ -1,0 +1,73 @@
+"""The reference storefront end to end, in a browser against the running platform: a seller lists a
+product priced in baht; a buyer finds the rice, orders it and sees its Thai QR; the seller confirms
+the direct transfer, is refused a wrong tracking number, ships; the buyer confirms receipt."""
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from devtools import browser, scenario
+
+from conftest import sign_in, sign_out
+
+pytestmark = pytest.mark.e2e
+
+
+def fill(driver, name, text):
+    box = driver.find_element(By.NAME, name)
+    box.clear()
+    box.send_keys(text)
+
+
+def test_an_order_from_the_shop_to_the_receipt(driver, platform, web_url, mail_dir, network):
+    scenario.collect_directly(platform, network)
+    product_id = network["product"]["id"]
+
+    sign_in(driver, web_url, mail_dir, network["seller_contact_email"])
+    driver.get(f"{web_url}/seller")
+    for name, text in (("name_th", "ปลาร้าบองแม่สมหมาย"), ("category", "food"), ("unit", "กระปุก"),
+                       ("price", "45.50"), ("stock", "30")):
+        fill(driver, name, text)
+    driver.find_element(By.ID, "list-product").click()
+    browser.wait_for(driver, "#listed")
+    assert "45.50 บาท" in driver.find_element(By.TAG_NAME, "main").text
+    sign_out(driver)
+
+    cookie = sign_in(driver, web_url, mail_dir, network["buyer_contact_email"])
+    driver.get(f"{web_url}/shop?q=ข้าวหอมมะลิ")
+    browser.wait_for(driver, f"a[href='/shop/products/{product_id}']").click()
+    browser.wait_for(driver, "#place-order")
+    fill(driver, "quantity", "2")
+    fill(driver, "address_line", "12 ถนนถลาง")
+    Select(driver.find_element(By.NAME, "delivery")).select_by_value("carrier")
+    driver.find_element(By.ID, "place-order").click()
+    assert "รอชำระเงิน" in browser.wait_for(driver, "#order-state").text
+    order_id = driver.current_url.rstrip("/").rsplit("/", 1)[1]
+    assert driver.find_element(By.ID, "order-total").text == "500.00 บาท"
+    qr = requests.get(f"{web_url}/shop/orders/{order_id}/qr.svg", headers={"Cookie": f"codi_session={cookie}"},
+                      timeout=10)
+    assert qr.status_code == 200 and qr.headers["Content-Type"].startswith("image/svg+xml")
+    assert driver.find_elements(By.CSS_SELECTOR, f".qr img[src='/shop/orders/{order_id}/qr.svg']")
+    sign_out(driver)
+
+    sign_in(driver, web_url, mail_dir, network["seller_contact_email"])
+    driver.get(f"{web_url}/seller/orders")
+    browser.wait_for(driver, f"a[href='/seller/orders/{order_id}']").click()
+    fill(driver, "reference", "KTB 0001")
+    driver.find_element(By.ID, "confirm-transfer").click()
+    assert "ชำระแล้ว" in browser.wait_for(driver, "#order-state").text
+    Select(driver.find_element(By.NAME, "carrier")).select_by_value("thailand_post")
+    fill(driver, "tracking_number", "EE123456784TH")  # a wrong check digit: the API refuses it
+    driver.find_element(By.ID, "ship").click()
+    assert browser.wait_for(driver, "#refused").text
+    Select(driver.find_element(By.NAME, "carrier")).select_by_value("thailand_post")
+    fill(driver, "tracking_number", "EE123456785TH")
+    driver.find_element(By.ID, "ship").click()
+    assert "จัดส่งแล้ว" in browser.wait_for(driver, "#order-state").text
+    sign_out(driver)
+
+    sign_in(driver, web_url, mail_dir, network["buyer_contact_email"])
+    driver.get(f"{web_url}/shop/orders/{order_id}")
+    assert browser.wait_for(driver, "#tracking-number").text == "EE123456785TH"
+    driver.find_element(By.ID, "confirm-receipt").click()
+    assert "ได้รับสินค้าแล้ว" in browser.wait_for(driver, "#order-state").text
