@@ -366,3 +366,13 @@ def test_a_shipment_form_needs_a_carrier_and_a_tracking_number_together():
         posted = Visit(platform(), SELLER_IDENTITY, "POST",
                        {"csrf_token": token, "idempotency_key": str(uuid.uuid4()), **values}, session=visit.session)
         assert forms.bind(forms.ShipmentForm, posted).validate() is valid, values
+
+
+def test_a_quantity_that_is_not_a_whole_number_is_refused_in_thai():
+    visit = Visit(platform(), IDENTITY)
+    token = forms.fresh(forms.RefundForm, visit).csrf_token.current_token
+    posted = Visit(platform(), IDENTITY, "POST", {"csrf_token": token, "idempotency_key": str(uuid.uuid4()),
+                                                  "line_no": "1", "quantity": "2.5"}, session=visit.session)
+    form = forms.bind(forms.RefundForm, posted)
+    form.line_no.choices = [(1, "ข้าว")]
+    assert not form.validate() and form.errors["quantity"][0] == "ต้องเป็นจำนวนเต็ม เช่น 5 (a whole number)"
