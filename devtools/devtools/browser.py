@@ -4,6 +4,7 @@ Debian's chromedriver (browser downloads do not work here, so nothing is fetched
     with browser.chromium() as driver:            # desktop size
     with browser.chromium(browser.PHONE) as driver:
 """
+import base64
 import os
 import shutil
 from contextlib import contextmanager
@@ -68,11 +69,12 @@ def fits_width(driver):
 
 
 def screenshot(driver, name):
-    """The whole page as docs/screenshots/<name>.png."""
+    """The whole page, beyond the window, as docs/screenshots/<name>.png (Chromium's DevTools capture)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    height = driver.execute_script("return Math.max(document.body.scrollHeight, window.innerHeight)")
-    width = driver.execute_script("return window.innerWidth")
-    driver.set_window_size(width, min(height + 140, 4000))
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 4000), "scale": 1}})
     path = SCREENSHOTS / f"{name}.png"
-    driver.save_screenshot(str(path))
+    path.write_bytes(base64.b64decode(shot["data"]))
     return path

@@ -48,8 +48,9 @@ def driver():
 
 
 def signin_links(mail_dir, email):
-    return [LINK.search(mail.get_body(preferencelist=("plain",)).get_content()).group(0)
-            for mail in scenario.read_mail(mail_dir) if mail["To"] == email]
+    texts = [mail.get_body(preferencelist=("plain",)).get_content()
+             for mail in scenario.read_mail(mail_dir) if mail["To"] == email]
+    return [found.group(0) for found in map(LINK.search, texts) if found]
 
 
 def request_link(driver, web_url, mail_dir, email):

@@ -25,7 +25,7 @@ def this_month():
 
 def check(driver, url, heading, screenshot=None):
     driver.get(url)
-    assert heading in browser.wait_for(driver, "h1").text, url
+    browser.wait_for_text(driver, "h1", heading)
     assert browser.fits_width(driver), f"{url} is wider than a phone"
     if screenshot:
         browser.screenshot(driver, screenshot)

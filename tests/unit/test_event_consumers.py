@@ -20,7 +20,7 @@ NAMES_IN_USE = {
     MarketplaceService: ["on_organisation_registered", "on_organisation_updated",
                          "on_distribution_centre_registered", "on_distribution_centre_updated"],
     NotificationsService: ["on_officer_registered", "on_levy_pending", "on_levy_posted", "on_levy_voided",
-                           "on_levy_reversed"],
+                           "on_levy_reversed", "on_signin_link_requested", "on_statement_issued"],
     CentresService: ["on_order_paid", "on_share_received", "on_exchange_completed"],
 }
 

@@ -30,7 +30,7 @@ DOMAIN_MODULES = [
     "notifications.ratelimit",
     "web.signin", "web.accounts", "web.charts", "web.errors", "web.sessions", "web.money", "web.order_states",
     # the framework-free parts of chassis that domain modules use
-    "chassis.app", "chassis.errors", "chassis.schemas", "chassis.thai", "chassis.registry",
+    "chassis.app", "chassis.errors", "chassis.schemas", "chassis.thai", "chassis.registry", "chassis.tokens",
 ]
 FRAMEWORKS = {"nameko", "eventlet", "kombu", "amqp", "psycopg2", "psycogreen", "smtplib", "werkzeug"}
 

@@ -38,9 +38,9 @@ def test_each_description_names_its_service_class_port_and_commands(service):
         assert callable(module.add_arguments) and callable(module.command) and module.HELP
 
 
-def test_the_services_own_commands_are_the_two_reconciliations():
+def test_the_services_own_commands_are_the_two_reconciliations_and_issuing_statements():
     assert {service.name: list(service.commands) for service in registry.services() if service.commands} == {
-        "funds": ["reconcile"], "marketplace": ["reconcile-payments"]}
+        "funds": ["reconcile", "issue-statements"], "marketplace": ["reconcile-payments"]}
 
 
 def test_an_unknown_service_is_a_key_error():

@@ -61,6 +61,13 @@ class Funds:
             (fund_id,))
         return self.cursor.fetchone()
 
+    def ids_without_statement(self, month):
+        """The registered funds whose statement of ``month`` is not issued yet."""
+        self.cursor.execute(
+            "SELECT f.id FROM funds f WHERE NOT EXISTS (SELECT 1 FROM statements_issued s"
+            " WHERE s.fund_id = f.id AND s.month = %s) ORDER BY f.id", (month,))
+        return [row["id"] for row in self.cursor.fetchall()]
+
     def movement_facts(self, fund_id):
         """What a levy movement tells of its fund, in one query: the name (blank if the registry
         has not told us yet), its region and province group, the balance and the active officers."""
@@ -487,6 +494,19 @@ class Reconciliation:
         return {row["id"]: row["name_th"] for row in self.cursor.fetchall()}
 
 
+class StatementsIssued:
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def claim(self, fund_id, month, issued_at):
+        """Record the statement of (fund, month) as issued; False if it was already (an instance
+        issuing it at the same time waits for the other's commit, then gets False)."""
+        self.cursor.execute(
+            "INSERT INTO statements_issued (fund_id, month, issued_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING RETURNING fund_id", (fund_id, month, issued_at))
+        return self.cursor.fetchone() is not None
+
+
 class FundsUnitOfWork(UnitOfWork):
     def __init__(self, cursor):
         super().__init__(cursor)
@@ -500,6 +520,7 @@ class FundsUnitOfWork(UnitOfWork):
         self.rollups = Rollups(cursor)
         self.ledger = Ledger(cursor)
         self.reconciliation = Reconciliation(cursor)
+        self.statements_issued = StatementsIssued(cursor)
 
 
 # Levy frozen as pending credits when orders are paid (gross: voids and reversals are not subtracted),

@@ -18,6 +18,8 @@ class Settings(PlatformSettings):
     reconcile_window_hours: float = 48        # the timer checks this many hours of payments
     reconcile_grace_seconds: float = 300      # leaving out the latest (events still on their way)
     reconcile_repair: bool = False            # the timer replays what drifts
+    # monthly statements (funds.issuing): how often the timer looks for the last closed month's
+    statement_issue_interval_s: float = 300   # 0: only codi-admin funds issue-statements issues them
 
     @property
     def reconcile_window(self):

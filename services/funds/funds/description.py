@@ -2,4 +2,5 @@
 from chassis.registry import ServiceDescription
 
 DESCRIPTION = ServiceDescription(name="funds", service_class="funds.service:FundsService",
-                                 default_http_port=8002, commands={"reconcile": "funds.reconciler"})
+                                 default_http_port=8002, commands={"reconcile": "funds.reconciler",
+                                                                   "issue-statements": "funds.issuing"})

@@ -294,7 +294,11 @@ def entries_page(uow, principal, fund_id, query):
 
 
 def monthly_statement(uow, principal, fund_id, month_text):
-    fund = require_fund_access(uow, principal, fund_id)
+    return statement_of(uow, require_fund_access(uow, principal, fund_id), month_text)
+
+
+def statement_of(uow, fund, month_text):
+    fund_id = fund["id"]
     year, month, start, end = statements.month_bounds(month_text)
     opening = statements.totals(uow.entries.balance_before(fund_id, start))
     return statements.statement(fund, year, month, opening, uow.entries.between(fund_id, start, end))
@@ -307,6 +311,18 @@ def levy_by_month(uow, principal, fund_id, count, now):
     months = statements.recent_months(now, count)
     totals = uow.entries.levy_by_month(fund_id, dt.date(*months[0], 1), count)
     return statements.levy_by_month(fund_id, months, totals)
+
+
+def issue_statement(uow, fund_id, month_text, now):
+    """Issue the fund's statement of a closed month once: record it and, only if this is the first
+    time, emit ``statement.issued`` in the same transaction. The payload, or None if already issued
+    (or the fund is not registered)."""
+    fund = uow.funds.get(fund_id)
+    if fund is None or not uow.statements_issued.claim(fund_id, month_text, now):
+        return None
+    payload = statements.issued(statement_of(uow, fund, month_text))
+    uow.emit(events.STATEMENT_ISSUED, payload)
+    return payload
 
 
 def rollup(uow, principal, by, trade_kind=None):

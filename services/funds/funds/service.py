@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 from chassis.http import http, path_uuid
 from chassis.service import ConfiguredTimer, PlatformService
 
-from funds import bootstrap, handlers, reconciler, schemas, statements
+from funds import bootstrap, handlers, issuing, reconciler, schemas, statements
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,12 @@ class FundsService(PlatformService):
             reconciler.periodic(self.db, self.app)
         except reconciler.MarketplaceError as exc:
             log.warning("reconciliation skipped: %s", exc)
+
+    # -- monthly statements (each fund's, once per closed month) --------------------------
+    @ConfiguredTimer.decorator("statement_issue_interval_s")
+    def issue_statements_periodically(self):
+        """Issue the last closed month's statements not issued yet (statement.issued)."""
+        issuing.issue(self.db, self.app)
 
     # -- HTTP --------------------------------------------------------------------------
     @http("POST", "/v1/levy-agreements", body=schemas.AgreementIn, response=schemas.AgreementOut, status=201,

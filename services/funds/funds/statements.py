@@ -41,6 +41,31 @@ def month_bounds(text):
     return year, month, start, end
 
 
+def last_closed_month(now):
+    """'YYYY-MM' of the month before ``now``'s in Bangkok: on 1 December 2026 (Bangkok), '2026-11'."""
+    local = now.astimezone(THAI_TIME)
+    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def require_closed(month_text, now):
+    """``month_text`` if that month is over in Bangkok at ``now``: an open month's statement would
+    miss what is still to come, and a statement is issued only once."""
+    _, _, _, end = month_bounds(month_text)
+    if end > now:
+        raise InvalidInput({"month": [f"เดือน {month_text} ยังไม่สิ้นสุด (the month has not closed yet)"]})
+    return month_text
+
+
+def issued(view):
+    """The ``funds.MonthlyStatement`` payload of a statement: the figures and its CSV."""
+    return {"fund_id": view["fund_id"], "fund_name_th": view["fund_name_th"], "month": view["month"],
+            "month_th": view["month_th"],
+            "opening": {f"{phase}_satang": view["opening"][f"{phase}_satang"] for phase in PHASES},
+            "closing": {f"{phase}_satang": view["closing"][f"{phase}_satang"] for phase in PHASES},
+            "entry_count": len(view["entries"]), "csv": statement_csv(view)}
+
+
 def totals(amounts_by_phase):
     return {phase: int(amounts_by_phase.get(phase, 0)) for phase in PHASES}
 

@@ -1,8 +1,11 @@
 """The funds service against the real PostgreSQL and RabbitMQ: two-phase credits, refunds,
 statements, the ledger's own guards, and redelivery."""
+import argparse
 import csv
+import dataclasses
 import datetime as dt
 import io
+import json
 import uuid
 from urllib.parse import urlencode
 
@@ -18,7 +21,9 @@ from contracts import marketplace
 from devtools import samples
 from devtools.scenario import eventually
 from devtools.testing import publish_event, query
+from funds import issuing, statements
 from funds.adapters import FundsUnitOfWork
+from funds.bootstrap import bootstrap
 from funds.handlers import create_agreement
 from funds.service import FundsService
 
@@ -255,3 +260,82 @@ def test_roll_ups_sum_the_levy_held_per_region_province_group_and_centre(fund, a
     month = requests.get(f"{fund['base']}/v1/funds/{fund['fund_id']}/statements/2026-13",
                          headers=fund["operator"], timeout=5)
     assert month.status_code == 400 and "month" in month.json()["error"]["fields"]
+
+
+def app_at(fund, now):
+    """The funds App with a clock that says it is ``now``."""
+    return dataclasses.replace(bootstrap(fund["config"]), clock=lambda: now)
+
+
+def statements_emitted(fund, month):
+    return [json.loads(row["body"])["data"] for row in query(
+        fund["dsn"], "SELECT body FROM outbox WHERE routing_key = 'statement.issued' AND body LIKE %s"
+        " AND body LIKE %s ORDER BY id", (f"%{fund['fund_id']}%", f'%"month": "{month}"%'))]
+
+
+def issue_at(fund, now, month=None):
+    database = Database(fund["dsn"], pool_size=1)
+    try:
+        return issuing.issue(database, app_at(fund, now), month)
+    finally:
+        database.close()
+
+
+def test_on_the_first_of_december_novembers_statement_is_issued_once_per_fund(fund):
+    now = dt.datetime(2026, 12, 1, 0, 5, tzinfo=THAI_TIME)
+    month, issued = issue_at(fund, now)
+    assert month == "2026-11"
+    [mine] = [payload for payload in issued if payload["fund_id"] == fund["fund_id"]]
+    assert mine["month_th"] == "พฤศจิกายน 2569" and mine["fund_name_th"].startswith("กองทุนสวัสดิการ")
+    [emitted] = statements_emitted(fund, "2026-11")
+    assert emitted["fund_id"] == str(fund["fund_id"]) and emitted["csv"] == mine["csv"]
+    # the timer fires again, a second instance too: nothing more
+    assert [p for p in issue_at(fund, now + dt.timedelta(minutes=5))[1] if p["fund_id"] == fund["fund_id"]] == []
+    assert len(statements_emitted(fund, "2026-11")) == 1
+    [row] = query(fund["dsn"], "SELECT month, issued_at FROM statements_issued WHERE fund_id = %s",
+                  (fund["fund_id"],))
+    assert row["month"] == "2026-11" and row["issued_at"] == now
+
+
+def test_the_issued_statement_has_the_months_entries_and_the_apis_csv(fund, amqp_uri):
+    publish_event(amqp_uri, marketplace.ORDER_PAID, paid(order_of(fund)))
+    wait_for_balance(fund, posted=0, pending=10_000)
+    today = dt.datetime.now(THAI_TIME)
+    next_month = (today.replace(day=28) + dt.timedelta(days=5)).replace(day=1, hour=0, minute=5)
+    month, issued = issue_at(fund, next_month)
+    assert month == f"{today:%Y-%m}"
+    [mine] = [payload for payload in issued if payload["fund_id"] == fund["fund_id"]]
+    assert mine["entry_count"] == 1 and mine["opening"] == {"pending_satang": 0, "posted_satang": 0}
+    assert mine["closing"] == {"pending_satang": 10_000, "posted_satang": 0}
+    assert mine["csv"] == get(fund, f"/v1/funds/{fund['fund_id']}/statements/{month}?format=csv").text
+    [emitted] = statements_emitted(fund, month)
+    assert emitted["entry_count"] == 1 and emitted["closing"]["pending_satang"] == 10_000
+
+
+def test_the_issue_statements_command_says_in_thai_what_it_issued_once(fund, test_env, capsys):
+    app = app_at(fund, dt.datetime(2026, 12, 1, 0, 5, tzinfo=THAI_TIME))
+    out = io.StringIO()
+    assert issuing.command(argparse.Namespace(month="2026-10"), environ=test_env, out=out, app=app) == 0
+    assert out.getvalue().startswith("รายงานประจำเดือนตุลาคม 2569 (2026-10): ออกใหม่ ")
+    assert str(fund["fund_id"]) in out.getvalue() and len(statements_emitted(fund, "2026-10")) == 1
+    again = io.StringIO()
+    assert issuing.command(argparse.Namespace(month="2026-10"), environ=test_env, out=again, app=app) == 0
+    assert "ออกใหม่ 0 กองทุน (issued for 0 funds)" in again.getvalue()
+    assert len(statements_emitted(fund, "2026-10")) == 1
+
+    assert issuing.command(argparse.Namespace(month="2026-12"), environ=test_env, out=io.StringIO(), app=app) == 2
+    assert "ยังไม่สิ้นสุด" in capsys.readouterr().err and statements_emitted(fund, "2026-12") == []
+    with pytest.raises(argparse.ArgumentTypeError):
+        issuing.month_argument("2026-13")
+
+
+def test_the_timer_issues_the_last_closed_months_statements(fund, config_of):
+    config = config_of("funds", STATEMENT_ISSUE_INTERVAL_S="0.2")
+    container = ServiceContainer(FundsService, config)
+    container.start()
+    try:
+        month = statements.last_closed_month(dt.datetime.now(dt.timezone.utc))
+        eventually("the statement issued", lambda: statements_emitted(fund, month))
+    finally:
+        container.stop()
+    assert len(statements_emitted(fund, month)) == 1

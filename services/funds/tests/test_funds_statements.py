@@ -4,10 +4,16 @@ import datetime as dt
 import io
 import uuid
 
+from unittest import mock
+
 import pytest
 
 from chassis.errors import InvalidInput
-from funds.statements import month_bounds, statement, statement_csv, totals
+from chassis.thai import THAI_TIME
+from contracts import funds as events
+from funds import handlers
+from funds.statements import (issued, last_closed_month, month_bounds, require_closed, statement, statement_csv,
+                              totals)
 
 UTC = dt.timezone.utc
 FUND = {"id": uuid.UUID(int=1), "name_th": "กองทุนสวัสดิการชุมชนตำบลตลาดใหญ่"}
@@ -90,3 +96,49 @@ def test_the_levy_by_month_view_names_each_month_and_fills_the_empty_ones():
     assert view == {"fund_id": "f", "months": [
         {"month": "2023-04", "month_th": "เมษายน 2566", "credited_satang": 0, "posted_satang": 0},
         {"month": "2023-05", "month_th": "พฤษภาคม 2566", "credited_satang": 400, "posted_satang": 0}]}
+
+
+@pytest.mark.parametrize("now, month", [
+    (dt.datetime(2026, 12, 1, 0, 5, tzinfo=THAI_TIME), "2026-11"),
+    (dt.datetime(2026, 11, 30, 17, 5, tzinfo=UTC), "2026-11"),   # 00:05 on 1 December in Bangkok
+    (dt.datetime(2026, 11, 30, 16, 55, tzinfo=UTC), "2026-10"),  # still 30 November in Bangkok
+    (dt.datetime(2027, 1, 1, 0, 0, tzinfo=THAI_TIME), "2026-12"),
+])
+def test_the_last_closed_month_is_bangkoks(now, month):
+    assert last_closed_month(now) == month
+
+
+def test_only_a_closed_month_is_issued():
+    now = dt.datetime(2026, 12, 1, 0, 5, tzinfo=THAI_TIME)
+    assert require_closed("2026-11", now) == "2026-11"
+    for month in ("2026-12", "2027-01"):
+        with pytest.raises(InvalidInput) as refused:
+            require_closed(month, now)
+        assert "ยังไม่สิ้นสุด" in refused.value.fields["month"][0]
+
+
+def test_the_issued_statement_carries_the_figures_and_the_same_csv():
+    view = november()
+    payload = issued(view)
+    assert events.MonthlyStatement().load(events.MonthlyStatement().dump(payload))["entry_count"] == 4
+    assert payload["opening"] == {"pending_satang": 0, "posted_satang": 5_000}
+    assert payload["closing"] == {"pending_satang": 0, "posted_satang": 13_000}
+    assert (payload["month"], payload["month_th"]) == ("2026-11", "พฤศจิกายน 2569")
+    assert payload["csv"] == statement_csv(view)
+
+
+def test_a_statement_is_emitted_only_when_its_row_is_new():
+    uow = mock.Mock()
+    uow.funds.get.return_value = FUND
+    uow.entries.balance_before.return_value = {"posted": 100}
+    uow.entries.between.return_value = []
+    now = dt.datetime(2026, 12, 1, 0, 5, tzinfo=THAI_TIME)
+    uow.statements_issued.claim.return_value = True
+    payload = handlers.issue_statement(uow, FUND["id"], "2026-11", now)
+    uow.statements_issued.claim.assert_called_once_with(FUND["id"], "2026-11", now)
+    uow.emit.assert_called_once_with(events.STATEMENT_ISSUED, payload)
+    assert payload["closing"]["posted_satang"] == 100 and payload["entry_count"] == 0
+    uow.reset_mock()
+    uow.statements_issued.claim.return_value = False  # issued already (or by another instance)
+    assert handlers.issue_statement(uow, FUND["id"], "2026-11", now) is None
+    uow.emit.assert_not_called()

@@ -5,6 +5,7 @@ import ssl
 from contextlib import contextmanager
 
 from chassis.uow import UnitOfWork
+from notifications.compose import SECRET_PLACEHOLDER
 from notifications.delivery import PermanentDeliveryFailure, TemporaryDeliveryFailure
 
 DELIVERY_CHANNEL = "deliveries"
@@ -77,12 +78,17 @@ class Deliveries:
         self.cursor = cursor
 
     def queue(self, delivery):
-        """Queue an email unless this (event, officer) already has one; True if queued."""
+        """Queue an email unless this (event, officer) already has one (an email to an address,
+        ``officer_id`` None: unless the event has one); True if queued. ``secret``, ``attachment_name``,
+        ``attachment_type`` and ``attachment`` are optional."""
+        delivery = {"secret": None, "attachment_name": None, "attachment_type": None, "attachment": None,
+                    **delivery}
         self.cursor.execute(
             "INSERT INTO deliveries (id, event_id, officer_id, fund_id, kind, recipient, subject,"
-            " text_body, html_body, message_id) VALUES (%(id)s, %(event_id)s, %(officer_id)s,"
-            " %(fund_id)s, %(kind)s, %(recipient)s, %(subject)s, %(text_body)s, %(html_body)s,"
-            " %(message_id)s) ON CONFLICT (event_id, officer_id) DO NOTHING RETURNING id", delivery)
+            " text_body, html_body, message_id, secret, attachment_name, attachment_type, attachment)"
+            " VALUES (%(id)s, %(event_id)s, %(officer_id)s, %(fund_id)s, %(kind)s, %(recipient)s,"
+            " %(subject)s, %(text_body)s, %(html_body)s, %(message_id)s, %(secret)s, %(attachment_name)s,"
+            " %(attachment_type)s, %(attachment)s) ON CONFLICT DO NOTHING RETURNING id", delivery)
         queued = self.cursor.fetchone() is not None
         if queued:
             self.wake_sender()
@@ -93,15 +99,15 @@ class Deliveries:
 
     def claim_due(self, limit):
         self.cursor.execute(
-            "SELECT id, recipient, subject, text_body, html_body, message_id, attempts"
-            " FROM deliveries WHERE status = 'queued' AND next_attempt_at <= now()"
+            "SELECT id, recipient, subject, text_body, html_body, message_id, attempts, secret,"
+            " attachment_name, attachment_type, attachment FROM deliveries WHERE status = 'queued' AND next_attempt_at <= now()"
             " ORDER BY next_attempt_at LIMIT %s FOR UPDATE SKIP LOCKED", (limit,))
         return self.cursor.fetchall()
 
     def mark_sent(self, delivery_id):
         self.cursor.execute(
             "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = now(),"
-            " last_error = NULL WHERE id = %s", (delivery_id,))
+            " last_error = NULL, secret = NULL WHERE id = %s", (delivery_id,))
 
     def mark_retry(self, delivery_id, error, delay_seconds):
         self.cursor.execute(
@@ -111,14 +117,16 @@ class Deliveries:
 
     def mark_failed(self, delivery_id, error):
         self.cursor.execute(
-            "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = %s"
-            " WHERE id = %s", (error[:1000], delivery_id))
+            "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = %s,"
+            " secret = NULL WHERE id = %s", (error[:1000], delivery_id))
 
     def requeue_failed(self, delivery_id):
-        """Queue a failed email again, attempts counted afresh; the log entry, None if not failed."""
+        """Queue a failed email again, attempts counted afresh; the log entry, None if not failed
+        or if its secret was dropped when it failed (a sign-in link: the person asks for a new one)."""
         self.cursor.execute(
             f"UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = now()"
-            f" WHERE id = %s AND status = 'failed' RETURNING {_LOG_COLUMNS}", (delivery_id,))
+            f" WHERE id = %s AND status = 'failed' AND strpos(text_body, %s) = 0"
+            f" RETURNING {_LOG_COLUMNS}", (delivery_id, SECRET_PLACEHOLDER))
         return self.cursor.fetchone()
 
     def status_of(self, delivery_id):

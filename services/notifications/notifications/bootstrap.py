@@ -23,11 +23,13 @@ class Settings(PlatformSettings):
     smtp_burst: float = 5
     delivery_poll_seconds: float = 1.0        # NOTIFY wakes the sender sooner
     message_id_domain: str = "notifications.codi.or.th"
+    web_url: str = "http://localhost:8005"   # the web app: officers' emails link to their fund's pages
 
 
 def bootstrap(config):
     settings = Settings.from_config(config)
     return App(settings=settings, unit_of_work=NotificationsUnitOfWork,
                handlers=bind_handlers(handlers.EVENT_HANDLERS,
-                                      {"message_id_domain": settings.message_id_domain}),
+                                      {"message_id_domain": settings.message_id_domain,
+                                                                "web_url": settings.web_url}),
                clock=utc_now)

@@ -10,14 +10,16 @@ import re
 import uuid
 from dataclasses import dataclass
 from email.header import Header
+from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
 from chassis.errors import NotFound
-from chassis.thai import baht_in_words, format_baht, thai_date, thai_datetime
+from chassis.thai import THAI_TIME, baht_in_words, format_baht, thai_date, thai_datetime
 
 _templates = Environment(
     loader=PackageLoader("notifications", "templates"),
@@ -47,7 +49,15 @@ LEVY_POSTED = TemplateKind("levy_posted", critical=False, per_event=False)
 LEVY_VOIDED = TemplateKind("levy_voided", critical=True)
 LEVY_REVERSED = TemplateKind("levy_reversed", critical=True)
 DAILY_DIGEST = TemplateKind("daily_digest", critical=False)
-KINDS = {kind.name: kind for kind in (LEVY_PENDING, LEVY_VOIDED, LEVY_REVERSED, DAILY_DIGEST)}
+# asked for by the person it goes to: always sent, whatever any preference says
+SIGNIN_LINK = TemplateKind("signin_link", critical=True)
+MONTHLY_STATEMENT = TemplateKind("monthly_statement", critical=False)
+KINDS = {kind.name: kind for kind in (LEVY_PENDING, LEVY_VOIDED, LEVY_REVERSED, DAILY_DIGEST, SIGNIN_LINK,
+                                      MONTHLY_STATEMENT)}
+
+# What a stored body holds where the secret (a sign-in link) goes: the secret itself is kept
+# apart (``deliveries.secret``), put in only by ``build_message`` and dropped once sent.
+SECRET_PLACEHOLDER = "CODI-SECRET-LINK"
 
 
 def template_kind(name):
@@ -76,8 +86,9 @@ def checked_address(address):
 
 
 def message_id(event_id, officer_id, domain):
-    """The same event and officer always give the same Message-ID, so a resend collapses."""
-    digest = hashlib.sha256(f"{event_id}:{officer_id}".encode()).hexdigest()[:32]
+    """The same event and officer always give the same Message-ID, so a resend collapses
+    (``officer_id`` None: the one email of an event to an address)."""
+    digest = hashlib.sha256(f"{event_id}:{officer_id or 'address'}".encode()).hexdigest()[:32]
     return f"<{digest}@{domain}>"
 
 
@@ -124,9 +135,19 @@ def trade_context(data):
     }
 
 
-def levy_context(data, officer, occurred_at):
+def fund_url(web_url, fund_id):
+    """The fund's page in the web app: every officer email links to it."""
+    return f"{web_url.rstrip('/')}/funds/{fund_id}"
+
+
+def statement_url(web_url, fund_id, month):
+    return f"{fund_url(web_url, fund_id)}/statements/{month}"
+
+
+def levy_context(data, officer, occurred_at, web_url):
     """What every email about one levy movement (a ``funds.LevyMovement``) can show."""
     return {
+        "fund_url": fund_url(web_url, officer["fund_id"]),
         "language": officer["language"],
         "officer_name": officer["name"],
         "fund_name": data["fund_name_th"],
@@ -143,8 +164,8 @@ def levy_context(data, officer, occurred_at):
     }
 
 
-def render_levy(kind, data, officer, occurred_at):
-    return render(kind, levy_context(data, officer, occurred_at))
+def render_levy(kind, data, officer, occurred_at, web_url):
+    return render(kind, levy_context(data, officer, occurred_at, web_url))
 
 
 def digest_item(data, occurred_at, kind=LEVY_PENDING):
@@ -168,13 +189,14 @@ def _digest_section(items):
                       for item in items]}
 
 
-def daily_digest_context(items, officer, slot):
+def daily_digest_context(items, officer, slot, web_url):
     """``items`` are ``digest_item`` dicts, oldest first; ``slot`` the digest's scheduled time.
     New credits (pending until delivery) and postings (delivered: the money is the fund's)
     are told apart; items kept before postings were digested count as credits."""
     credits = [item for item in items if item.get("kind", LEVY_PENDING.name) == LEVY_PENDING.name]
     posted = [item for item in items if item.get("kind") == LEVY_POSTED.name]
     return {
+        "fund_url": fund_url(web_url, officer["fund_id"]),
         "language": officer["language"],
         "officer_name": officer["name"],
         "fund_name": items[0]["fund_name_th"],
@@ -184,13 +206,71 @@ def daily_digest_context(items, officer, slot):
     }
 
 
-def render_daily_digest(items, officer, slot):
-    return render(DAILY_DIGEST, daily_digest_context(items, officer, slot))
+def render_daily_digest(items, officer, slot, web_url):
+    return render(DAILY_DIGEST, daily_digest_context(items, officer, slot, web_url))
+
+
+STATEMENT_CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def statement_attachment(data):
+    """(filename, content type, content) of a statement's CSV."""
+    return f"statement-{data['fund_id']}-{data['month']}.csv", STATEMENT_CSV_TYPE, data["csv"]
+
+
+def monthly_statement_context(data, officer, web_url):
+    """What a monthly statement email (a ``funds.MonthlyStatement``) shows."""
+    def balance(side):
+        return {phase: format_baht(data[side][f"{phase}_satang"]) for phase in ("posted", "pending")}
+    return {
+        "language": officer["language"],
+        "officer_name": officer["name"],
+        "fund_name": data["fund_name_th"],
+        "month_th": data["month_th"],
+        "month": data["month"],
+        "opening": balance("opening"),
+        "closing": balance("closing"),
+        "entry_count": data["entry_count"],
+        "fund_url": fund_url(web_url, data["fund_id"]),
+        "statement_url": statement_url(web_url, data["fund_id"], data["month"]),
+        "filename": statement_attachment(data)[0],
+    }
+
+
+def render_monthly_statement(data, officer, web_url):
+    return render(MONTHLY_STATEMENT, monthly_statement_context(data, officer, web_url))
+
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")
+
+
+def signin_context(expires_at):
+    """What a sign-in email shows: its expiry in Asia/Bangkok, Thai (Buddhist era) then English.
+    The link itself is never in the context: the templates show ``SECRET_PLACEHOLDER``."""
+    local = expires_at.astimezone(THAI_TIME)
+    return {"link": SECRET_PLACEHOLDER,
+            "expires_th": f"{local:%H:%M} น. {thai_date(local.date())}",
+            "expires_en": f"{local:%H:%M} (Bangkok time), {local.day} {MONTHS_EN[local.month - 1]} {local.year}"}
+
+
+def render_signin(expires_at):
+    """(subject, text, HTML) of a sign-in email, Thai first, English after, with the placeholder
+    where the link goes (``with_secret`` puts it in)."""
+    return render(SIGNIN_LINK, signin_context(expires_at))
+
+
+def with_secret(body, secret, html=False):
+    """``body`` with the secret where its placeholder is (escaped in HTML)."""
+    if secret is None:
+        return body
+    return body.replace(SECRET_PLACEHOLDER, str(escape(secret)) if html else secret)
 
 
 # Sample data for previews: clearly marked demo values, rendered through the real templates.
 _SAMPLE_AT = dt.datetime(2024, 5, 30, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-_SAMPLE_OFFICER = {"name": "สมศรี ใจดี (ตัวอย่าง)", "language": "th"}
+_SAMPLE_OFFICER = {"name": "สมศรี ใจดี (ตัวอย่าง)", "language": "th", "fund_id": uuid.UUID(int=5)}
+_SAMPLE_WEB_URL = "http://localhost:8005"
 _SAMPLE_LEVY = {
     "fund_name_th": "กองทุนสวัสดิการชุมชนตำบลตัวอย่าง", "amount_satang": 10000,
     "order_id": uuid.UUID(int=1), "agreement_id": uuid.UUID(int=2), "agreement_version": 1,
@@ -201,7 +281,7 @@ _SAMPLE_LEVY = {
 
 
 def _preview_levy(kind):
-    return lambda officer: render_levy(kind, _SAMPLE_LEVY, officer, _SAMPLE_AT)
+    return lambda officer: render_levy(kind, _SAMPLE_LEVY, officer, _SAMPLE_AT, _SAMPLE_WEB_URL)
 
 
 def _preview_daily_digest(officer):
@@ -209,11 +289,29 @@ def _preview_daily_digest(officer):
         {**_SAMPLE_LEVY, "order_id": uuid.UUID(int=3), "amount_satang": 2550}, _SAMPLE_AT),
         digest_item({**_SAMPLE_LEVY, "order_id": uuid.UUID(int=4), "amount_satang": 400}, _SAMPLE_AT,
                     LEVY_POSTED)]
-    return render_daily_digest(items, officer, _SAMPLE_AT)
+    return render_daily_digest(items, officer, _SAMPLE_AT, _SAMPLE_WEB_URL)
+
+
+_SAMPLE_STATEMENT = {
+    "fund_id": uuid.UUID(int=5), "fund_name_th": _SAMPLE_LEVY["fund_name_th"], "month": "2024-05",
+    "month_th": "พฤษภาคม 2567", "opening": {"posted_satang": 50000, "pending_satang": 0},
+    "closing": {"posted_satang": 173450, "pending_satang": 10000}, "entry_count": 4, "csv": "",
+}
+
+
+def _preview_monthly_statement(officer):
+    return render_monthly_statement(_SAMPLE_STATEMENT, officer, _SAMPLE_WEB_URL)
+
+
+def _preview_signin(officer):
+    subject, text, html = render_signin(_SAMPLE_AT)
+    link = "http://localhost:8005/signin/verify?token=SAMPLE-ตัวอย่าง"
+    return subject, with_secret(text, link), with_secret(html, link, html=True)
 
 
 _PREVIEWS = {LEVY_PENDING: _preview_levy(LEVY_PENDING), LEVY_VOIDED: _preview_levy(LEVY_VOIDED),
-             LEVY_REVERSED: _preview_levy(LEVY_REVERSED), DAILY_DIGEST: _preview_daily_digest}
+             LEVY_REVERSED: _preview_levy(LEVY_REVERSED), DAILY_DIGEST: _preview_daily_digest,
+             SIGNIN_LINK: _preview_signin, MONTHLY_STATEMENT: _preview_monthly_statement}
 
 
 def preview(kind, language="th"):
@@ -222,18 +320,30 @@ def preview(kind, language="th"):
 
 
 def build_message(delivery, sender_address, sender_name):
-    """The multipart (text + HTML) message of a queued delivery.
+    """The multipart (text + HTML) message of a queued delivery, with its secret put in where
+    the body holds its placeholder, and its attachment if it has one.
 
     Built with the compat32 MIME classes: the ``email.policy.default`` header refolding cost
     more CPU than everything else the service does per email (see bench/README.md). Headers
     are encoded words from text already made header-safe, so the result is the same mail.
     """
-    message = MIMEMultipart("alternative")
+    secret = delivery.get("secret")
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(with_secret(delivery["text_body"], secret), "plain", "utf-8"))
+    body.attach(MIMEText(with_secret(delivery["html_body"], secret, html=True), "html", "utf-8"))
+    if delivery.get("attachment") is None:
+        message = body
+    else:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        maintype, _, subtype = delivery["attachment_type"].partition(";")[0].strip().partition("/")
+        part = MIMEText(delivery["attachment"], subtype, "utf-8") if maintype == "text" else \
+            MIMEApplication(delivery["attachment"].encode(), subtype)
+        part.add_header("Content-Disposition", "attachment", filename=header_safe(delivery["attachment_name"]))
+        message.attach(part)
     message["From"] = formataddr((header_safe(sender_name), checked_address(sender_address)),
                                  charset="utf-8")
     message["To"] = checked_address(delivery["recipient"])
     message["Subject"] = Header(header_safe(delivery["subject"]), "utf-8")
     message["Message-ID"] = delivery["message_id"]
-    message.attach(MIMEText(delivery["text_body"], "plain", "utf-8"))
-    message.attach(MIMEText(delivery["html_body"], "html", "utf-8"))
     return message

@@ -18,8 +18,8 @@ class PreviewQuery(Schema):
 class DeliveryLogEntry(Schema):
     delivery_id = fields.UUID(attribute="id")
     event_id = fields.UUID()
-    officer_id = fields.UUID()
-    fund_id = fields.UUID()
+    officer_id = fields.UUID(allow_none=True)  # None: an email to an address (a sign-in link)
+    fund_id = fields.UUID(allow_none=True)
     kind = fields.String()
     recipient = fields.String()
     subject = fields.String()

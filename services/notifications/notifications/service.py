@@ -21,7 +21,8 @@ class NotificationsService(PlatformService):
     @timer(interval=DIGEST_CHECK_SECONDS)
     def queue_due_digests(self):
         with self.unit_of_work() as uow:
-            handlers.queue_due_digests(uow, self.app.clock(), self.app.settings.message_id_domain)
+            handlers.queue_due_digests(uow, self.app.clock(), self.app.settings.message_id_domain,
+                                       self.app.settings.web_url)
 
     @http("GET", "/v1/funds/<fund_id>/deliveries", query=schemas.LogQuery, response=schemas.DeliveryLog,
           roles=OPERATOR)

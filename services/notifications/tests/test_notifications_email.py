@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 from chassis.broker import event_exchange
 from chassis.cli import issue_token
 from chassis.db import Database
-from contracts import encode, funds, topology
+from contracts import encode, funds, topology, web
 from devtools.platform import free_port
 from devtools.samples import route
 from devtools.scenario import eventually
@@ -362,7 +362,7 @@ def tick(service, now):
     try:
         with database.transaction() as cursor:
             return handlers.queue_due_digests(NotificationsUnitOfWork(cursor), now,
-                                              service["settings"].message_id_domain)
+                                              service["settings"].message_id_domain, service["settings"].web_url)
     finally:
         database.close()
 
@@ -453,3 +453,113 @@ def test_voids_and_reversals_are_critical_and_reach_an_officer_who_opted_out(
     assert message["Subject"].startswith(subject_start)
     text, html = text_and_html(message)
     assert "20.00 บาท" in text and "ยี่สิบบาทถ้วน" in text and "20.00 บาท" in html
+
+
+def signin_link(**overrides):
+    return {"email": f"person-{uuid.uuid4().hex[:8]}@example.org",
+            "link": f"http://localhost:8005/signin/verify?token=secret-{uuid.uuid4().hex}",
+            "expires_at": dt.datetime(2026, 12, 3, 7, 5, tzinfo=dt.timezone.utc), "language": "th",
+            **overrides}
+
+
+def signin_duplicates_seen():
+    return REGISTRY.get_sample_value("codi_events_consumed_total", {
+        "service": "notifications", "event": web.SIGNIN_LINK_REQUESTED.key, "outcome": "duplicate"}) or 0
+
+
+def test_a_signin_link_is_emailed_once_and_never_kept_or_shown(service, mail, amqp_uri, caplog):
+    data = signin_link()
+    event_id = publish(amqp_uri, web.SIGNIN_LINK_REQUESTED, data)
+    [message] = eventually("the email", lambda: mail.mails_to(data["email"]))
+    assert message["Message-ID"] == compose.message_id(event_id, None, service["settings"].message_id_domain)
+    text, html = text_and_html(message)
+    assert data["link"] in text and f'href="{data["link"]}"' in html
+    for body in (text, html):
+        assert body.index("หมดอายุ 14:05 น. 3 ธันวาคม 2569") < body.index("It expires at 14:05")
+        assert "หากท่านไม่ได้ขอเข้าสู่ระบบ" in body and "If you did not ask for this" in body
+        assert compose.SECRET_PLACEHOLDER not in body
+
+    [entry] = eventually("the log to say sent", lambda: log_of(service, recipient=data["email"], status="sent"))
+    assert entry["kind"] == "signin_link" and entry["officer_id"] is None and entry["fund_id"] is None
+    # redelivered: nothing new
+    before = signin_duplicates_seen()
+    publish(amqp_uri, web.SIGNIN_LINK_REQUESTED, data, event_id=event_id)
+    eventually("the second copy seen as a duplicate", lambda: signin_duplicates_seen() == before + 1)
+    [stored] = query(service["config"]["DATABASE_URL"], "SELECT * FROM deliveries WHERE event_id = %s",
+                     (event_id,))
+    assert stored["secret"] is None
+    token = data["link"].rsplit("=", 1)[1]
+    assert token not in json.dumps(stored, default=str)
+    shown = requests.get(service["base"] + "/v1/deliveries", params={"recipient": data["email"]},
+                         headers=service["headers"], timeout=5).text
+    assert token not in shown
+    assert token not in caplog.text
+    assert len(mail.mails_to(data["email"])) == 1
+
+
+def test_a_failed_signin_email_drops_its_link_and_is_not_resent(service, mail, amqp_uri):
+    data = signin_link()
+    mail.rejected.add(data["email"])
+    event_id = publish(amqp_uri, web.SIGNIN_LINK_REQUESTED, data)
+    [failed] = eventually("the failure recorded", lambda: log_of(service, recipient=data["email"], status="failed"))
+    [stored] = query(service["config"]["DATABASE_URL"], "SELECT * FROM deliveries WHERE event_id = %s",
+                     (event_id,))
+    assert stored["secret"] is None and data["link"].rsplit("=", 1)[1] not in json.dumps(stored, default=str)
+    mail.rejected.discard(data["email"])
+    resend = requests.post(f"{service['base']}/v1/deliveries/{failed['delivery_id']}/resend",
+                           headers=service["headers"], timeout=5)
+    assert resend.status_code == 409 and "ขอลิงก์ใหม่" in resend.text
+    assert data["link"] not in resend.text and mail.mails_to(data["email"]) == []
+
+
+def monthly_statement(fund_id, month="2026-11"):
+    return {"fund_id": fund_id, "fund_name_th": "กองทุนสวัสดิการชุมชนตำบลตลาดใหญ่", "month": month,
+            "month_th": "พฤศจิกายน 2569", "opening": {"posted_satang": 0, "pending_satang": 0},
+            "closing": {"posted_satang": 123450, "pending_satang": 10000}, "entry_count": 2,
+            "csv": "\ufeffกองทุนสวัสดิการชุมชนตำบลตลาดใหญ่ — รายงานประจำเดือน พฤศจิกายน 2569\r\n"}
+
+
+def statement_duplicates_seen():
+    return REGISTRY.get_sample_value("codi_events_consumed_total", {
+        "service": "notifications", "event": funds.STATEMENT_ISSUED.key, "outcome": "duplicate"}) or 0
+
+
+def test_a_monthly_statement_reaches_each_officer_who_wants_it_once_with_its_csv(service, mail, amqp_uri):
+    fund_id = uuid.uuid4()
+    wants = register_officer(amqp_uri, fund_id=fund_id)
+    declines = register_officer(amqp_uri, fund_id=fund_id, preferences={"monthly_statement": False})
+    eventually("both officers known", lambda: len(query(
+        service["config"]["DATABASE_URL"], "SELECT id FROM officers WHERE fund_id = %s", (fund_id,))) == 2)
+    data = monthly_statement(fund_id)
+    event_id = publish(amqp_uri, funds.STATEMENT_ISSUED, data)
+    [message] = eventually("the statement email", lambda: mail.mails_to(wants["email"]))
+    assert message["Subject"] == "รายงานประจำเดือนพฤศจิกายน 2569 ของกองทุนสวัสดิการชุมชนตำบลตลาดใหญ่"
+    text, html = text_and_html(message)
+    web_url = service["settings"].web_url
+    for body in (text, html):
+        assert "1,234.50 บาท" in body and "100.00 บาท" in body and "พฤศจิกายน 2569" in body
+        assert f"{web_url}/funds/{fund_id}/statements/2026-11" in body
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == f"statement-{fund_id}-2026-11.csv"
+    assert attachment["Content-Type"].startswith("text/csv") and attachment.get_content_charset() == "utf-8"
+    assert attachment.get_content() == data["csv"]
+
+    before = statement_duplicates_seen()
+    publish(amqp_uri, funds.STATEMENT_ISSUED, data, event_id=event_id)  # redelivered
+    eventually("the second copy seen as a duplicate", lambda: statement_duplicates_seen() == before + 1)
+    other_id = publish(amqp_uri, funds.STATEMENT_ISSUED, data)  # the same statement under another event id
+    eventually("that event handled", lambda: query(service["config"]["DATABASE_URL"],
+                                                   "SELECT 1 FROM inbox WHERE event_id = %s", (other_id,)))
+    [entry] = eventually("the log to say sent", lambda: log_of(service, fund_id=fund_id, status="sent"))
+    assert entry["kind"] == "monthly_statement" and entry["officer_id"] == str(wants["officer_id"])
+    assert len(log_of(service, fund_id=fund_id)) == 1
+    assert len(mail.mails_to(wants["email"])) == 1 and mail.mails_to(declines["email"]) == []
+
+
+def test_a_levy_email_links_to_the_funds_page(service, mail, amqp_uri):
+    officer = register_officer(amqp_uri)
+    publish(amqp_uri, funds.LEVY_PENDING, levy_pending(officer))
+    [message] = eventually("the email", lambda: mail.mails_to(officer["email"]))
+    fund_page = f"{service['settings'].web_url}/funds/{officer['fund_id']}"
+    text, html = text_and_html(message)
+    assert fund_page in text and f'href="{fund_page}"' in html
