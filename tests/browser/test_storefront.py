@@ -41,7 +41,7 @@ def test_an_order_from_the_shop_to_the_receipt(driver, platform, web_url, mail_d
     fill(driver, "address_line", "12 ถนนถลาง")
     Select(driver.find_element(By.NAME, "delivery")).select_by_value("carrier")
     driver.find_element(By.ID, "place-order").click()
-    assert "รอชำระเงิน" in browser.wait_for(driver, "#order-state").text
+    browser.wait_for_text(driver, "#order-state", "รอชำระเงิน")
     order_id = driver.current_url.rstrip("/").rsplit("/", 1)[1]
     assert driver.find_element(By.ID, "order-total").text == "500.00 บาท"
     qr = requests.get(f"{web_url}/shop/orders/{order_id}/qr.svg", headers={"Cookie": f"codi_session={cookie}"},
@@ -55,7 +55,7 @@ def test_an_order_from_the_shop_to_the_receipt(driver, platform, web_url, mail_d
     browser.wait_for(driver, f"a[href='/seller/orders/{order_id}']").click()
     fill(driver, "reference", "KTB 0001")
     driver.find_element(By.ID, "confirm-transfer").click()
-    assert "ชำระแล้ว" in browser.wait_for(driver, "#order-state").text
+    browser.wait_for_text(driver, "#order-state", "ชำระแล้ว")
     Select(driver.find_element(By.NAME, "carrier")).select_by_value("thailand_post")
     fill(driver, "tracking_number", "EE123456784TH")  # a wrong check digit: the API refuses it
     driver.find_element(By.ID, "ship").click()
@@ -63,11 +63,11 @@ def test_an_order_from_the_shop_to_the_receipt(driver, platform, web_url, mail_d
     Select(driver.find_element(By.NAME, "carrier")).select_by_value("thailand_post")
     fill(driver, "tracking_number", "EE123456785TH")
     driver.find_element(By.ID, "ship").click()
-    assert "จัดส่งแล้ว" in browser.wait_for(driver, "#order-state").text
+    browser.wait_for_text(driver, "#order-state", "จัดส่งแล้ว")
     sign_out(driver)
 
     sign_in(driver, web_url, mail_dir, network["buyer_contact_email"])
     driver.get(f"{web_url}/shop/orders/{order_id}")
     assert browser.wait_for(driver, "#tracking-number").text == "EE123456785TH"
     driver.find_element(By.ID, "confirm-receipt").click()
-    assert "ได้รับสินค้าแล้ว" in browser.wait_for(driver, "#order-state").text
+    browser.wait_for_text(driver, "#order-state", "ได้รับสินค้าแล้ว")
