@@ -1,6 +1,8 @@
 """The reference storefront end to end, in a browser against the running platform: a seller lists a
 product priced in baht; a buyer finds the rice, orders it and sees its Thai QR; the seller confirms
 the direct transfer, is refused a wrong tracking number, ships; the buyer confirms receipt."""
+import re
+
 import pytest
 import requests
 from selenium.webdriver.common.by import By
@@ -48,6 +50,7 @@ def test_an_order_from_the_shop_to_the_receipt(driver, platform, web_url, mail_d
                       timeout=10)
     assert qr.status_code == 200 and qr.headers["Content-Type"].startswith("image/svg+xml")
     assert driver.find_elements(By.CSS_SELECTOR, f".qr img[src='/shop/orders/{order_id}/qr.svg']")
+    assert ordered_twice_with_one_key(web_url, cookie, product_id) == 1
     sign_out(driver)
 
     sign_in(driver, web_url, mail_dir, network["seller_contact_email"])
@@ -71,3 +74,16 @@ def test_an_order_from_the_shop_to_the_receipt(driver, platform, web_url, mail_d
     assert browser.wait_for(driver, "#tracking-number").text == "EE123456785TH"
     driver.find_element(By.ID, "confirm-receipt").click()
     browser.wait_for_text(driver, "#order-state", "ได้รับสินค้าแล้ว")
+
+
+def ordered_twice_with_one_key(web_url, cookie, product_id):
+    """How many orders one order form makes when it is sent twice (a double click)."""
+    headers = {"Cookie": f"codi_session={cookie}"}
+    page = requests.get(f"{web_url}/shop/products/{product_id}", headers=headers, timeout=10).text
+    hidden = dict(re.findall(r'name="(csrf_token|idempotency_key|buyer_org_id)"[^>]*value="([^"]+)"', page))
+    form = {**hidden, "quantity": "1", "delivery": "carrier", "ship_name": "วิชัย", "address_line": "12 ถนนถลาง",
+            "subdistrict_code": "830101"}
+    answers = [requests.post(f"{web_url}/shop/products/{product_id}", data=form, headers=headers, timeout=10,
+                             allow_redirects=False) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [303, 303]
+    return len({answer.headers["Location"] for answer in answers})
