@@ -213,6 +213,13 @@ def test_the_shop_searches_sales_in_thai_and_shows_seller_and_province():
     assert "ข้าวหอมมะลิ" in html and "250.00 บาท" in html and "วิสาหกิจข้าวชัยภูมิ" in html and "จ.ชัยภูมิ" in html
 
 
+def test_a_search_the_api_refuses_is_said_on_the_shop_page_with_its_status():
+    refusal = ApiError(400, "ข้อมูลไม่ถูกต้อง (invalid input)", {"province": ["รหัสจังหวัด 2 หลัก (two digits)"]})
+    apis = platform({("GET", "/v1/products"): refusal})
+    template, context = shop_pages.search(Visit(apis, args={"province": "ชัยภูมิ"}))
+    assert context["status"] == 400 and "รหัสจังหวัด 2 หลัก" in render((template, context))
+
+
 def shown_order_form(apis):
     visit = Visit(apis, IDENTITY)
     template, context = shop_pages.product(visit, PRODUCT)

@@ -78,10 +78,15 @@ def search(visit):
     args = visit.request.args
     params = {key: args[key] for key in ("q", "category", "province", "cursor") if args.get(key)}
     params.update(limit=24, listing_kind="sale")
-    page = _market(visit).call("GET", "/v1/products", None, params=params)
+    shown = {"q": args.get("q", ""), "category": args.get("category", ""), "province": args.get("province", "")}
+    try:
+        page = _market(visit).call("GET", "/v1/products", None, params=params)
+    except ApiError as refused:  # e.g. a province that is not two digits: said on the same page
+        refusal = _refusal(refused)
+        return "shop.html", {**shown, "page": {"items": [], "next_cursor": None}, "sellers": {},
+                             "refused": refusal, "status": refusal["status"]}
     sellers = _sellers(visit, [product["seller_org_id"] for product in page["items"]])
-    return "shop.html", {"page": page, "sellers": sellers, "q": args.get("q", ""),
-                         "category": args.get("category", ""), "province": args.get("province", "")}
+    return "shop.html", {**shown, "page": page, "sellers": sellers}
 
 
 def product(visit, product_id):
