@@ -290,6 +290,12 @@ def test_someone_elses_order_is_a_404():
         shop_pages.seller_order(Visit(platform(), IDENTITY), ORDER_ID)
 
 
+def test_a_seller_sees_no_order_form_on_its_own_product():
+    template, context = shop_pages.product(Visit(platform(), SELLER_IDENTITY), PRODUCT)
+    html = render((template, context))
+    assert "place-order" not in html and "own-product" in html
+
+
 def test_a_seller_lists_a_product_priced_in_baht_as_exact_satang():
     apis = platform({("POST", "/v1/products"): lambda body, _: {**RICE, **body}})
     shown = Visit(apis, SELLER_IDENTITY)

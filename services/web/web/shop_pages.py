@@ -94,7 +94,11 @@ def product(visit, product_id):
     product_id = _uuid(product_id)
     item = _market(visit).call("GET", f"/v1/products/{product_id}", None)
     context = {"product": item, "seller": _sellers(visit, [item["seller_org_id"]])[item["seller_org_id"]]}
-    if visit.identity is None or not visit.identity["organisations"] or not _orderable(item):
+    # an organisation never buys its own goods (the API refuses it): only the person's others buy
+    organisations = [org for org in (visit.identity or {}).get("organisations", [])
+                     if org["org_id"] != item["seller_org_id"]]
+    context["own_product"] = bool(visit.identity) and not organisations and bool(visit.identity["organisations"])
+    if not organisations or not _orderable(item):
         if visit.request.method == "POST":
             visit.signed_in()
             raise PageError(403, "สั่งซื้อสินค้านี้ไม่ได้ (this product cannot be ordered)")
@@ -104,7 +108,6 @@ def product(visit, product_id):
     else:
         visit.ensure_session()
     options, centres = _delivery_choices(visit, item["seller_org_id"])
-    organisations = visit.identity["organisations"]
     buyer_place = None if visit.request.method == "POST" else _place_of(visit, organisations[0]["org_id"])
     form = forms.bind(forms.OrderForm, visit, ship_name=organisations[0]["name_th"],
                       subdistrict_code=(buyer_place or {}).get("subdistrict_code"))
@@ -115,7 +118,7 @@ def product(visit, product_id):
         return "product.html", context
     if not checked(form):
         return "product.html", {**context, "status": 400}
-    buyer = _organisation(visit, form.buyer_org_id.data)
+    buyer = next(org for org in organisations if org["org_id"] == form.buyer_org_id.data)  # a valid choice
     body = {"lines": [{"product_id": str(product_id), "quantity": form.quantity.data}],
             "ship_to": {"name": form.ship_name.data.strip(), "address_line": form.address_line.data.strip(),
                         "subdistrict_code": form.subdistrict_code.data},
