@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import Select
 
 from devtools import browser, scenario
 
-from conftest import sign_in, sign_out
+from browser_steps import sign_in, sign_out
 
 pytestmark = pytest.mark.e2e
 
