@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg2
 
 from bench import baselines, data_scale, report
+from bench.naive import NaivePipeline
 from bench.pipeline import PlatformBench
 from chassis.db import create_database, drop_database, migrate
 from devtools import infra
@@ -32,7 +33,7 @@ SETTINGS = {
               "saturation_threads": 16, "rates": [25, 50, 100], "rate_s": 5, "rate_threads": 24,
               "drain_timeout_s": 30, "order_lines": 100_000, "relay_messages": 5_000},
     "full": {"broker_messages": 100_000, "pg_seconds": 10, "warmup_s": 5, "saturation_s": 30,
-             "saturation_threads": 32, "rates": [25, 100, 200, 500], "rate_s": 20, "rate_threads": 64,
+             "saturation_threads": 32, "rates": [25, 100, 250, 500], "rate_s": 20, "rate_threads": 64,
              "drain_timeout_s": 120, "order_lines": 1_000_000, "relay_messages": 50_000},
 }
 
@@ -128,6 +129,16 @@ def main(argv=None):
             results.update(PlatformBench(settings, amqp_uri, prefix, work_dir, progress).run())
             results["ratio_platform_to_broker"] = round(
                 results["platform_orders_per_s"] / broker_rate, 3) if broker_rate else None
+            progress("reference: the naive outbox pipeline, same machine, same run")
+            naive = NaivePipeline(database(f"{prefix}_naive"), amqp_uri, work_dir, args.max_workers)
+            with naive.running():
+                results["naive"] = naive.saturation(settings["saturation_threads"], settings["saturation_s"],
+                                                    prefix, settings["drain_timeout_s"], os.getpid())
+            results["ratio_platform_to_naive"] = round(
+                results["platform_orders_per_s"] / results["naive"]["orders_per_s"], 3) \
+                if results["naive"]["orders_per_s"] else None
+            progress(f"reference: naive pipeline {results['naive']['orders_per_s']} orders/s; platform / naive "
+                     f"{results['ratio_platform_to_naive']}")
             results.update(data_scale.run(database, prefix, settings["order_lines"], progress))
     finally:
         for name in created:
