@@ -7,7 +7,9 @@ person in and acts for them with a short-lived token it is granted with its own 
 unless given a lifetime.
 """
 import hashlib
+import math
 import secrets
+import time
 from dataclasses import dataclass
 
 from chassis.errors import Forbidden, Unauthorized
@@ -76,14 +78,51 @@ def bearer_token(authorization_header):
 def authenticate(cursor, authorization_header):
     """The principal behind an ``Authorization: Bearer …`` header, or Unauthorized (also once the
     token has expired)."""
+    return lookup(cursor, digest(bearer_token(authorization_header)))[0]
+
+
+def lookup(cursor, token_digest):
+    """(principal, seconds until the token expires or None) of a token's digest, or Unauthorized."""
     cursor.execute(
-        "SELECT kind, subject_id, expires_at IS NOT NULL AND expires_at <= now() AS expired FROM api_tokens"
+        "SELECT kind, subject_id, extract(epoch FROM expires_at - now()) AS seconds_left FROM api_tokens"
         " WHERE token_sha256 = %s AND revoked_at IS NULL",
-        (digest(bearer_token(authorization_header)),),
+        (token_digest,),
     )
     row = cursor.fetchone()
     if row is None:
         raise Unauthorized("โทเคนไม่ถูกต้องหรือถูกเพิกถอน (invalid or revoked token)")
-    if row["expired"]:
+    seconds_left = None if row["seconds_left"] is None else float(row["seconds_left"])
+    if seconds_left is not None and seconds_left <= 0:
         raise Unauthorized("โทเคนหมดอายุแล้ว ลงชื่อเข้าใช้ใหม่ (token expired: sign in again)")
-    return Principal(row["kind"], row["subject_id"])
+    return Principal(row["kind"], row["subject_id"]), seconds_left
+
+
+class PrincipalCache:
+    """Who a token's digest belongs to, remembered in this process for ``seconds`` so that a request
+    reads no token from the database. A token revoked through this process is forgotten at once;
+    revoked elsewhere (another instance, the command line), it still works here for at most
+    ``seconds``. No entry outlives its token's expiry; unknown tokens are never remembered."""
+
+    def __init__(self, seconds, capacity=10_000, clock=time.monotonic):
+        self.seconds, self.capacity, self.clock = seconds, capacity, clock
+        self._entries = {}  # digest → (principal, monotonic time it stops being trusted)
+
+    def get(self, token_digest):
+        entry = self._entries.get(token_digest)
+        if entry is None:
+            return None
+        if entry[1] <= self.clock():
+            self._entries.pop(token_digest, None)
+            return None
+        return entry[0]
+
+    def put(self, token_digest, principal, seconds_left=None):
+        lifetime = min(self.seconds, math.inf if seconds_left is None else seconds_left)
+        if lifetime <= 0:
+            return
+        if len(self._entries) >= self.capacity:  # the oldest entry goes first
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[token_digest] = (principal, self.clock() + lifetime)
+
+    def forget(self, token_digest):
+        self._entries.pop(token_digest, None)

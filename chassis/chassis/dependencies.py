@@ -52,9 +52,10 @@ class Application(DependencyProvider):
 class ServiceDatabase:
     """What a worker sees: transactions, once-only event handling, authentication."""
 
-    def __init__(self, database, service_name):
+    def __init__(self, database, service_name, principals=None):
         self._database = database
         self._service_name = service_name
+        self._principals = principals or auth.PrincipalCache(0)  # 0: every request reads its token
 
     def transaction(self, isolation=None):
         return self._database.transaction(isolation)
@@ -82,19 +83,29 @@ class ServiceDatabase:
         uow.run_after_commit()
 
     def principal(self, request):
-        """Who sent ``request``. One SELECT needs no transaction: read in autocommit mode,
-        which saves the BEGIN and COMMIT round trips on every request."""
+        """Who sent ``request``: from the process's cache of recent tokens, else one SELECT, which
+        needs no transaction: read in autocommit mode (no BEGIN and COMMIT round trips)."""
+        token_digest = auth.digest(auth.bearer_token(request.headers.get("Authorization")))
+        known = self._principals.get(token_digest)
+        if known is not None:
+            return known
         try:
             with self._database.connection() as conn:
                 conn.autocommit = True
                 try:
                     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cursor:
-                        return auth.authenticate(cursor, request.headers.get("Authorization"))
+                        principal, seconds_left = auth.lookup(cursor, token_digest)
                 finally:
                     if not conn.closed:
                         conn.autocommit = False
         except TRANSIENT_ERRORS as exc:
             raise TransientError(f"database: {exc.__class__.__name__}: {exc}") from exc
+        self._principals.put(token_digest, principal, seconds_left)
+        return principal
+
+    def forget_token(self, authorization_header):
+        """A token revoked here is refused here from now on (other instances: within their cache's time)."""
+        self._principals.forget(auth.digest(auth.bearer_token(authorization_header)))
 
     def ping(self):
         return self._database.ping()
@@ -107,8 +118,10 @@ class Database(DependencyProvider):
 
     def setup(self):
         psycogreen.eventlet.patch_psycopg()
-        size = self.bootstrapped.app().settings.db_pool_size or self.container.max_workers
+        settings = self.bootstrapped.app().settings
+        size = settings.db_pool_size or self.container.max_workers
         self.database = PooledDatabase(self.container.config["DATABASE_URL"], pool_size=size)
+        self.principals = auth.PrincipalCache(settings.token_cache_seconds)
 
     def stop(self):
         self.database.close()
@@ -117,7 +130,7 @@ class Database(DependencyProvider):
         self.database.close()
 
     def get_dependency(self, worker_ctx):
-        return ServiceDatabase(self.database, self.container.service_name)
+        return ServiceDatabase(self.database, self.container.service_name, self.principals)
 
 
 class BackgroundWorker(DependencyProvider):

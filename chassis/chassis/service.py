@@ -139,6 +139,7 @@ class PlatformService:
         เช่น เมื่อผู้ใช้ออกจากระบบ คำขอถัดไปด้วยโทเคนนี้ได้ 401 (e.g. signing out: the next request
         with this token is a 401)."""
         tokens.revoke_current(uow.cursor, request.headers.get("Authorization"))
+        uow.after_commit(lambda: self.db.forget_token(request.headers.get("Authorization")))
 
     @http("GET", "/openapi.json", public=True)
     def openapi_document(self):

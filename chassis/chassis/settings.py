@@ -33,6 +33,7 @@ class PlatformSettings:
     outbox_poll_seconds: float = 1.0          # relay polling (NOTIFY wakes it sooner)
     outbox_batch: int = 200
     db_pool_size: int | None = None           # None: the container's max_workers
+    token_cache_seconds: float = 5            # a token revoked elsewhere is refused here within this (0: no cache)
 
     @classmethod
     def from_config(cls, config):

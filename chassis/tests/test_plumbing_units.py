@@ -143,3 +143,44 @@ def test_settings_take_typed_values_from_config_and_defaults_for_empty_ones():
     for bad in ({"OUTBOX_BATCH": "1.5"}, {"REPAIR": "perhaps"}, {"OUTBOX_POLL_SECONDS": "soon"}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             Settings.from_config(bad)
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_cached_principal_is_trusted_for_its_seconds_and_never_past_its_tokens_expiry():
+    from chassis.auth import Principal, PrincipalCache
+    clock, officer = Clock(), Principal("officer", "o-1")
+    cache = PrincipalCache(5, clock=clock)
+    cache.put("lasting", officer)
+    cache.put("expiring", officer, seconds_left=2)
+    clock.now += 1.9
+    assert cache.get("lasting") == officer and cache.get("expiring") == officer
+    clock.now += 0.2
+    assert cache.get("expiring") is None and cache.get("lasting") == officer
+    clock.now += 3
+    assert cache.get("lasting") is None
+
+
+def test_a_forgotten_token_is_read_again_and_a_cache_of_zero_seconds_keeps_nothing():
+    from chassis.auth import Principal, PrincipalCache
+    cache = PrincipalCache(5, clock=Clock())
+    cache.put("token", Principal("operator"))
+    cache.forget("token")
+    assert cache.get("token") is None
+    none = PrincipalCache(0, clock=Clock())
+    none.put("token", Principal("operator"))
+    assert none.get("token") is None
+
+
+def test_the_principal_cache_is_bounded_and_drops_its_oldest_entry_first():
+    from chassis.auth import Principal, PrincipalCache
+    cache = PrincipalCache(5, capacity=2, clock=Clock())
+    for name in ("first", "second", "third"):
+        cache.put(name, Principal("operator"))
+    assert cache.get("first") is None and cache.get("second") and cache.get("third")

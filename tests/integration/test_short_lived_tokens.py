@@ -1,5 +1,6 @@
 """Short-lived tokens against the real PostgreSQL and a running service: an operator grants one,
 it acts as its subject until it expires or is revoked, and each refusal says why (in Thai first)."""
+import time
 import uuid
 from types import SimpleNamespace
 
@@ -12,6 +13,7 @@ from chassis.cli import issue_token
 from chassis.db import Database
 from chassis.dependencies import ServiceDatabase
 from chassis.errors import Unauthorized
+from devtools.isolation import free_port
 from devtools.testing import query
 from funds.service import FundsService
 
@@ -46,7 +48,7 @@ def test_an_expired_token_is_refused_saying_so(chassis_dsn):
 
 @pytest.fixture(scope="module")
 def funds(config_of, test_env):
-    config = config_of("funds")
+    config = config_of("funds", TOKEN_CACHE_SECONDS=0)  # each request reads its token (the cache: below)
     container = ServiceContainer(FundsService, config)
     container.start()
     yield {"dsn": config["DATABASE_URL"], "base": f"http://{config['WEB_SERVER_ADDRESS']}",
@@ -125,3 +127,27 @@ def test_a_bad_token_request_is_a_400_naming_the_field(funds, body, field):
 def test_without_a_token_neither_operation_runs(funds):
     assert requests.post(f"{funds['base']}/v1/tokens", json={"kind": "operator"}, timeout=5).status_code == 401
     assert requests.delete(f"{funds['base']}/v1/tokens/current", timeout=5).status_code == 401
+
+
+def test_a_token_revoked_elsewhere_is_refused_within_the_cache_time_and_at_once_where_revoked(config_of, test_env):
+    config = config_of("funds", TOKEN_CACHE_SECONDS=1, WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}")
+    container = ServiceContainer(FundsService, config)
+    container.start()
+    base, operator = f"http://{config['WEB_SERVER_ADDRESS']}", issue_token("funds", "operator", environ=test_env)
+    database = Database(config["DATABASE_URL"], pool_size=1)
+
+    def grant(token):
+        return requests.post(f"{base}/v1/tokens", headers=bearer(token), timeout=5, json={"kind": "operator"})
+    try:
+        elsewhere, here = grant(operator).json()["token"], grant(operator).json()["token"]
+        assert grant(elsewhere).status_code == 201 and grant(here).status_code == 201  # both now cached
+        with database.transaction() as cursor:  # as the command line (another process) revokes
+            assert auth.revoke(cursor, elsewhere)
+        assert grant(elsewhere).status_code == 201  # still trusted here, for at most the cache's second
+        time.sleep(1.1)
+        assert grant(elsewhere).status_code == 401
+        assert requests.delete(f"{base}/v1/tokens/current", headers=bearer(here), timeout=5).status_code == 204
+        assert grant(here).status_code == 401  # revoked through this instance: at once
+    finally:
+        database.close()
+        container.stop()
