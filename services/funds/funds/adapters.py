@@ -7,7 +7,7 @@ from prometheus_client import Counter
 from chassis.db import execute_together, unique_or_conflict
 from chassis.uow import UnitOfWork
 from funds.credits import Credit
-from funds.ledger import CLEARING, fund_account, receivable_account
+from funds.ledger import CLEARING, UNTOTALLED, fund_account, receivable_account
 from funds.levy import Agreement
 from funds.settlement import Outcome
 
@@ -294,13 +294,13 @@ class Ledger:
             column = "pending_satang" if phase == "pending" else "posted_satang"
             # open the account at zero first: a CHECK sees an upsert's proposed row before the
             # conflict, so inserting a negative amount would fail even for an existing account
-            statements += [
-                ("INSERT INTO accounts (code, fund_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                 (account, owner)),
-                (f"UPDATE accounts SET {column} = {column} + %s WHERE code = %s", (amount, account)),
-                ("INSERT INTO ledger_entries (transaction_id, account, phase, amount_satang)"
-                 " VALUES (%s, %s, %s, %s)", (transaction_id, account, phase, amount)),
-            ]
+            statements.append(("INSERT INTO accounts (code, fund_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                               (account, owner)))
+            if account not in UNTOTALLED:  # the clearing account: no hot row (funds.ledger)
+                statements.append((f"UPDATE accounts SET {column} = {column} + %s WHERE code = %s",
+                                   (amount, account)))
+            statements.append(("INSERT INTO ledger_entries (transaction_id, account, phase, amount_satang)"
+                               " VALUES (%s, %s, %s, %s)", (transaction_id, account, phase, amount)))
         execute_together(self.cursor, statements)
         return transaction_id
 
@@ -470,8 +470,8 @@ class Reconciliation:
             " sum(amount_satang) FILTER (WHERE phase = 'pending') AS pending,"
             " sum(amount_satang) FILTER (WHERE phase = 'posted') AS posted"
             " FROM ledger_entries GROUP BY account) e ON e.account = a.code"
-            " WHERE a.pending_satang <> coalesce(e.pending, 0) OR a.posted_satang <> coalesce(e.posted, 0)"
-            " ORDER BY a.code")
+            " WHERE (a.pending_satang <> coalesce(e.pending, 0) OR a.posted_satang <> coalesce(e.posted, 0))"
+            " AND a.code <> ALL(%s) ORDER BY a.code", (sorted(UNTOTALLED),))
         return self.cursor.fetchall()
 
     def agreements_of_sellers(self, seller_ids):

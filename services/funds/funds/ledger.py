@@ -5,8 +5,13 @@ other side (what sellers' sales owe the funds). A pending credit moves value in 
 phase; posting moves it to the posted phase. A reversal that would overdraw a fund books the
 shortfall to ``fund-receivable:<id>`` instead (see ``funds.settlement``). Every transaction's
 legs sum to zero, and the database refuses one that does not.
+
+A fund's account (and its receivable) keeps a running total, so its balance is one row read. The
+clearing account does not: every credit moves it, and a running total on one row would make each
+credit wait for the one before to commit. Nobody reads its balance; it is the sum of its entries.
 """
 CLEARING = "levy-clearing"
+UNTOTALLED = frozenset({CLEARING})  # accounts whose balance is their entries' sum, not a stored total
 
 
 def fund_account(fund_id):
