@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -54,12 +55,29 @@ def chromium(size=DESKTOP):
         driver.quit()
 
 
+def _across_navigation(condition):
+    """The condition, asked again when the page it looked at was replaced meanwhile: after a click or a
+    submit, an element found in the old document can be gone before its text is read (Chromium then
+    answers "Node with given id does not belong to the document", not a stale-element error)."""
+    def check(driver):
+        try:
+            return condition(driver)
+        except WebDriverException as error:
+            if isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error):
+                return False
+            raise
+    return check
+
+
 def wait_for(driver, css, timeout=20):
-    return WebDriverWait(driver, timeout).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
+    return WebDriverWait(driver, timeout).until(
+        _across_navigation(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))))
 
 
 def wait_for_text(driver, css, text, timeout=30):
-    WebDriverWait(driver, timeout).until(expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+    WebDriverWait(driver, timeout).until(
+        _across_navigation(expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, css), text)),
+        f"no {text!r} in {css}")
     return driver.find_element(By.CSS_SELECTOR, css)
 
 
