@@ -79,6 +79,7 @@ def network(platform):
                         issue_token("marketplace", "organisation", seller, "fuzz seller", environ=env)],
         "funds": [network["ops"]["funds"], issue_token("funds", "officer", officer, "fuzz officer", environ=env)],
         "notifications": [network["ops"]["notifications"]],
+        "web": [network["ops"]["web"]],   # its API is the chassis's own: tokens, health, metrics
     }
     ids = {
         "centres": {"organisation_id": [str(seller), str(buyer)], "fund_id": [fund_id],
@@ -93,6 +94,7 @@ def network(platform):
         "funds": {"fund_id": [fund_id], "agreement_id": [network["agreement"]["id"]],
                   "month": [paid["paid_at"][:7]]},
         "notifications": {"fund_id": [fund_id], "delivery_id": [deliveries[0]["delivery_id"]]},
+        "web": {},
     }
     for service in registry.names():
         RUNTIME[service].update(tokens=tokens[service], ids=ids[service])
@@ -175,6 +177,7 @@ test_centres_api = api_test("centres")
 test_marketplace_api = api_test("marketplace")
 test_funds_api = api_test("funds")
 test_notifications_api = api_test("notifications")
+test_web_api = api_test("web")
 
 
 @pytest.mark.parametrize("service", registry.names())

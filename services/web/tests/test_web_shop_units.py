@@ -213,6 +213,13 @@ def test_the_shop_searches_sales_in_thai_and_shows_seller_and_province():
     assert "ข้าวหอมมะลิ" in html and "250.00 บาท" in html and "วิสาหกิจข้าวชัยภูมิ" in html and "จ.ชัยภูมิ" in html
 
 
+def test_a_search_the_api_refuses_is_said_on_the_shop_page_with_its_status():
+    refusal = ApiError(400, "ข้อมูลไม่ถูกต้อง (invalid input)", {"province": ["รหัสจังหวัด 2 หลัก (two digits)"]})
+    apis = platform({("GET", "/v1/products"): refusal})
+    template, context = shop_pages.search(Visit(apis, args={"province": "ชัยภูมิ"}))
+    assert context["status"] == 400 and "รหัสจังหวัด 2 หลัก" in render((template, context))
+
+
 def shown_order_form(apis):
     visit = Visit(apis, IDENTITY)
     template, context = shop_pages.product(visit, PRODUCT)
@@ -283,6 +290,12 @@ def test_someone_elses_order_is_a_404():
         shop_pages.seller_order(Visit(platform(), IDENTITY), ORDER_ID)
 
 
+def test_a_seller_sees_no_order_form_on_its_own_product():
+    template, context = shop_pages.product(Visit(platform(), SELLER_IDENTITY), PRODUCT)
+    html = render((template, context))
+    assert "place-order" not in html and "own-product" in html
+
+
 def test_a_seller_lists_a_product_priced_in_baht_as_exact_satang():
     apis = platform({("POST", "/v1/products"): lambda body, _: {**RICE, **body}})
     shown = Visit(apis, SELLER_IDENTITY)
@@ -310,7 +323,7 @@ def seller_page(apis):
 def test_a_seller_confirms_a_direct_transfer_in_bangkok_time():
     apis = platform({("POST", f"/v1/orders/{ORDER_ID}/transfer-confirmations"): lambda body, _: placed_order()})
     session, context, html = seller_page(apis)
-    assert "confirm-transfer" in html and "ship" not in html.split("confirm-transfer")[1].split("</form>")[1]
+    assert "confirm-transfer" in html and 'id="ship"' not in html and 'id="refund"' not in html
     form = context["transfer_form"]
     posted = {"csrf_token": form.csrf_token.current_token, "idempotency_key": form.idempotency_key.data,
               "reference": "KTB 0001", "amount": "500.00", "transferred_at": "2026-12-03T14:05", "note": ""}
@@ -366,3 +379,13 @@ def test_a_shipment_form_needs_a_carrier_and_a_tracking_number_together():
         posted = Visit(platform(), SELLER_IDENTITY, "POST",
                        {"csrf_token": token, "idempotency_key": str(uuid.uuid4()), **values}, session=visit.session)
         assert forms.bind(forms.ShipmentForm, posted).validate() is valid, values
+
+
+def test_a_quantity_that_is_not_a_whole_number_is_refused_in_thai():
+    visit = Visit(platform(), IDENTITY)
+    token = forms.fresh(forms.RefundForm, visit).csrf_token.current_token
+    posted = Visit(platform(), IDENTITY, "POST", {"csrf_token": token, "idempotency_key": str(uuid.uuid4()),
+                                                  "line_no": "1", "quantity": "2.5"}, session=visit.session)
+    form = forms.bind(forms.RefundForm, posted)
+    form.line_no.choices = [(1, "ข้าว")]
+    assert not form.validate() and form.errors["quantity"][0] == "ต้องเป็นจำนวนเต็ม เช่น 5 (a whole number)"

@@ -80,13 +80,23 @@ class OnceForm(PageForm):
     idempotency_key = HiddenField(validators=[_uuid_key], default=lambda: str(uuid.uuid4()))
 
 
+class WholeNumberField(IntegerField):
+    """An integer box whose refusal is in Thai (WTForms' own is English only)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("ต้องเป็นจำนวนเต็ม เช่น 5 (a whole number)") from None
+
+
 QUANTITY = [validators.InputRequired(REQUIRED),
             validators.NumberRange(min=1, max=10**6, message="จำนวน 1 ถึง 1,000,000 (1 to 1,000,000)")]
 
 
 class OrderForm(OnceForm):
     buyer_org_id = SelectField("ซื้อในนามองค์กร (buying as)", validate_choice=True)
-    quantity = IntegerField("จำนวน (quantity)", QUANTITY, default=1)
+    quantity = WholeNumberField("จำนวน (quantity)", QUANTITY, default=1)
     delivery = SelectField("วิธีรับสินค้า (delivery)", validate_choice=True)
     ship_name = StringField("ชื่อผู้รับ (recipient)", [validators.InputRequired(REQUIRED), validators.Length(max=300)])
     address_line = StringField("ที่อยู่ (address)", [validators.InputRequired(REQUIRED), validators.Length(max=500)])
@@ -102,7 +112,7 @@ class ProductForm(PageForm):
     unit = StringField("หน่วย เช่น ถุง กิโลกรัม (unit)", [validators.InputRequired(REQUIRED),
                                                           validators.Length(max=50)])
     price = StringField("ราคาต่อหน่วย บาท เช่น 45.50 (price in baht)", [validators.InputRequired(REQUIRED), _baht])
-    stock = IntegerField("จำนวนในสต็อก (stock)", [
+    stock = WholeNumberField("จำนวนในสต็อก (stock)", [
         validators.InputRequired(REQUIRED),
         validators.NumberRange(min=0, max=10**9, message="สต็อก 0 ถึง 1,000,000,000 (0 to 1 billion)")])
     description = TextAreaField("รายละเอียด (description)", [validators.Optional(), validators.Length(max=5000)])
@@ -132,4 +142,4 @@ class ShipmentForm(OnceForm):
 
 class RefundForm(OnceForm):
     line_no = SelectField("รายการ (line)", coerce=int, validate_choice=True)
-    quantity = IntegerField("จำนวนที่คืนเงิน (quantity refunded)", QUANTITY, default=1)
+    quantity = WholeNumberField("จำนวนที่คืนเงิน (quantity refunded)", QUANTITY, default=1)

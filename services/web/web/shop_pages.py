@@ -78,10 +78,15 @@ def search(visit):
     args = visit.request.args
     params = {key: args[key] for key in ("q", "category", "province", "cursor") if args.get(key)}
     params.update(limit=24, listing_kind="sale")
-    page = _market(visit).call("GET", "/v1/products", None, params=params)
+    shown = {"q": args.get("q", ""), "category": args.get("category", ""), "province": args.get("province", "")}
+    try:
+        page = _market(visit).call("GET", "/v1/products", None, params=params)
+    except ApiError as refused:  # e.g. a province that is not two digits: said on the same page
+        refusal = _refusal(refused)
+        return "shop.html", {**shown, "page": {"items": [], "next_cursor": None}, "sellers": {},
+                             "refused": refusal, "status": refusal["status"]}
     sellers = _sellers(visit, [product["seller_org_id"] for product in page["items"]])
-    return "shop.html", {"page": page, "sellers": sellers, "q": args.get("q", ""),
-                         "category": args.get("category", ""), "province": args.get("province", "")}
+    return "shop.html", {**shown, "page": page, "sellers": sellers}
 
 
 def product(visit, product_id):
@@ -89,7 +94,11 @@ def product(visit, product_id):
     product_id = _uuid(product_id)
     item = _market(visit).call("GET", f"/v1/products/{product_id}", None)
     context = {"product": item, "seller": _sellers(visit, [item["seller_org_id"]])[item["seller_org_id"]]}
-    if visit.identity is None or not visit.identity["organisations"] or not _orderable(item):
+    # an organisation never buys its own goods (the API refuses it): only the person's others buy
+    organisations = [org for org in (visit.identity or {}).get("organisations", [])
+                     if org["org_id"] != item["seller_org_id"]]
+    context["own_product"] = bool(visit.identity) and not organisations and bool(visit.identity["organisations"])
+    if not organisations or not _orderable(item):
         if visit.request.method == "POST":
             visit.signed_in()
             raise PageError(403, "สั่งซื้อสินค้านี้ไม่ได้ (this product cannot be ordered)")
@@ -99,7 +108,6 @@ def product(visit, product_id):
     else:
         visit.ensure_session()
     options, centres = _delivery_choices(visit, item["seller_org_id"])
-    organisations = visit.identity["organisations"]
     buyer_place = None if visit.request.method == "POST" else _place_of(visit, organisations[0]["org_id"])
     form = forms.bind(forms.OrderForm, visit, ship_name=organisations[0]["name_th"],
                       subdistrict_code=(buyer_place or {}).get("subdistrict_code"))
@@ -110,7 +118,7 @@ def product(visit, product_id):
         return "product.html", context
     if not checked(form):
         return "product.html", {**context, "status": 400}
-    buyer = _organisation(visit, form.buyer_org_id.data)
+    buyer = next(org for org in organisations if org["org_id"] == form.buyer_org_id.data)  # a valid choice
     body = {"lines": [{"product_id": str(product_id), "quantity": form.quantity.data}],
             "ship_to": {"name": form.ship_name.data.strip(), "address_line": form.address_line.data.strip(),
                         "subdistrict_code": form.subdistrict_code.data},
