@@ -7,6 +7,7 @@ Debian's chromedriver (browser downloads do not work here, so nothing is fetched
 import base64
 import os
 import shutil
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,10 +29,22 @@ class BrowserMissing(RuntimeError):
     pass
 
 
-def require_browser():
+def thai_fonts(run=subprocess.run):
+    """The font families fontconfig knows for Thai (without one, Thai renders as boxes in screenshots)."""
+    try:
+        found = run(["fc-list", ":lang=th", "family"], capture_output=True, text=True)
+    except FileNotFoundError:  # no fontconfig: no fonts either
+        return []
+    return sorted({line.strip() for line in found.stdout.splitlines() if line.strip()})
+
+
+def require_browser(fonts=thai_fonts):
     for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not (Path(path).exists() or shutil.which(path)):
             raise BrowserMissing(f"ไม่พบ {path}: ติดตั้ง (install) apt-get install {package} — make test ทำให้เอง")
+    if not fonts():
+        raise BrowserMissing("ไม่มีฟอนต์ภาษาไทย (no Thai font): ติดตั้ง (install) apt-get install fonts-thai-tlwg"
+                             " — make test ทำให้เอง")
 
 
 @contextmanager

@@ -33,3 +33,17 @@ def test_a_wait_does_not_hide_other_browser_errors():
 
     with pytest.raises(WebDriverException, match="not reachable"):
         browser._across_navigation(crashed)(None)
+
+
+def test_without_a_thai_font_the_browser_tests_fail_and_name_the_package():
+    with pytest.raises(browser.BrowserMissing, match="apt-get install fonts-thai-tlwg"):
+        browser.require_browser(fonts=lambda: [])
+
+
+def test_thai_fonts_are_read_from_fontconfig():
+    class Found:
+        stdout = "Garuda\nLoma\n\nGaruda\n"
+
+    calls = []
+    assert browser.thai_fonts(run=lambda command, **options: calls.append(command) or Found()) == ["Garuda", "Loma"]
+    assert calls == [["fc-list", ":lang=th", "family"]]
