@@ -122,7 +122,7 @@ def print_addresses(platform, network):
     web = platform.env["WEB_PUBLIC_URL"].rstrip("/")
     print("เปิดดูในเบราว์เซอร์ (to click around): make up แล้วเปิด (then open)")
     print(f"  ร้านค้า (storefront)           {web}/shop")
-    print(f"  หน้ากองทุน (the officer's page) {web}/funds/{network['fund']['id']}")
+    print(f"  หน้ากองทุน (the officer's page) {web}/funds/{network['fund']['fund_id']}")
     print(f"  เข้าสู่ระบบด้วยอีเมล (sign in as) {network['officer']['email']} (เจ้าหน้าที่กองทุน, officer) หรือ "
           f"(or) {network['seller_contact_email']} (ผู้ขาย, seller); ลิงก์อยู่ใน (the link arrives in) var/mail/")
 

@@ -1,4 +1,7 @@
 """Refusals a page shows: its own, and those of the services it calls."""
+import uuid
+
+NOT_FOUND = "ไม่พบหน้านี้ (no such page)"
 
 
 class ApiError(Exception):
@@ -13,3 +16,11 @@ class ApiError(Exception):
 
 class PageError(ApiError):
     """This service's own refusal of a page (403, 404, 429, …)."""
+
+
+def path_uuid(text):
+    """A UUID from a page's path; anything else is a page that does not exist (404)."""
+    try:
+        return uuid.UUID(str(text))
+    except ValueError:
+        raise PageError(404, NOT_FOUND) from None

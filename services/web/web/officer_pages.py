@@ -1,19 +1,17 @@
 """Fund officers' pages: balance and levy per month, entries, monthly statements (page, CSV,
 printable), their own email and preferences; and CODI staff's roll-ups of the network."""
 import re
-import uuid
 
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from chassis.thai import THAI_TIME, format_baht
 from web import accounts, charts, forms
-from web.errors import PageError
+from web.errors import NOT_FOUND, PageError, path_uuid
 from web.signin_pages import checked
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 NOT_YOURS = "คุณไม่มีสิทธิ์ดูกองทุนนี้ (this is not one of your funds)"
-NOT_FOUND = "ไม่พบหน้านี้ (no such page)"
 # the funds API's entry kinds and phases, as the filter shows them
 ENTRY_KINDS = {"levy_pending": "รับเงินสมทบ (รอยืนยัน) — pending levy",
                "levy_posted": "ยืนยันเงินสมทบ — posted levy",
@@ -23,17 +21,11 @@ PHASES = {"pending": "รอยืนยัน (pending)", "posted": "ยืน�
 STATEMENT_MONTHS = 12
 
 
-def _uuid(text):
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise PageError(404, NOT_FOUND) from None
-
 
 def _fund_access(visit, fund_id):
     """(fund id, the token to read it with) for a signed-in officer of that fund or staff; else 403."""
     identity = visit.signed_in()
-    fund_id = _uuid(fund_id)
+    fund_id = path_uuid(fund_id)
     token = accounts.fund_token(identity, fund_id)
     if token is None:
         raise PageError(403, NOT_YOURS)
@@ -119,7 +111,7 @@ def statement_csv(visit, fund_id, month):
 
 def preferences(visit, officer_id):
     identity = visit.signed_in()
-    officer = accounts.officer_of(identity, _uuid(officer_id))
+    officer = accounts.officer_of(identity, path_uuid(officer_id))
     if officer is None:
         raise PageError(403, "แก้ได้เฉพาะข้อมูลของตนเอง (you can change only your own details)")
     api = _funds_api(visit)

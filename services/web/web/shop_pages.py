@@ -13,19 +13,12 @@ from werkzeug.wrappers import Response
 
 from chassis.thai import THAI_TIME, format_baht
 from web import forms, money, order_states
-from web.errors import ApiError, PageError
+from web.errors import ApiError, PageError, path_uuid
 from web.signin_pages import checked
 
-NOT_FOUND = "ไม่พบหน้านี้ (no such page)"
 NO_ORGANISATION = "อีเมลนี้ไม่ได้เป็นผู้ติดต่อขององค์กรใด จึงซื้อขายไม่ได้ (this email is no organisation's contact)"
 ORDERS_PER_PAGE = 20
 
-
-def _uuid(text):
-    try:
-        return uuid.UUID(str(text))
-    except ValueError:
-        raise PageError(404, NOT_FOUND) from None
 
 
 def _market(visit):
@@ -91,7 +84,7 @@ def search(visit):
 
 def product(visit, product_id):
     """The product page and its order form (GET shows it, POST places the order)."""
-    product_id = _uuid(product_id)
+    product_id = path_uuid(product_id)
     item = _market(visit).call("GET", f"/v1/products/{product_id}", None)
     context = {"product": item, "seller": _sellers(visit, [item["seller_org_id"]])[item["seller_org_id"]]}
     # an organisation never buys its own goods (the API refuses it): only the person's others buy
@@ -192,7 +185,7 @@ def my_orders(visit):
 
 def _order_as(visit, order_id, side):
     """(order, organisation) of an order the person's organisation buys (``side`` "buyer") or sells."""
-    order_id = _uuid(order_id)
+    order_id = path_uuid(order_id)
     for organisation in _organisations(visit):
         try:
             order = _market(visit).call("GET", f"/v1/orders/{order_id}", organisation["token"])
