@@ -7,10 +7,12 @@ Debian's chromedriver (browser downloads do not work here, so nothing is fetched
 import base64
 import os
 import shutil
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -27,10 +29,22 @@ class BrowserMissing(RuntimeError):
     pass
 
 
-def require_browser():
+def thai_fonts(run=subprocess.run):
+    """The font families fontconfig knows for Thai (without one, Thai renders as boxes in screenshots)."""
+    try:
+        found = run(["fc-list", ":lang=th", "family"], capture_output=True, text=True)
+    except FileNotFoundError:  # no fontconfig: no fonts either
+        return []
+    return sorted({line.strip() for line in found.stdout.splitlines() if line.strip()})
+
+
+def require_browser(fonts=thai_fonts):
     for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not (Path(path).exists() or shutil.which(path)):
             raise BrowserMissing(f"ไม่พบ {path}: ติดตั้ง (install) apt-get install {package} — make test ทำให้เอง")
+    if not fonts():
+        raise BrowserMissing("ไม่มีฟอนต์ภาษาไทย (no Thai font): ติดตั้ง (install) apt-get install fonts-thai-tlwg"
+                             " — make test ทำให้เอง")
 
 
 @contextmanager
@@ -54,12 +68,29 @@ def chromium(size=DESKTOP):
         driver.quit()
 
 
+def _across_navigation(condition):
+    """The condition, asked again when the page it looked at was replaced meanwhile: after a click or a
+    submit, an element found in the old document can be gone before its text is read (Chromium then
+    answers "Node with given id does not belong to the document", not a stale-element error)."""
+    def check(driver):
+        try:
+            return condition(driver)
+        except WebDriverException as error:
+            if isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error):
+                return False
+            raise
+    return check
+
+
 def wait_for(driver, css, timeout=20):
-    return WebDriverWait(driver, timeout).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
+    return WebDriverWait(driver, timeout).until(
+        _across_navigation(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))))
 
 
 def wait_for_text(driver, css, text, timeout=30):
-    WebDriverWait(driver, timeout).until(expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+    WebDriverWait(driver, timeout).until(
+        _across_navigation(expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, css), text)),
+        f"no {text!r} in {css}")
     return driver.find_element(By.CSS_SELECTOR, css)
 
 

@@ -1,6 +1,5 @@
 """Sign-in and sessions under abuse, in Chromium: links reused or expired, forged and ended cookies,
 forms without their CSRF token, another fund's page, unknown emails, too many requests."""
-import re
 import uuid
 
 import psycopg2
@@ -10,7 +9,8 @@ from selenium.webdriver.common.by import By
 
 from devtools import browser, scenario
 
-from browser_steps import follow_link, get_with_cookie, request_link, sign_in, sign_out, signin_links
+from browser_steps import (CSRF_TOKEN, follow_link, get_with_cookie, request_link, sign_in, sign_out, signin_links,
+                           use_link_without_browser)
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +26,8 @@ def test_a_link_works_once(driver, web_url, mail_dir, network):
     follow_link(driver, link)
     browser.wait_for_text(driver, "h1", REFUSED_LINK)
     assert driver.find_elements(By.CSS_SELECTOR, "form[action='/signout']") == []
+    refused = use_link_without_browser(link)
+    assert refused.status_code == 410 and REFUSED_LINK in refused.text
 
 
 def test_an_expired_link_is_refused(driver, web_url, mail_dir, network, platform):
@@ -34,6 +36,7 @@ def test_an_expired_link_is_refused(driver, web_url, mail_dir, network, platform
         cursor.execute("UPDATE signin_links SET expires_at = now() - interval '1 second' WHERE used_at IS NULL")
     follow_link(driver, link)
     browser.wait_for_text(driver, "h1", REFUSED_LINK)
+    assert use_link_without_browser(link).status_code == 410
 
 
 def test_a_made_up_link_is_refused(driver, web_url):
@@ -120,7 +123,7 @@ def test_sign_in_requests_are_rate_limited_per_email(web_url, network):
     statuses = []
     for _ in range(7):
         page = requests.get(f"{web_url}/signin", headers={"Cookie": cookie}, timeout=10).text
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        token = CSRF_TOKEN.search(page).group(1)
         statuses.append(requests.post(f"{web_url}/signin", headers={"Cookie": cookie}, timeout=10, data={
             "email": "limited@example.org",
             "csrf_token": token}).status_code)
