@@ -22,6 +22,9 @@ from funds.ledger import CLEARING, fund_account
 
 LEVY_PER_BAG = 400
 PRICE = 25_000
+# every order's route (the reconciliation reads none of it): Chaiyaphum → Phuket by carrier
+ROUTE = ('{"method": "carrier", "origin": {"subdistrict_code": "360101", "province_code": "36"},'
+         ' "destination": {"subdistrict_code": "830101", "province_code": "83"}}')
 MISSING_EVERY = 1000        # every 1000th order has no credit
 WRONG_EVERY = 1000          # ... and every 1000th, offset by half, a wrong amount
 FUNDS = 3500
@@ -85,10 +88,10 @@ def load_marketplace(dsn, orders):
         with conn, conn.cursor() as cursor:
             cursor.execute("SET session_replication_role = replica")
             copy_rows(cursor, "orders", ("id", "seller_id", "buyer_id", "status", "payment_status",
-                                         "fulfilment_status", "ship_to", "total_satang", "placed_at",
+                                         "fulfilment_status", "ship_to", "route", "total_satang", "placed_at",
                                          "expires_at", "paid_at"),
                       ((order_id(n), numbered_uuid(SELLER), numbered_uuid(BUYER), "paid", "paid", "pending",
-                        "{}", str(PRICE * (bags(n, 1) + bags(n, 2))), at(n), at(n), at(n))
+                        "{}", ROUTE, str(PRICE * (bags(n, 1) + bags(n, 2))), at(n), at(n), at(n))
                        for n in range(orders)))
             copy_rows(cursor, "order_lines", ("order_id", "line_no", "product_id", "product_name",
                                               "category", "unit", "quantity", "unit_price_satang"),
