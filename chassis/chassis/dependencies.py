@@ -1,7 +1,6 @@
 """nameko dependency providers, each a provider plus the thin wrapper a worker sees."""
 import logging
 import time
-from contextlib import contextmanager
 from weakref import WeakKeyDictionary
 
 import eventlet
@@ -64,23 +63,11 @@ class ServiceDatabase:
         """``factory(cursor)`` → a UnitOfWork; its events are staged before commit."""
         return unit_of_work(self._database, factory)
 
-    @contextmanager
-    def handling(self, event, consumer, factory):
-        """A unit of work that also records ``event`` as handled by ``consumer``.
-
-        Yields the unit of work the first time, None for a redelivery (nothing to do); its
-        after-commit callbacks run once the transaction has committed.
-        """
-        with self._database.transaction() as cursor:
-            if not inbox.first_delivery(cursor, consumer, event.event_id):
-                metrics.EVENTS_CONSUMED.labels(self._service_name, event.type.key, "duplicate").inc()
-                log.info("%s: %s already handled, redelivery skipped", consumer, event.type.key)
-                yield None
-                return
-            uow = factory(cursor)
-            yield uow
-            uow.stage_events()
-        uow.run_after_commit()
+    def handle_batch(self, events, consumer, factory, handle):
+        """``events`` handled by ``consumer`` in one transaction, once each (``chassis.inbox``);
+        returns each one's outcome."""
+        return inbox.handle_batch(self._database, consumer, events, factory, handle,
+                                  transient_errors=(TransientError, *TRANSIENT_ERRORS))
 
     def principal(self, request):
         """Who sent ``request``: from the process's cache of recent tokens, else one SELECT, which

@@ -15,7 +15,7 @@ from chassis import metrics, openapi, retention, tokens
 from chassis.app import consumer_name
 from chassis.dependencies import Application, Bootstrapped, Database, LogContext, Metrics, OutboxRelay
 from chassis.http import http
-from chassis.messaging import DUPLICATE, event_consumer
+from chassis.messaging import event_consumer
 
 
 class ConfiguredTimer(Timer):
@@ -45,19 +45,16 @@ class ConfiguredTimer(Timer):
 
 
 def _consumer(event_type):
-    """The consumer method of ``event_type``: inbox row, the table's handler and the staged events in
-    one transaction, then the unit of work's after-commit callbacks; a redelivery does nothing. The
-    entrypoint (``chassis.messaging``) retries, dead-letters and acks around it."""
+    """The consumer method of ``event_type``: a batch of its events, each with its inbox row, the
+    table's handler and its staged events, in one transaction; a redelivery does nothing. The
+    entrypoint (``chassis.messaging``) gathers the batches, retries, dead-letters and acks."""
     name = consumer_name(event_type)
 
-    def consume(self, event):
-        with self.db.handling(event, name, self.app.unit_of_work) as uow:
-            if uow is None:
-                return DUPLICATE
-            self.app.handlers[event.type](uow, event)
+    def consume(self, events):
+        return self.db.handle_batch(events, name, self.app.unit_of_work, self.app.handlers[event_type])
 
     consume.__name__ = consume.__qualname__ = name
-    consume.__doc__ = f"Handle {event_type.key} once (the handler table's entry)."
+    consume.__doc__ = f"Handle {event_type.key} events once each (the handler table's entry)."
     return event_consumer(event_type)(consume)
 
 

@@ -32,6 +32,8 @@ class PlatformSettings:
     retention_batch: int = 1000
     outbox_poll_seconds: float = 1.0          # relay polling (NOTIFY wakes it sooner)
     outbox_batch: int = 200
+    consumer_batch_size: int = 100            # events handled in one transaction at most (prefetch: two batches)
+    consumer_batch_linger_ms: float = 2       # a batch closes this long after its first event at the latest
     db_pool_size: int | None = None           # None: the container's max_workers
     token_cache_seconds: float = 5            # a token revoked elsewhere is refused here within this (0: no cache)
 

@@ -65,4 +65,4 @@ def test_a_consumer_logs_the_event_it_handles(run_container, config_of, amqp_uri
     finally:
         deadline.cancel()
     [line] = [line for line in captured() if line.get("event_id") == str(event_id)]
-    assert line["event_type"] == "centres/fund.registered" and "finished" in line["message"]
+    assert line["event_type"] == "centres/fund.registered" and "handled" in line["message"]

@@ -50,16 +50,10 @@ def test_the_consumers_read_the_queues_the_topology_declares(service_class):
 def test_each_consumer_records_its_own_name_in_the_inbox(service_class):
     service = worker_factory(service_class)
     for name, entrypoint in consumers(service_class).items():
-        event = mock.Mock(type=entrypoint.event_type)
-        getattr(service, name)(event)
-        args = service.db.handling.call_args.args
-        assert args[:2] == (event, name)
-        assert args[2] is service.app.unit_of_work
+        events = [mock.Mock(type=entrypoint.event_type)]
+        getattr(service, name)(events)
+        events_given, consumer, factory, handler = service.db.handle_batch.call_args.args
+        assert (events_given, consumer) == (events, name)
+        assert factory is service.app.unit_of_work
         service.app.handlers.__getitem__.assert_called_with(entrypoint.event_type)
-
-
-def test_a_redelivered_event_does_nothing():
-    service = worker_factory(FundsService)
-    service.db.handling.return_value.__enter__.return_value = None  # the inbox says: seen before
-    service.on_order_paid(mock.Mock())
-    service.app.handlers.__getitem__.assert_not_called()
+        assert handler is service.app.handlers.__getitem__.return_value
