@@ -131,9 +131,7 @@ class MarketplaceService(PlatformService):
         ยอด เลขอ้างอิง วันหมดอายุ และคิวอาร์ ผู้ซื้อ ผู้ขาย หรือเจ้าหน้าที่ ครั้งแรกที่ดูคำขอที่ชำระผ่าน
         ผู้ให้บริการ ระบบสร้างรายการชำระเงินที่ผู้ให้บริการ (amount, reference, expiry and QR, for the
         buyer, the seller or an operator; the first look at a provider request makes its charge)."""
-        order, request = self._payment_request(principal, path_uuid(order_id, "order_id"))
-        with self.unit_of_work() as uow:
-            return collection.view(uow, order, request)
+        return self._payment_request(principal, path_uuid(order_id, "order_id"), then=collection.view)
 
     @http("GET", "/v1/orders/<order_id>/payment-request/qr.png", media={"image/png": {
         "schema": {"type": "string", "contentMediaType": "image/png"}}}, errors={409: NO_QR})
@@ -155,17 +153,18 @@ class MarketplaceService(PlatformService):
         return Response(draw(request.qr_payload), content_type=content_type,
                         headers={"Cache-Control": "private, max-age=300"})
 
-    def _payment_request(self, principal, order_id):
-        """(order, payment request), the provider's charge made first if it is the first look."""
+    def _payment_request(self, principal, order_id, then=lambda uow, order, request: (order, request)):
+        """``then(uow, order, payment request)`` in the request's last transaction, the provider's
+        charge made first if it is the first look (its HTTP call outside any transaction)."""
         with self.unit_of_work() as uow:
             order, request = collection.payment_request_of(uow, principal, order_id)
-        if not collection.needs_charge(order, request, self.app.clock()):
-            return order, request
+            if not collection.needs_charge(order, request, self.app.clock()):
+                return then(uow, order, request)
         charge = self.app.payments.create_promptpay_charge(request.reference, request.amount_satang,
                                                            request.expires_at)
         qr_payload = self.app.payments.qr_payload(charge)
         with self.unit_of_work() as uow:
-            return order, collection.attach_charge(uow, order_id, charge, qr_payload)
+            return then(uow, order, collection.attach_charge(uow, order_id, charge, qr_payload))
 
     @http("POST", "/v1/payments/omise/webhook", body=schemas.OmiseEventIn, response=schemas.WebhookOut,
           public=True, errors={401: "ลายเซ็นของ Omise ไม่มี ไม่ถูกต้อง หรือหมดอายุ (Omise's signature "
