@@ -31,10 +31,10 @@ PACKAGES = ("nameko", "eventlet", "kombu", "amqp", "psycopg2-binary", "marshmall
 SETTINGS = {
     "quick": {"broker_messages": 10_000, "pg_seconds": 2, "warmup_s": 2, "saturation_s": 8,
               "saturation_threads": 16, "rates": [25, 50, 100], "rate_s": 5, "rate_threads": 24,
-              "drain_timeout_s": 30, "order_lines": 100_000, "relay_messages": 5_000},
+              "drain_timeout_s": 30, "backlog_s": 5, "order_lines": 100_000, "relay_messages": 5_000},
     "full": {"broker_messages": 100_000, "pg_seconds": 10, "warmup_s": 5, "saturation_s": 30,
              "saturation_threads": 32, "rates": [25, 100, 250, 500], "rate_s": 20, "rate_threads": 64,
-             "drain_timeout_s": 120, "order_lines": 1_000_000, "relay_messages": 50_000},
+             "drain_timeout_s": 120, "backlog_s": 20, "order_lines": 1_000_000, "relay_messages": 50_000},
 }
 
 
@@ -81,7 +81,7 @@ def main(argv=None):
     parser.add_argument("--instances", type=parse_instances, default={},
                         help="processes per service, e.g. marketplace=2,funds=2 (default 1 each)")
     parser.add_argument("--max-workers", type=int, default=10,
-                        help="nameko workers per process (also its database pool and prefetch)")
+                        help="nameko workers per process (also its database pool)")
     parser.add_argument("--profile", action="store_true",
                         help="py-spy flame graphs of every service process during the saturation run "
                              "(OUT/profiles/; py-spy's own CPU then counts in the machine's load)")

@@ -25,10 +25,13 @@ def parse_stat_ticks(stat_text):
     return int(utime) + int(stime)
 
 
+BENCH_BACKENDS = "postgresql backends (bench databases)"
+
+
 def postgres_group(cmdline, database_prefix):
     """Which group a PostgreSQL process belongs to, or None for other clients' backends."""
     if database_prefix in cmdline:
-        return "postgresql backends (bench databases)"
+        return BENCH_BACKENDS
     if CLIENT_BACKEND.search(cmdline):
         return None
     return "postgresql server processes (shared)"

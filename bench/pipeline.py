@@ -109,6 +109,7 @@ class PlatformBench:
             results.update(self.saturation(client))
             results["latency_ms"] = {str(offered): self.at_offered_rate(client, offered)
                                      for offered in self.settings["rates"]}
+            results["funds_backlog"] = self.backlog(client)
             self.progress("platform: waiting for every officer email")
             results["emails_accepted"] = wait_for_mail(self.mail_dir, self.credited_total,
                                                        self.settings["drain_timeout_s"])
@@ -171,6 +172,34 @@ class PlatformBench:
                 "db_transactions_per_order": per_unit(
                     {name: count - transactions_before.get(name, 0) for name, count in transactions.items()},
                     len(credited))}
+
+    def backlog(self, client):
+        """The consumers catching up, where batches fill: funds stopped while orders are paid,
+        then started; credits per second from funds being ready to the last credit, and funds'
+        transactions and the CPU of funds and of the bench databases' backends per credit meanwhile."""
+        threads, seconds = self.settings["saturation_threads"], self.settings["backlog_s"]
+        self.platform.stop("funds")
+        self.progress(f"platform: funds stopped; paying orders into its queue for {seconds}s")
+        paid = client.closed_loop(threads, seconds)
+        self.platform.start("funds")
+        self.platform.wait_ready(["funds"])
+        ready = time.time()
+        before = cpu.snapshot(self.processes())
+        transactions_before = transactions_by_database(self.funds_dsn, self.database_prefix)
+        credited, _ = self.measure(paid)
+        after = cpu.snapshot(self.processes())
+        transactions = transactions_by_database(self.funds_dsn, self.database_prefix)
+        elapsed = (max(credited.values()) - ready) if credited else 0
+        cpu_ms = cpu.cpu_ms_by_group(before, after)
+        funds_cpu = {group: ms for group, ms in cpu_ms.items() 
+                     if group.split(".")[0] == "funds" or group == cpu.BENCH_BACKENDS}
+        result = {"orders": len(paid), "credited": len(credited), "credits_per_s": rate(len(credited), elapsed),
+                  "funds_transactions_per_credit": round(
+                      (transactions["funds"] - transactions_before["funds"]) / max(1, len(credited)), 3),
+                  "cpu_ms_per_credit": per_unit(funds_cpu, len(credited))}
+        self.progress(f"platform: a backlog of {len(paid)} paid orders credited at {result['credits_per_s']}/s, "
+                      f"{result['funds_transactions_per_credit']} funds transactions per credit")
+        return result
 
     def at_offered_rate(self, client, offered):
         seconds = self.settings["rate_s"]

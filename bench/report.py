@@ -95,6 +95,14 @@ def render_markdown(results):
     lines += ["", "## Database transactions per credited order (saturation run)", "",
               "| database | transactions |", "|---|---|"]
     lines += [f"| {name} | {count} |" for name, count in (results.get("db_transactions_per_order") or {}).items()]
+    backlog = results.get("funds_backlog")
+    if backlog:
+        lines += ["", "## Funds draining a backlog (stopped while orders were paid, then started)", "",
+                  f"{backlog['credited']:,} of {backlog['orders']:,} paid orders credited at "
+                  f"{backlog['credits_per_s']:,} credits/s; {backlog['funds_transactions_per_credit']} funds "
+                  "transactions per credit (batches fill when a queue has depth).", "",
+                  "| process | CPU-ms per credit |", "|---|---|"]
+        lines += [f"| {group} | {ms} |" for group, ms in (backlog["cpu_ms_per_credit"] or {}).items()]
     lines += ["", "## Notes", ""] + [f"- {note}" for note in results.get("notes", [])]
     return "\n".join(lines) + "\n"
 
