@@ -21,7 +21,8 @@ What it serves, shaped as Omise documents it (API version 2019-05-29, amounts in
   with the base64-decoded secret, of timestamp "." raw body; two signatures, comma-separated, while
   ``--previous-webhook-secret`` is given, as during Omise's secret rotation) and
   ``Omise-Signature-Timestamp``; a delivery that fails (no 2xx) is retried, backing off from
-  ``--retry-seconds``, up to ``--attempts`` times, each attempt signed afresh.
+  ``--retry-seconds``, up to ``--attempts`` times, each attempt signed afresh; ``--webhook-senders``
+  (4) are delivered at once, so their order is not promised.
 
 State is kept in memory, or in ``--state FILE`` (JSON) so it survives a restart (deliveries still
 due are not).
@@ -269,15 +270,18 @@ def listing(items, params, location):
 
 
 class Webhooks:
-    """Deliver each event to the webhook URL, retrying with backoff until a 2xx or the last attempt."""
+    """Deliver each event to the webhook URL, retrying with backoff until a 2xx or the last attempt;
+    ``senders`` deliveries at once, in no promised order (as a provider with many events sends them:
+    a single sender would cap the merchant's payments at one webhook round trip each)."""
 
-    def __init__(self, account, url, secret, previous_secret=None, attempts=8, retry_seconds=1.0):
+    def __init__(self, account, url, secret, previous_secret=None, attempts=8, retry_seconds=1.0, senders=4):
         self.account, self.url, self.secret, self.previous_secret = account, url, secret, previous_secret
         self.attempts, self.retry_seconds = attempts, retry_seconds
         self.due = []  # (when, event id, attempt number)
         self.wake = threading.Condition()
         account.listeners.append(self.enqueue)
-        threading.Thread(target=self.run, daemon=True, name="webhooks").start()
+        for number in range(senders):
+            threading.Thread(target=self.run, daemon=True, name=f"webhooks-{number}").start()
 
     def enqueue(self, event_id, attempt=1, delay=0.0):
         with self.wake:
@@ -458,11 +462,12 @@ def mark_as_failed(api_url, secret_key, charge_id):
 
 def serve(host="127.0.0.1", port=8010, secret_key="skey_test_standin", webhook_url=None,
           webhook_secret=None, previous_webhook_secret=None, state_file=None, attempts=8,
-          retry_seconds=1.0):
+          retry_seconds=1.0, webhook_senders=4):
     """The stand-in's HTTP server (not yet serving: call serve_forever)."""
     account = Account(state_file)
     if webhook_url:
-        Webhooks(account, webhook_url, webhook_secret, previous_webhook_secret, attempts, retry_seconds)
+        Webhooks(account, webhook_url, webhook_secret, previous_webhook_secret, attempts, retry_seconds,
+                 webhook_senders)
     server = ThreadingHTTPServer((host, port), handler_for(account, secret_key, f"http://{host}:{port}"))
     server.daemon_threads = True
     return server
@@ -522,11 +527,13 @@ def main():
     parser.add_argument("--state", help="keep charges and events in this JSON file")
     parser.add_argument("--attempts", type=int, default=8)
     parser.add_argument("--retry-seconds", type=float, default=1.0)
+    parser.add_argument("--webhook-senders", type=int, default=4, help="webhooks delivered at once")
     args = parser.parse_args()
     if args.webhook_url and not args.webhook_secret:
         parser.error("--webhook-url needs --webhook-secret")
     server = serve(args.host, args.port, args.secret_key, args.webhook_url, args.webhook_secret,
-                   args.previous_webhook_secret, args.state, args.attempts, args.retry_seconds)
+                   args.previous_webhook_secret, args.state, args.attempts, args.retry_seconds,
+                   args.webhook_senders)
     print(f"Omise stand-in on http://{args.host}:{args.port}", flush=True)
     try:
         server.serve_forever()

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import threading
 import time
 from io import BytesIO
 
@@ -183,6 +184,17 @@ def test_webhooks_are_signed_as_omise_signs_them_and_retried(standin, inbox):
         # during a rotation Omise signs with both secrets; either one verifies
         assert signed_by(WEBHOOK_SECRET, delivery) and signed_by(PREVIOUS_SECRET, delivery)
         assert not signed_by(base64.b64encode(b"someone else").decode(), delivery)
+
+
+def test_webhooks_are_delivered_several_at_once():
+    # each delivery is answered only once two are in flight: one sender at a time would get 503s
+    with WebhookInbox(free_port(), together=threading.Barrier(2, timeout=5)) as inbox, \
+            running(free_port(), SECRET_KEY, inbox.url, WEBHOOK_SECRET, ["--webhook-senders", "2"]) as url:
+        omise.api_secret, omise.api_main, omise.api_version = SECRET_KEY, url, "2019-05-29"
+        promptpay_charge()
+        promptpay_charge()
+        deliveries = events(inbox, "charge.create", count=2)
+    assert [delivery.answered for delivery in deliveries] == [200, 200]
 
 
 def test_state_survives_a_restart(inbox, tmp_path):
