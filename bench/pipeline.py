@@ -69,6 +69,23 @@ def wait_for_credits(funds_dsn, order_ids, timeout):
         time.sleep(0.25)
 
 
+def wait_until_published(marketplace_dsn, order_ids, timeout):
+    """Wait until every one of ``order_ids`` is recorded as paid and the marketplace's outbox has
+    published everything (its events are then in the consumers' queues)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn = psycopg2.connect(marketplace_dsn)
+        try:
+            with conn, conn.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                [unpublished] = cursor.fetchone()
+        finally:
+            conn.close()
+        if not unpublished and len(paid_times(marketplace_dsn, order_ids)) == len(order_ids):
+            return
+        time.sleep(0.25)
+
+
 def wait_for_mail(mail_dir, count, timeout):
     deadline = time.monotonic() + timeout
     while (accepted := sum(1 for _ in Path(mail_dir).glob("*.eml"))) < count and time.monotonic() < deadline:
@@ -181,6 +198,7 @@ class PlatformBench:
         self.platform.stop("funds")
         self.progress(f"platform: funds stopped; paying orders into its queue for {seconds}s")
         paid = client.closed_loop(threads, seconds)
+        wait_until_published(self.marketplace_dsn, paid, self.settings["drain_timeout_s"])
         self.platform.start("funds")
         self.platform.wait_ready(["funds"])
         ready = time.time()
