@@ -90,6 +90,15 @@ def test_markdown_summary_shows_measured_figures_against_targets():
     assert report.CAVEAT not in quiet and report.QUIET in quiet
 
 
+def test_the_summary_shows_funds_draining_a_backlog_where_one_was_measured():
+    backlog = {"orders": 1200, "credited": 1200, "credits_per_s": 368.5, "funds_transactions_per_credit": 0.063,
+               "cpu_ms_per_credit": {"funds": 2.2, "total": 4.8}}
+    text = report.render_markdown({"mode": "quick", "funds_backlog": backlog, "notes": []})
+    assert "1,200 of 1,200 paid orders credited at 368.5 credits/s; 0.063 funds transactions per credit" in text
+    assert "| funds | 2.2 |" in text and "| total | 4.8 |" in text
+    assert "draining a backlog" not in report.render_markdown({"mode": "quick", "notes": []})
+
+
 def test_a_run_started_under_load_counts_as_under_contention():
     assert report.under_contention([2.4, 1.0, 0.5]) and not report.under_contention([0.3, 1.8, 2.0])
 
