@@ -96,7 +96,7 @@ def test_the_summary_shows_funds_draining_a_backlog_where_one_was_measured():
     text = report.render_markdown({"mode": "quick", "funds_backlog": backlog, "notes": []})
     assert "1,200 of 1,200 paid orders credited at 368.5 credits/s; 0.063 funds transactions per credit" in text
     assert "| funds | 2.2 |" in text and "| total | 4.8 |" in text
-    assert "draining a backlog" not in report.render_markdown({"mode": "quick", "notes": []})
+    assert "Funds draining a backlog" not in report.render_markdown({"mode": "quick", "notes": []})
 
 
 def test_a_run_started_under_load_counts_as_under_contention():
