@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: venv system-tools keda-schema demo test up unit chaos bench clean contracts check-contracts fuzz-api
+.PHONY: venv system-tools operator-schemas keda-schema scaling demo test up unit chaos bench clean contracts check-contracts fuzz-api
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,13 +20,16 @@ venv: $(VENV)/.installed
 system-tools:
 	python3 devtools/devtools/system_tools.py
 
-# KEDA's schemas for tests/ops (deploy/schemas/keda: @kubernetes-models/keda, pinned by package-lock.json)
-KEDA_SCHEMA := deploy/schemas/keda/node_modules/.package-lock.json
-$(KEDA_SCHEMA): deploy/schemas/keda/package.json deploy/schemas/keda/package-lock.json | system-tools
-	npm ci --prefix deploy/schemas/keda --ignore-scripts --no-audit --no-fund
+# The operators' schemas for tests/ops (deploy/schemas/operators: @kubernetes-models/keda and
+# @kubernetes-models/cloudnative-pg, pinned by package-lock.json)
+OPERATOR_SCHEMAS := deploy/schemas/operators/node_modules/.package-lock.json
+$(OPERATOR_SCHEMAS): deploy/schemas/operators/package.json deploy/schemas/operators/package-lock.json | system-tools
+	npm ci --prefix deploy/schemas/operators --ignore-scripts --no-audit --no-fund
 	touch $@
 
-keda-schema: $(KEDA_SCHEMA)
+operator-schemas: $(OPERATOR_SCHEMAS)
+# its earlier name, still used by the helpers' instructions
+keda-schema: operator-schemas
 
 demo: venv
 	$(PY) -m devtools.demo
@@ -36,7 +39,7 @@ up: venv
 
 # The fault run restarts the machine's RabbitMQ and PostgreSQL: plain pytest leaves it out (pytest.ini);
 # make test runs it alone, after the rest.
-test: system-tools venv keda-schema
+test: system-tools venv operator-schemas
 	$(PY) -m devtools.infra
 	$(PY) -m pytest -m "not chaos"
 	$(PY) -m pytest -m chaos
@@ -52,7 +55,7 @@ chaos: venv
 	$(PY) -m devtools.infra
 	$(PY) -m chaos.run
 
-unit: system-tools venv keda-schema
+unit: system-tools venv operator-schemas
 	$(PY) -m pytest -m "not integration and not e2e and not chaos"
 
 # The benchmark (bench/README.md): make bench, or make bench BENCH_ARGS=--quick for a smoke run.
@@ -70,8 +73,13 @@ contracts: venv
 	$(PY) deploy/generate.py
 
 # Fails if a generated document is stale or invalid (make test runs the same tests)
-check-contracts: venv keda-schema
+check-contracts: venv operator-schemas
 	$(PY) -m pytest tests/contracts -q
+
+# The scaling model (devtools/devtools/scaling.py): a day of the network's trade driving KEDA's rule,
+# from the bench's measured throughput; writes docs/scaling.png and prints the table of docs/operations.md
+scaling: venv
+	$(PY) -m devtools.scaling
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -12,8 +12,8 @@ import sys
 # command → the Debian package that provides it
 REQUIRED = {
     "promtool": "prometheus",  # checks the alert rules and /metrics (tests/ops)
-    "node": "nodejs",          # runs KEDA's schema validator (tests/ops)
-    "npm": "npm",              # installs it (make keda-schema)
+    "node": "nodejs",          # runs the operators' schema validator (tests/ops)
+    "npm": "npm",              # installs them (make operator-schemas)
     "chromium": "chromium",    # the web pages' tests run in a real browser (tests/browser)
     "chromedriver": "chromium-driver",  # which selenium drives
 }
