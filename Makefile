@@ -15,7 +15,7 @@ $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.
 
 venv: $(VENV)/.installed
 
-# System commands the suite needs (promtool, node, npm): installed from Debian's packages when
+# System commands the suite needs (promtool, node, npm, podman): installed from Debian's packages when
 # missing, or one line saying what to install where that is not possible (not root)
 system-tools:
 	python3 devtools/devtools/system_tools.py
