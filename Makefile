@@ -3,7 +3,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: venv system-tools keda-schema demo test up unit chaos bench clean contracts check-contracts fuzz-api
+.PHONY: venv system-tools keda-schema demo test up unit chaos bench clean contracts check-contracts fuzz-api \
+	image containers
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -51,6 +52,17 @@ fuzz-api: venv
 chaos: venv
 	$(PY) -m devtools.infra
 	$(PY) -m chaos.run
+
+# The image with podman (docs/operations.md): make image builds it (on a base bootstrapped from
+# Debian's packages where no registry is reachable); make containers runs the services as
+# containers, funds ×3, kills and restarts them under a workload, checks the ledger
+# (chaos/results/containers.json): make containers CONTAINERS_ARGS="--orders 1000"
+image: system-tools venv
+	$(PY) -m devtools.containers image
+
+containers: system-tools venv
+	$(PY) -m devtools.infra
+	$(PY) -m chaos.containers $(CONTAINERS_ARGS)
 
 unit: system-tools venv keda-schema
 	$(PY) -m pytest -m "not integration and not e2e and not chaos"
