@@ -148,10 +148,13 @@ def run(seed, orders, fault_count, concurrency=8, drain_timeout=120):
         fault_thread.start()
         outcomes, retries = drive(harness, network, plans, seed, progress, concurrency)
         fault_thread.join()
-        log("faults over; every container ready again, draining")
+        driven = time.monotonic()
+        log(f"workload and faults over in {driven - running:.0f} s; every container ready again, draining")
         harness.platform.wait_ready(timeout=120)
         harness.wait_drained(stall_timeout=drain_timeout)
         time.sleep(1)
+        drained = time.monotonic()
+        log(f"drained in {drained - driven:.0f} s; checking")
         results = check(harness, network, network["agreement"]["rate"])
         containers_run = {name: harness.platform.container_name(name) for name in sorted(harness.platform.processes)}
     finally:
@@ -162,7 +165,9 @@ def run(seed, orders, fault_count, concurrency=8, drain_timeout=120):
         "faults_injected": dict(struck), "faults_total": sum(struck.values()),
         "faults_during_workload": during_workload[0], "container_restarts": dict(harness.restarts),
         "http_retries": retries, "orders_driven": sum(1 for order_id, _ in outcomes.values() if order_id),
-        "build_s": round(built - started, 1), "duration_s": round(time.monotonic() - started, 1),
+        "build_s": round(built - started, 1), "containers_ready_s": round(running - built, 1),
+        "workload_s": round(driven - running, 1), "drain_s": round(drained - driven, 1),
+        "duration_s": round(time.monotonic() - started, 1),
     })
     results["passed"] = passed(results)
     return results

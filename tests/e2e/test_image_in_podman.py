@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from chassis import registry
 from chaos import containers as container_run
 from devtools import containers
 
@@ -23,6 +24,6 @@ def test_podman_is_installed_and_runs_containers_here():
 def test_killed_and_restarted_containers_lose_and_double_nothing():
     results = container_run.run(SEED, orders=60, fault_count=4)
     summary = json.dumps(results, indent=2, ensure_ascii=False)
-    assert results["funds_containers"] == 3 and len(results["containers"]) == len(container_run.registry.names()) + 2
+    assert results["funds_containers"] == 3 and len(results["containers"]) == len(registry.names()) + 2  # funds.2, funds.3
     assert results["faults_total"] == 4 and results["faults_during_workload"] >= 1, summary
     assert results["passed"], summary
