@@ -13,6 +13,7 @@ import argparse
 import json
 import random
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -110,6 +111,14 @@ def strike(harness, rng, count, progress, struck, during_workload):
         log(f"fault {number}/{len(schedule)} at {progress.driven}/{progress.total} orders: {detail}")
 
 
+def queue_consumers(vhost):
+    """{queue: consumers} of ``vhost``'s work queues: after the kills, every container consumes again."""
+    listing = subprocess.run(["rabbitmqctl", "list_queues", "-q", "-p", vhost, "name", "consumers"],
+                             capture_output=True, text=True, check=True).stdout
+    return {name: int(count) for name, count in (line.split() for line in listing.splitlines() if line.strip())
+            if count.isdigit() and not name.endswith("dead-letters")}
+
+
 def passed(results):
     """The fault run's verdict: nothing lost, doubled or unexpected, every book balanced and drained,
     every email sent once, every payment backed by money."""
@@ -126,7 +135,8 @@ def passed(results):
 
 def run(seed, orders, fault_count, concurrency=8, drain_timeout=120):
     started = time.monotonic()
-    image = containers.build_image(say=log)
+    base = containers.python_image(say=log)
+    image = containers.build_image(base=base, say=log)
     built = time.monotonic()
     log(f"image {image} ready in {built - started:.0f} s; seed {seed}, {orders} paid orders, {fault_count} faults")
     work_dir = Path("var/containers") / f"{seed}-{uuid.uuid4().hex[:6]}"
@@ -155,13 +165,14 @@ def run(seed, orders, fault_count, concurrency=8, drain_timeout=120):
         time.sleep(1)
         drained = time.monotonic()
         log(f"drained in {drained - driven:.0f} s; checking")
+        consumers = queue_consumers(harness.vhost)
         results = check(harness, network, network["agreement"]["rate"])
-        containers_run = {name: harness.platform.container_name(name) for name in sorted(harness.platform.processes)}
+        names = {name: harness.platform.container_name(name) for name in sorted(harness.platform.processes)}
     finally:
         harness.close()
     results.update({
-        "seed": seed, "image": image, "base_image": containers.python_image(say=log),
-        "containers": containers_run, "funds_containers": FUNDS_CONTAINERS,
+        "seed": seed, "image": image, "base_image": base,
+        "containers": names, "funds_containers": FUNDS_CONTAINERS, "queue_consumers": consumers,
         "faults_injected": dict(struck), "faults_total": sum(struck.values()),
         "faults_during_workload": during_workload[0], "container_restarts": dict(harness.restarts),
         "http_retries": retries, "orders_driven": sum(1 for order_id, _ in outcomes.values() if order_id),

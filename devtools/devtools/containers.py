@@ -79,9 +79,10 @@ def python_image(say=print):
     return DEBIAN_PYTHON
 
 
-def build_image(tag=IMAGE, say=print):
-    """Build the Dockerfile on python_image() (podman's layer cache makes a rebuild quick)."""
-    base = python_image(say)
+def build_image(tag=IMAGE, base=None, say=print):
+    """Build the Dockerfile on ``base`` (python_image() by default); podman's layer cache makes a
+    rebuild quick."""
+    base = base or python_image(say)
     # docker format keeps the HEALTHCHECK (OCI drops it); the CA bundle lets pip verify the registry
     podman("build", *RUNTIME_FLAGS, "--format", "docker", "--volume", "/etc/ssl/certs:/etc/ssl/certs:ro",
            "--build-arg", f"PYTHON_IMAGE={base}", "-t", tag, str(ROOT), timeout=1200)
@@ -144,10 +145,13 @@ class ContainerPlatform(Platform):
         return [flag for name, value in {**self.settings, **tokens, **(extra or {})}.items()
                 for flag in ("-e", f"{name}={value}")]
 
+    def run_flags(self, service, extra=None):
+        # health is polled over HTTP: without systemd podman cannot schedule the image's HEALTHCHECK
+        return [*RUNTIME_FLAGS, "--no-healthcheck", *self.container_env(service, extra)]
+
     def migrate(self):
         for service in self.services:
-            podman("run", "--rm", *RUNTIME_FLAGS, "--no-healthcheck", *self.container_env(service), self.image, service,
-                   "migrate")
+            podman("run", "--rm", *self.run_flags(service), self.image, service, "migrate")
 
     def start_instance(self, name):
         """Start the instance's container again where it exists (as a restart policy would), else run it."""
@@ -158,9 +162,7 @@ class ContainerPlatform(Platform):
         else:
             self.issue_caller_tokens(service)
             address = {f"{service.upper()}_HTTP_ADDRESS": self.addresses[name]}
-            # health is polled over HTTP: without systemd podman cannot schedule the image's HEALTHCHECK
-            podman("run", "-d", "--name", container, *RUNTIME_FLAGS, "--no-healthcheck",
-                   *self.container_env(service, address), self.image, service, "run")
+            podman("run", "-d", "--name", container, *self.run_flags(service, address), self.image, service, "run")
         self.processes[name] = Container(container)
 
     def remove_all(self):

@@ -24,6 +24,8 @@ def test_podman_is_installed_and_runs_containers_here():
 def test_killed_and_restarted_containers_lose_and_double_nothing():
     results = container_run.run(SEED, orders=60, fault_count=4)
     summary = json.dumps(results, indent=2, ensure_ascii=False)
-    assert results["funds_containers"] == 3 and len(results["containers"]) == len(registry.names()) + 2  # funds.2, funds.3
+    assert len(results["containers"]) == len(registry.names()) + 2, summary  # funds.2 and funds.3
     assert results["faults_total"] == 4 and results["faults_during_workload"] >= 1, summary
+    funds_queues = {queue: n for queue, n in results["queue_consumers"].items() if queue.startswith("funds.")}
+    assert funds_queues and set(funds_queues.values()) == {3}, summary  # the three compete for each queue
     assert results["passed"], summary
