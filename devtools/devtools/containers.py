@@ -33,19 +33,26 @@ class PodmanError(RuntimeError):
     pass
 
 
+NOT_INSTALLED = "ไม่พบ {} (not installed): make system-tools installs podman, runc and mmdebstrap"
+
+
 def podman(*args, check=True, timeout=300):
     """podman's stdout; a failure raises PodmanError with its stderr."""
     try:
         result = subprocess.run(["podman", *args], capture_output=True, text=True, timeout=timeout)
     except FileNotFoundError:
-        raise PodmanError("ไม่พบ podman (podman is not installed): make system-tools installs it") from None
+        raise PodmanError(NOT_INSTALLED.format("podman")) from None
     if check and result.returncode != 0:
         raise PodmanError(f"podman {' '.join(args[:3])} … exit {result.returncode}: {result.stderr.strip()[-800:]}")
     return result.stdout.strip()
 
 
-def image_exists(name):
-    return subprocess.run(["podman", "image", "exists", name]).returncode == 0
+def exists(kind, name):
+    """Whether podman has the image or container ``name`` (``kind``: "image" or "container")."""
+    try:
+        return subprocess.run(["podman", kind, "exists", name]).returncode == 0
+    except FileNotFoundError:
+        raise PodmanError(NOT_INSTALLED.format("podman")) from None
 
 
 def can_run_containers(image=DEBIAN_PYTHON):
@@ -60,21 +67,26 @@ def can_run_containers(image=DEBIAN_PYTHON):
 def python_image(say=print):
     """The base image: the official Python image where a registry gives it, else the same Python
     bootstrapped from Debian's packages (once: podman keeps it)."""
-    if image_exists(OFFICIAL_PYTHON):
+    if exists("image", OFFICIAL_PYTHON):
         return OFFICIAL_PYTHON
     try:
         podman("pull", "-q", OFFICIAL_PYTHON, timeout=PULL_SECONDS)
         return OFFICIAL_PYTHON
     except (PodmanError, subprocess.TimeoutExpired):
         pass
-    if image_exists(DEBIAN_PYTHON):
+    if exists("image", DEBIAN_PYTHON):
         return DEBIAN_PYTHON
     say(f"ไม่มีรีจิสทรีให้ดึง {OFFICIAL_PYTHON}: สร้างจากแพ็กเกจของ Debian "
         f"(no registry reachable: bootstrapping {DEBIAN_PYTHON} with mmdebstrap)")
     with tempfile.TemporaryDirectory() as work:
         tarball = Path(work) / "base.tar"
-        subprocess.run(["mmdebstrap", "--quiet", "--variant=minbase", f"--include={DEBIAN_PACKAGES}",
-                        "bookworm", str(tarball)], check=True)
+        try:
+            subprocess.run(["mmdebstrap", "--quiet", "--variant=minbase", f"--include={DEBIAN_PACKAGES}",
+                            "bookworm", str(tarball)], check=True)
+        except FileNotFoundError:
+            raise PodmanError(NOT_INSTALLED.format("mmdebstrap")) from None
+        except subprocess.CalledProcessError as exc:
+            raise PodmanError(f"mmdebstrap สร้างอิมเมจฐานไม่ได้ (could not bootstrap the base image): {exc}") from None
         podman("import", "-q", str(tarball), DEBIAN_PYTHON)
     return DEBIAN_PYTHON
 
@@ -157,7 +169,7 @@ class ContainerPlatform(Platform):
         """Start the instance's container again where it exists (as a restart policy would), else run it."""
         service = name.split(".")[0]
         container = self.container_name(name)
-        if subprocess.run(["podman", "container", "exists", container]).returncode == 0:
+        if exists("container", container):
             podman("start", container)
         else:
             self.issue_caller_tokens(service)
@@ -169,7 +181,7 @@ class ContainerPlatform(Platform):
         """Every container of this platform, gone; their logs kept in log_dir first."""
         for name in self.addresses:
             container = Container(self.container_name(name))
-            if subprocess.run(["podman", "container", "exists", container.name]).returncode != 0:
+            if not exists("container", container.name):
                 continue
             if self.log_dir:
                 self.log_dir.mkdir(parents=True, exist_ok=True)
