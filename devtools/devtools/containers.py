@@ -108,10 +108,6 @@ class Container:
         self.name = name
 
     @property
-    def pid(self):
-        return self.name
-
-    @property
     def returncode(self):
         running, code = podman("inspect", "--format", "{{.State.Running}} {{.State.ExitCode}}", self.name).split()
         return None if running == "true" else int(code)
