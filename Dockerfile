@@ -13,7 +13,7 @@ COPY chassis/ chassis/
 COPY services/ services/
 RUN python -m venv /opt/codi \
  && /opt/codi/bin/pip install -c constraints.txt ./contracts ./chassis \
-        ./services/centres ./services/marketplace ./services/funds ./services/notifications \
+        ./services/centres ./services/marketplace ./services/funds ./services/notifications ./services/web \
         setuptools
 
 FROM ${PYTHON_IMAGE}

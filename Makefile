@@ -3,7 +3,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: venv system-tools operator-schemas keda-schema scaling demo test up unit chaos bench clean contracts check-contracts fuzz-api
+.PHONY: venv system-tools operator-schemas scaling demo test up unit chaos bench clean contracts check-contracts \
+	fuzz-api image containers
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -15,7 +16,7 @@ $(VENV)/.installed: constraints.txt requirements-dev.txt $(wildcard */pyproject.
 
 venv: $(VENV)/.installed
 
-# System commands the suite needs (promtool, node, npm): installed from Debian's packages when
+# System commands the suite needs (promtool, node, npm, podman): installed from Debian's packages when
 # missing, or one line saying what to install where that is not possible (not root)
 system-tools:
 	python3 devtools/devtools/system_tools.py
@@ -28,8 +29,6 @@ $(OPERATOR_SCHEMAS): deploy/schemas/operators/package.json deploy/schemas/operat
 	touch $@
 
 operator-schemas: $(OPERATOR_SCHEMAS)
-# its earlier name, still used by the helpers' instructions
-keda-schema: operator-schemas
 
 demo: venv
 	$(PY) -m devtools.demo
@@ -54,6 +53,17 @@ fuzz-api: venv
 chaos: venv
 	$(PY) -m devtools.infra
 	$(PY) -m chaos.run
+
+# The image with podman (docs/operations.md): make image builds it (on a base bootstrapped from
+# Debian's packages where no registry is reachable); make containers runs the services as
+# containers, funds ×3, kills and restarts them under a workload, checks the ledger
+# (chaos/results/containers.json): make containers CONTAINERS_ARGS="--orders 1000"
+image: system-tools venv
+	$(PY) -m devtools.containers image
+
+containers: system-tools venv
+	$(PY) -m devtools.infra
+	$(PY) -m chaos.containers $(CONTAINERS_ARGS)
 
 unit: system-tools venv operator-schemas
 	$(PY) -m pytest -m "not integration and not e2e and not chaos"

@@ -16,9 +16,16 @@ REQUIRED = {
     "npm": "npm",              # installs them (make operator-schemas)
     "chromium": "chromium",    # the web pages' tests run in a real browser (tests/browser)
     "chromedriver": "chromium-driver",  # which selenium drives
+    "podman": "podman",        # builds and runs the image without a Docker engine (make containers)
+    "runc": "runc",            # podman's runtime here: crun refuses cgroups in hybrid mode
+    "mmdebstrap": "mmdebstrap",  # the base image from Debian's packages where no registry is reachable
 }
 # file → the Debian package that provides it: Thai text in the browser's pages and screenshots
 REQUIRED_FILES = {"/usr/share/fonts/truetype/tlwg/Garuda.ttf": "fonts-thai-tlwg"}
+# Containers may not set podman's default rlimits here ("setrlimit RLIMIT_NOFILE: Operation not
+# permitted"): an empty default_ulimits keeps the limits the engine itself runs with
+CONTAINERS_CONF = "/etc/containers/containers.conf"
+CONTAINERS_CONF_TEXT = "[containers]\ndefault_ulimits = []\n"
 
 
 def missing_packages(which=shutil.which, required=REQUIRED, exists=os.path.exists, files=REQUIRED_FILES):
@@ -33,6 +40,19 @@ def install_command(packages):
 
 def can_install(euid=None, which=shutil.which):
     return (os.geteuid() if euid is None else euid) == 0 and which("apt-get") is not None
+
+
+def ensure_containers_conf(path=CONTAINERS_CONF, euid=None, err=sys.stderr):
+    """Write podman's containers.conf where there is none; an operator's own file is left as it is."""
+    if os.path.exists(path):
+        return 0
+    if (os.geteuid() if euid is None else euid) != 0:
+        print(f"สร้าง {path} ก่อนแล้วลองใหม่ (create it first, then retry): {CONTAINERS_CONF_TEXT!r}", file=err)
+        return 1
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as conf:
+        conf.write(CONTAINERS_CONF_TEXT)
+    return 0
 
 
 def ensure(run=subprocess.run, which=shutil.which, euid=None, out=sys.stdout, err=sys.stderr,
@@ -58,4 +78,4 @@ def ensure(run=subprocess.run, which=shutil.which, euid=None, out=sys.stdout, er
 
 
 if __name__ == "__main__":
-    sys.exit(ensure())
+    sys.exit(ensure() or ensure_containers_conf())

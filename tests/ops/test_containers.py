@@ -76,3 +76,8 @@ def test_the_image_is_multi_stage_runs_as_non_root_and_starts_codi_admin():
     [user] = [rest for word, rest in final_stage if word == "USER"]
     assert user not in ("root", "0")
     assert ("ENTRYPOINT", '["codi-admin"]') in final_stage
+
+
+def test_the_image_installs_every_service_codi_admin_runs():
+    installed = set(re.findall(r"\./services/(\w+)", (ROOT / "Dockerfile").read_text(encoding="utf-8")))
+    assert set(registry.names()) - installed == set()

@@ -5,7 +5,7 @@ import subprocess
 from devtools import system_tools
 
 
-BROWSER = {"chromium", "chromedriver"}
+BROWSER = {"chromium", "chromedriver", "podman", "runc", "mmdebstrap"}
 FONTS_PRESENT = lambda path: True  # noqa: E731
 
 
@@ -58,6 +58,22 @@ def test_an_install_that_leaves_a_command_missing_fails():
     assert status == 1 and "prometheus" in err.getvalue()
 
 
-def test_the_browser_its_driver_and_thai_fonts_come_from_debian():
+def test_the_browser_its_driver_thai_fonts_and_podman_come_from_debian():
     assert system_tools.missing_packages(lambda command: None, exists=lambda path: False) == [
-        "chromium", "chromium-driver", "fonts-thai-tlwg", "nodejs", "npm", "prometheus"]
+        "chromium", "chromium-driver", "fonts-thai-tlwg", "mmdebstrap", "nodejs", "npm", "podman",
+        "prometheus", "runc"]
+
+
+def test_podman_gets_empty_default_ulimits_once_and_an_existing_file_is_left_alone(tmp_path):
+    conf = tmp_path / "containers" / "containers.conf"
+    assert system_tools.ensure_containers_conf(str(conf), euid=0) == 0
+    assert conf.read_text() == "[containers]\ndefault_ulimits = []\n"
+    conf.write_text("# the operator's own\n")
+    assert system_tools.ensure_containers_conf(str(conf), euid=0) == 0
+    assert conf.read_text() == "# the operator's own\n"
+
+
+def test_not_root_says_how_to_write_containers_conf(tmp_path):
+    err = io.StringIO()
+    assert system_tools.ensure_containers_conf(str(tmp_path / "containers.conf"), euid=1000, err=err) == 1
+    assert "default_ulimits = []" in err.getvalue() and not (tmp_path / "containers.conf").exists()
