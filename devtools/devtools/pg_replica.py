@@ -23,6 +23,8 @@ from pathlib import Path
 
 import psycopg2
 
+from devtools.platform import database_url
+
 VERSION = "15"
 NODES = {"codi_pg_a": 5433, "codi_pg_b": 5434}  # name: port; a is the primary after `up`
 SETTINGS = f"""# devtools.pg_replica: either node may be primary
@@ -42,10 +44,13 @@ host replication all 127.0.0.1/32 trust
 READY_SECONDS = 60
 
 
-def dsn(database, nodes=None):
-    """The multi-host address of ``database`` on the pair (or on ``nodes``: [(host, port)])."""
-    hosts = ",".join(f"{host}:{port}" for host, port in (nodes or [("127.0.0.1", p) for p in NODES.values()]))
-    return f"postgresql://postgres@{hosts}/{database}?target_session_attrs=read-write"
+def nodes():
+    return [("127.0.0.1", port) for port in NODES.values()]
+
+
+def dsn(database):
+    """The multi-host address of ``database`` on the pair: whichever node is primary."""
+    return database_url(database, pg_nodes=nodes())
 
 
 def node_dsn(name, database="postgres"):
