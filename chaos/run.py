@@ -1,9 +1,14 @@
 """``make chaos``: the platform as real processes, a mixed workload, seeded faults, then the checks.
 
-    python -m chaos.run [--seed N] [--orders N] [--faults N] [--no-infra]
+    python -m chaos.run [--seed N] [--orders N] [--faults N] [--no-infra] [--pg-failover [--failovers N]]
 
 The seed is printed first; the same seed replays the same workload and the same sequence of fault
 kinds (the moments they strike depend on timing). Results go to chaos/results/latest.json.
+
+With --pg-failover the services' databases live on a PostgreSQL pair of the run's own
+(``devtools.pg_replica``: a primary and a synchronous standby, created fresh, removed afterwards)
+and ``--failovers`` of the faults kill the primary and promote the standby (``chaos.failover``);
+results go to chaos/results/pg-failover.json.
 """
 import argparse
 import datetime as dt
@@ -26,11 +31,11 @@ from chassis import registry
 from chassis.cli import issue_token
 from chassis.db import Database, drop_database
 from chassis.thai import THAI_TIME
-from chaos import checker, faults
+from chaos import checker, failover, faults
 from chaos.proxy import Proxy
 from chaos.workload import Client, Payments, plan_order, run_order
 from contracts import topology
-from devtools import scenario, smtp_sink
+from devtools import pg_replica, scenario, smtp_sink
 from devtools.isolation import free_port, rabbitmqctl
 from devtools.platform import Platform, platform_env
 from devtools.testing import query
@@ -63,27 +68,35 @@ def log(text):
 
 
 class Harness:
-    def __init__(self, seed, allow_infra, supports_lifecycle, work_dir):
+    def __init__(self, seed, allow_infra, supports_lifecycle, work_dir, pg_failovers=0):
         self.seed = seed
         self.allow_infra = allow_infra
+        self.pg_failovers = pg_failovers  # > 0: on a PostgreSQL pair of the run's own, failed over so often
+        self.failovers = []
         self.supports_lifecycle = supports_lifecycle
         self.heartbeat = HEARTBEAT_SECONDS
         token = uuid.uuid4().hex[:6]
         self.vhost = f"chaos-{seed}-{token}"
         self.db_prefix = f"chaos{token}"
-        self.admin_dsn = "postgresql://postgres@127.0.0.1:5432/postgres"
+        if pg_failovers:
+            pg_replica.down()  # fresh clusters for every run, whatever an earlier one left
+            pg_replica.up()
+        self.admin_dsn = self.dsn_of("postgres")
         self.work_dir = Path(work_dir)
         self.mail_dir = self.work_dir / "mail"
         rabbitmqctl("add_vhost", self.vhost)
         rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
         self.direct_amqp_uri = f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}"
         self.broker_proxy = Proxy("127.0.0.1", 5672)
-        self.pg_proxy = Proxy("127.0.0.1", 5432)
+        # libpq tries the next host of a multi-host address only when a connection is refused, not
+        # when a proxy accepts it and then finds the node dead: on the pair, services connect directly
+        self.pg_proxy = None if pg_failovers else Proxy("127.0.0.1", 5432)
         smtp_port = free_port()
         env = platform_env(
             {service: free_port() for service in registry.names()},
             amqp_uri=f"pyamqp://guest:guest@127.0.0.1:{self.broker_proxy.port}/{self.vhost}",
-            db_prefix=self.db_prefix, smtp_port=smtp_port, pg_port=self.pg_proxy.port, omise_port=free_port(),
+            db_prefix=self.db_prefix, smtp_port=smtp_port, omise_port=free_port(),
+            **({"pg_nodes": pg_replica.nodes()} if pg_failovers else {"pg_port": self.pg_proxy.port}),
             extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2", "LOG_LEVEL": "WARNING",
                    "AMQP_HEARTBEAT": str(HEARTBEAT_SECONDS), "MESSAGE_ID_DOMAIN": MESSAGE_ID_DOMAIN,
                    "SMTP_MAX_PER_SECOND": "1000"})  # the sink is ours; the rate limit is tested elsewhere
@@ -135,8 +148,11 @@ class Harness:
             time.sleep(0.5)
 
     # -- databases -------------------------------------------------------------------
+    def dsn_of(self, database):
+        return pg_replica.dsn(database) if self.pg_failovers else f"postgresql://postgres@127.0.0.1:5432/{database}"
+
     def dsn(self, service):
-        return f"postgresql://postgres@127.0.0.1:5432/{self.db_prefix}_{service}"
+        return self.dsn_of(f"{self.db_prefix}_{service}")
 
     def query(self, service, sql, params=()):
         return query(self.dsn(service), sql, params)
@@ -169,8 +185,11 @@ class Harness:
         self.platform.stop_all()
         self.sink.stop()
         self.broker_proxy.close()
-        self.pg_proxy.close()
         rabbitmqctl("delete_vhost", self.vhost)
+        if self.pg_failovers:
+            pg_replica.down()  # the pair and its databases with it
+            return
+        self.pg_proxy.close()
         for service in registry.names():
             drop_database(self.admin_dsn, f"{self.db_prefix}_{service}")
 
@@ -207,9 +226,15 @@ def inject_faults(harness, rng, count, progress, injected, failed, during_worklo
     kinds = dict(faults.PROCESS_FAULTS)
     if harness.allow_infra:
         kinds.update(faults.INFRA_FAULTS)
+    if harness.pg_failovers:
+        del kinds["cut_database_connections"]  # no proxy before the pair (see Harness)
     names = sorted(kinds)
     rng.shuffle(names)  # every kind at least once, in a seeded order, then seeded random picks
     schedule = names + [rng.choice(sorted(kinds)) for _ in range(max(0, count - len(names)))]
+    if harness.pg_failovers:
+        kinds.update(failover.FAILOVER_FAULTS)
+        for number in range(harness.pg_failovers, 0, -1):  # spread evenly among the others
+            schedule.insert(number * len(schedule) // (harness.pg_failovers + 1), "pg_failover")
     for number, kind in enumerate(schedule, start=1):
         workload_over = progress.wait_for(number / (len(schedule) + 1))
         time.sleep(rng.uniform(0.0, 0.5))
@@ -350,8 +375,9 @@ def check_payments(harness, paid_events, orders):
             "reconciliation": reconcile_payments(harness)}
 
 
-def check(harness, network, rate):
-    """Compare the marketplace's truth with the funds ledger, the dead letters and the mail."""
+def check(harness, network, rate, driven):
+    """Compare the marketplace's truth with the funds ledger, the dead letters and the mail, and
+    with what the workload's HTTP calls were told (``driven``: see ``checker.acknowledged_lost``)."""
     orders, refunded, paid_events, money_kept = {}, Counter(), [], Counter()
     for kind, data in events_of(harness, "marketplace", ["order.placed", "order.paid", "order.cancelled",
                                                           "order.expired", "order.refunded"]):
@@ -409,6 +435,9 @@ def check(harness, network, rate):
         "funds", "SELECT body FROM outbox WHERE routing_key IN ('levy.pending', 'levy.voided', 'levy.reversed')"))
     missing, duplicated_mail, resent = checker.check_emails(
         harness.mail_dir, levy_events, [network["officer"]["officer_id"]], MESSAGE_ID_DOMAIN)
+    acknowledged_lost, acknowledged_examples, acknowledged = checker.acknowledged_lost(driven, events_of(
+        harness, "marketplace", sorted({key for steps in checker.ACKNOWLEDGED_EVENTS.values()
+                                        for key in steps.values()})))
     return {
         "orders": len(orders),
         "shares_received": sum(1 for kind, _ in trades if kind == "share.received"),
@@ -417,6 +446,8 @@ def check(harness, network, rate):
         "levy_expected_satang": sum(expected.values()),
         "levy_held_satang": sum(actual.values()),
         "lost": lost, "duplicated": duplicated, "unexpected": unexpected, "unbalanced": unbalanced,
+        "acknowledged_steps": acknowledged, "acknowledged_lost": acknowledged_lost,
+        "acknowledged_lost_examples": acknowledged_examples,
         "levy_above_money": above_money,
         "outbox_undrained": undrained,
         "dead_letters": {"poison_expected": harness.poison_published, "poison_found": len(poison_found),
@@ -429,13 +460,13 @@ def check(harness, network, rate):
 
 
 def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, drain_timeout=180,
-        concurrency=4):
+        concurrency=4, pg_failovers=0):
     log(f"chaos run: seed {seed}, {orders} orders, {fault_count} faults, infrastructure faults "
-        f"{'on' if allow_infra else 'off'}")
+        f"{'on' if allow_infra else 'off'}, PostgreSQL failovers {pg_failovers or 'off'}")
     started = time.monotonic()
     work_dir = Path("var/chaos") / f"{seed}-{uuid.uuid4().hex[:6]}"
     shutil.rmtree(work_dir, ignore_errors=True)
-    harness = Harness(seed, allow_infra, supports_lifecycle, work_dir)
+    harness = Harness(seed, allow_infra, supports_lifecycle, work_dir, pg_failovers)
     try:
         harness.start_platform()
         network = set_up_network(harness.platform, stock=5 * orders + 100)  # never sold out
@@ -458,7 +489,9 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         harness.restart_everything(failpoints=None)
         harness.wait_drained(stall_timeout=drain_timeout)
         time.sleep(1)
-        results = check(harness, network, rate)
+        driven = [(plans[index].get("kind", "order"), subject, outcome)
+                  for index, (subject, outcome) in outcomes.items()]
+        results = check(harness, network, rate, driven)
     finally:
         harness.close()
     results.update({
@@ -470,8 +503,11 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         "orders_driven": sum(1 for order_id, _ in outcomes.values() if order_id),
         "duration_s": round(time.monotonic() - started, 1),
     })
+    if pg_failovers:
+        results["pg_failovers"] = harness.failovers
     results["passed"] = (
         results["lost"] == results["duplicated"] == results["unexpected"] == results["unbalanced"] == 0
+        and results["acknowledged_lost"] == 0
         and results["levy_above_money"] == 0
         and not any(results["outbox_undrained"].values())
         and results["dead_letters"]["unexpected"] == 0
@@ -495,13 +531,18 @@ def main(argv=None):
     parser.add_argument("--pay-only", action="store_true",
                         help="orders are only placed and paid (no delivery, cancellation or refund)")
     parser.add_argument("--concurrency", type=int, default=16, help="client threads driving orders")
+    parser.add_argument("--pg-failover", action="store_true",
+                        help="the databases on a PostgreSQL pair of the run's own (ports 5433, 5434), failed over")
+    parser.add_argument("--failovers", type=int, default=3, help="with --pg-failover: how many of the faults")
     args = parser.parse_args(argv)
     results = run(args.seed, args.orders, args.faults, allow_infra=not args.no_infra,
-                  supports_lifecycle=not args.pay_only, concurrency=args.concurrency)
+                  supports_lifecycle=not args.pay_only, concurrency=args.concurrency,
+                  pg_failovers=args.failovers if args.pg_failover else 0)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    path = RESULTS / ("pg-failover.json" if args.pg_failover else "latest.json")
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(results, indent=2, ensure_ascii=False))
-    log(f"{'PASSED' if results['passed'] else 'FAILED'} (seed {args.seed}); chaos/results/latest.json")
+    log(f"{'PASSED' if results['passed'] else 'FAILED'} (seed {args.seed}); chaos/results/{path.name}")
     return 0 if results["passed"] else 1
 
 
