@@ -348,8 +348,27 @@ def reconcile_payments(harness):
     findings = Counter()
     for report in reports:
         findings.update({kind: count for kind, count in report.by_kind().items() if count})
+    drifted = {finding.charge_id: finding.kind for report in reports for finding in report.findings}
     return {"charges_checked": sum(r.charges_checked for r in reports), "drift": sum(findings.values()),
-            "findings": dict(findings)}
+            "findings": dict(findings), "drifted_charges": webhook_history(harness, drifted)}
+
+
+def webhook_history(harness, drifted, limit=10):
+    """For the first ``limit`` drifted charges: their kind, state at the stand-in and every webhook
+    delivery of their events (status and attempt): why the marketplace does not know of a payment."""
+    events, offset = [], 0
+    while drifted:
+        page = faults.standin_get(harness, "/events", {"limit": 100, "offset": offset})
+        events += page["data"]
+        offset += len(page["data"])
+        if not page["data"] or offset >= page["total"]:
+            break
+    charges = standin_charges(harness) if drifted else {}
+    return [{"charge_id": charge_id, "kind": kind, "status": charges.get(charge_id, {}).get("status"),
+             "order_ref": charges.get(charge_id, {}).get("metadata", {}).get("order_ref"),
+             "deliveries": [(event["key"], [(d["attempt"], d["status"]) for d in event["webhook_deliveries"]])
+                            for event in events if (event.get("data") or {}).get("id") == charge_id]}
+            for charge_id, kind in sorted(drifted.items())[:limit]]
 
 
 def standin_charges(harness):
