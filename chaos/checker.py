@@ -177,13 +177,15 @@ SUBJECT_IDS = ("order_id", "share_id", "exchange_id")
 
 
 def succeeded(answer):
-    """An answer the client took for success: a 2xx status, each of several calls' statuses, or
-    the payment status a provider payment ended in (anything but still unpaid)."""
+    """An answer that told the client its step is done: 200 or 201, each of several calls'
+    statuses, or the payment status a provider payment ended in (anything but still unpaid).
+    A 202 is not: a cancellation or refund of a provider payment is only asked of the provider
+    then, and its event waits for the provider's confirmation."""
     if isinstance(answer, list):
         return bool(answer) and all(succeeded(one) for one in answer)
     if isinstance(answer, str):
         return answer != "unpaid"
-    return isinstance(answer, int) and 200 <= answer < 300
+    return answer in (200, 201)
 
 
 def acknowledged_lost(driven, events):
