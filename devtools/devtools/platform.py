@@ -88,11 +88,13 @@ class Platform:
 
     Instance 1 of a service is named after it and serves on its configured address; instance
     k is named ``<service>.<k>`` and serves on a free port. All instances share the database
-    and compete for the same queues.
+    and compete for the same queues. ``omise_args``: more command-line options of the Omise
+    stand-in (``devtools.omise_standin``), e.g. how often it tries a webhook.
     """
 
-    def __init__(self, env, log_dir=None, instances=None):
+    def __init__(self, env, log_dir=None, instances=None, omise_args=()):
         self.env = {**os.environ, **env}
+        self.omise_args = tuple(omise_args)
         self.log_dir = Path(log_dir) if log_dir else None
         self.services = registry.names()
         self.processes = {}
@@ -165,7 +167,7 @@ class Platform:
             output = open(self.log_dir / "omise-standin.log", "ab")
         self.omise = omise_standin.start(
             int(port), self.env["OMISE_SECRET_KEY"], self.url("marketplace", OMISE_WEBHOOK_PATH),
-            self.env["OMISE_WEBHOOK_SECRET"], output=output)
+            self.env["OMISE_WEBHOOK_SECRET"], extra_args=self.omise_args, output=output)
 
     def post_omise_webhook(self, event, timestamp=None, secret=None):
         """``event`` POSTed to the marketplace's webhook, signed as Omise signs (with the
