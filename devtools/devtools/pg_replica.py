@@ -173,28 +173,28 @@ def kill_node(name):
     pid = postmaster_pid(name)
     if pid is None:
         raise RuntimeError(f"{name} is not running")
-    children = _children(pid)
+    children = children_of(pid)
     for victim in [pid, *children]:
         try:
             os.kill(victim, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    wait_for(f"{name}'s processes to end", lambda: not any(_alive(p) for p in [pid, *children]))
+    wait_for(f"{name}'s processes to end", lambda: not any(alive(p) for p in [pid, *children]))
     for leftover in Path("/var/run/postgresql").glob(f".s.PGSQL.{NODES[name]}*"):
         leftover.unlink()  # a dead machine's /run is empty when it comes back
 
 
-def _children(pid):
+def children_of(pid):
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     return [int(child) for child in found]
 
 
-def _alive(pid):
+def alive(pid):
+    """Running, and not a zombie waiting to be reaped (a container's init may never reap it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
         return False
-    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
 
 
 def failover():
