@@ -158,3 +158,47 @@ def unbacked_payments(paid_events, orders, provider_charges, issued_charges, tra
         unbacked.append((order_id, why))
     paid_twice = sum(1 for count in seen.values() if count > 1)
     return unbacked, paid_twice
+
+
+# -- what HTTP clients were told: nothing acknowledged may be missing afterwards -------------------
+
+# A step of the workload that was answered with success, and the event the marketplace stages in
+# the same transaction as its effect (an exchange's two shipments and receipts: two calls, one event
+# that the exchange was shipped, one that it was completed)
+ACKNOWLEDGED_EVENTS = {
+    "order": {"place": "order.placed", "pay": "order.paid", "cancel": "order.cancelled",
+              "ship": "order.shipped", "deliver": "order.delivered", "refund": "order.refunded"},
+    "share": {"request": "share.requested", "approve": "share.approved", "decline": "share.declined",
+              "ship": "share.shipped", "receive": "share.received"},
+    "exchange": {"offer": "exchange.offered", "accept": "exchange.accepted", "decline": "exchange.declined",
+                 "ship": "exchange.shipped", "receive": "exchange.completed"},
+}
+SUBJECT_IDS = ("order_id", "share_id", "exchange_id")
+
+
+def succeeded(answer):
+    """An answer that told the client its step is done: 200 or 201, each of several calls'
+    statuses, or the payment status a provider payment ended in (anything but still unpaid).
+    A 202 is not: a cancellation or refund of a provider payment is only asked of the provider
+    then, and its event waits for the provider's confirmation."""
+    if isinstance(answer, list):
+        return bool(answer) and all(succeeded(one) for one in answer)
+    if isinstance(answer, str):
+        return answer != "unpaid"
+    return answer in (200, 201)
+
+
+def acknowledged_lost(driven, events):
+    """Steps an HTTP client was told succeeded whose event the marketplace does not hold.
+
+    ``driven``: [(kind: order/share/exchange, subject id, {step: answer})] as the workload recorded
+    them; ``events``: [(routing key, data)] of the marketplace's outbox. Returns (count, up to 20
+    examples, how many acknowledged steps were checked). A database that lost a commit it had acknowledged (a failover to a standby that
+    did not have it) shows here even where the ledger agrees with the marketplace.
+    """
+    staged = {(key, str(data[name])) for key, data in events for name in SUBJECT_IDS if name in data}
+    acknowledged = [(kind, str(subject), step) for kind, subject, outcome in driven if subject
+                    for step, answer in outcome.items() if succeeded(answer)]
+    missing = [(kind, subject, step) for kind, subject, step in acknowledged
+               if (ACKNOWLEDGED_EVENTS[kind][step], subject) not in staged]
+    return len(missing), missing[:20], len(acknowledged)

@@ -1,9 +1,14 @@
 """``make chaos``: the platform as real processes, a mixed workload, seeded faults, then the checks.
 
-    python -m chaos.run [--seed N] [--orders N] [--faults N] [--no-infra]
+    python -m chaos.run [--seed N] [--orders N] [--faults N] [--no-infra] [--pg-failover [--failovers N]]
 
 The seed is printed first; the same seed replays the same workload and the same sequence of fault
 kinds (the moments they strike depend on timing). Results go to chaos/results/latest.json.
+
+With --pg-failover the services' databases live on a PostgreSQL pair of the run's own
+(``devtools.pg_replica``: a primary and a synchronous standby, created fresh, removed afterwards)
+and ``--failovers`` of the faults kill the primary and promote the standby (``chaos.failover``);
+results go to chaos/results/pg-failover.json.
 """
 import argparse
 import datetime as dt
@@ -26,11 +31,11 @@ from chassis import registry
 from chassis.cli import issue_token
 from chassis.db import Database, drop_database
 from chassis.thai import THAI_TIME
-from chaos import checker, faults
+from chaos import checker, failover, faults
 from chaos.proxy import Proxy
 from chaos.workload import Client, Payments, plan_order, run_order
 from contracts import topology
-from devtools import scenario, smtp_sink
+from devtools import pg_replica, scenario, smtp_sink
 from devtools.isolation import free_port, rabbitmqctl
 from devtools.platform import Platform, platform_env
 from devtools.testing import query
@@ -55,6 +60,10 @@ def failpoint_rate(orders):
 def failpoints_setting(rate):
     return ",".join(f"{name}={rate:.4g}" for name in FAILPOINT_NAMES)
 HEARTBEAT_SECONDS = 2
+# The stand-in's default, 8 webhook attempts over about 2 minutes, is shorter than the marketplace
+# can be away when fail points kill it every few seconds on a busy machine (seen: a paid charge whose
+# 16 deliveries all failed). 10 attempts span about 8.5 minutes; the drain waits for them.
+WEBHOOK_ATTEMPTS = 10
 MESSAGE_ID_DOMAIN = "notifications.codi.or.th"
 
 
@@ -63,33 +72,42 @@ def log(text):
 
 
 class Harness:
-    def __init__(self, seed, allow_infra, supports_lifecycle, work_dir):
+    def __init__(self, seed, allow_infra, supports_lifecycle, work_dir, pg_failovers=0):
         self.seed = seed
         self.allow_infra = allow_infra
+        self.pg_failovers = pg_failovers  # > 0: on a PostgreSQL pair of the run's own, failed over so often
+        self.failovers = []
         self.supports_lifecycle = supports_lifecycle
         self.heartbeat = HEARTBEAT_SECONDS
         token = uuid.uuid4().hex[:6]
         self.vhost = f"chaos-{seed}-{token}"
         self.db_prefix = f"chaos{token}"
-        self.admin_dsn = "postgresql://postgres@127.0.0.1:5432/postgres"
+        if pg_failovers:
+            pg_replica.down()  # fresh clusters for every run, whatever an earlier one left
+            pg_replica.up()
+        self.admin_dsn = self.dsn_of("postgres")
         self.work_dir = Path(work_dir)
         self.mail_dir = self.work_dir / "mail"
         rabbitmqctl("add_vhost", self.vhost)
         rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
         self.direct_amqp_uri = f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}"
         self.broker_proxy = Proxy("127.0.0.1", 5672)
-        self.pg_proxy = Proxy("127.0.0.1", 5432)
+        # libpq tries the next host of a multi-host address only when a connection is refused, not
+        # when a proxy accepts it and then finds the node dead: on the pair, services connect directly
+        self.pg_proxy = None if pg_failovers else Proxy("127.0.0.1", 5432)
         smtp_port = free_port()
         env = platform_env(
             {service: free_port() for service in registry.names()},
             amqp_uri=f"pyamqp://guest:guest@127.0.0.1:{self.broker_proxy.port}/{self.vhost}",
-            db_prefix=self.db_prefix, smtp_port=smtp_port, pg_port=self.pg_proxy.port, omise_port=free_port(),
+            db_prefix=self.db_prefix, smtp_port=smtp_port, omise_port=free_port(),
+            **({"pg_nodes": pg_replica.nodes()} if pg_failovers else {"pg_port": self.pg_proxy.port}),
             extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2", "LOG_LEVEL": "WARNING",
                    "AMQP_HEARTBEAT": str(HEARTBEAT_SECONDS), "MESSAGE_ID_DOMAIN": MESSAGE_ID_DOMAIN,
                    "SMTP_MAX_PER_SECOND": "1000"})  # the sink is ours; the rate limit is tested elsewhere
         self.sink = smtp_sink.start(self.mail_dir, port=smtp_port)
         # a second funds consumer takes over the messages of a paused one
-        self.platform = Platform(env, log_dir=self.work_dir / "logs", instances={"funds": 2})
+        self.platform = Platform(env, log_dir=self.work_dir / "logs", instances={"funds": 2},
+                                 omise_args=("--attempts", str(WEBHOOK_ATTEMPTS)))
         self.lock = threading.RLock()
         self.supervising = False
         self.restarts = Counter()
@@ -135,14 +153,18 @@ class Harness:
             time.sleep(0.5)
 
     # -- databases -------------------------------------------------------------------
+    def dsn_of(self, database):
+        return pg_replica.dsn(database) if self.pg_failovers else f"postgresql://postgres@127.0.0.1:5432/{database}"
+
     def dsn(self, service):
-        return f"postgresql://postgres@127.0.0.1:5432/{self.db_prefix}_{service}"
+        return self.dsn_of(f"{self.db_prefix}_{service}")
 
     def query(self, service, sql, params=()):
         return query(self.dsn(service), sql, params)
 
     def backlog(self):
-        """Work still in flight: unpublished outbox rows, queued emails, messages in queues."""
+        """Work still in flight: unpublished outbox rows, queued emails, messages in queues,
+        webhooks the stand-in will try again."""
         unpublished = sum(self.query(s, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")[0]["n"]
                           for s in registry.names())
         queued_mail = self.query("notifications",
@@ -151,7 +173,7 @@ class Harness:
                                  capture_output=True, text=True, check=True).stdout.split("\n")
         in_queues = sum(int(parts[1]) for parts in (line.split() for line in listing)
                         if len(parts) == 2 and parts[1].isdigit() and not parts[0].endswith("dead-letters"))
-        return unpublished + queued_mail + in_queues
+        return unpublished + queued_mail + in_queues + webhooks_due(self)
 
     def wait_drained(self, stall_timeout):
         """Until nothing is in flight; fails only if the backlog stops shrinking for
@@ -169,8 +191,11 @@ class Harness:
         self.platform.stop_all()
         self.sink.stop()
         self.broker_proxy.close()
-        self.pg_proxy.close()
         rabbitmqctl("delete_vhost", self.vhost)
+        if self.pg_failovers:
+            pg_replica.down()  # the pair and its databases with it
+            return
+        self.pg_proxy.close()
         for service in registry.names():
             drop_database(self.admin_dsn, f"{self.db_prefix}_{service}")
 
@@ -207,9 +232,15 @@ def inject_faults(harness, rng, count, progress, injected, failed, during_worklo
     kinds = dict(faults.PROCESS_FAULTS)
     if harness.allow_infra:
         kinds.update(faults.INFRA_FAULTS)
+    if harness.pg_failovers:
+        del kinds["cut_database_connections"]  # no proxy before the pair (see Harness)
     names = sorted(kinds)
     rng.shuffle(names)  # every kind at least once, in a seeded order, then seeded random picks
     schedule = names + [rng.choice(sorted(kinds)) for _ in range(max(0, count - len(names)))]
+    if harness.pg_failovers:
+        kinds.update(failover.FAILOVER_FAULTS)
+        for number in range(harness.pg_failovers, 0, -1):  # spread evenly among the others
+            schedule.insert(number * len(schedule) // (harness.pg_failovers + 1), "pg_failover")
     for number, kind in enumerate(schedule, start=1):
         workload_over = progress.wait_for(number / (len(schedule) + 1))
         time.sleep(rng.uniform(0.0, 0.5))
@@ -323,8 +354,40 @@ def reconcile_payments(harness):
     findings = Counter()
     for report in reports:
         findings.update({kind: count for kind, count in report.by_kind().items() if count})
+    drifted = {finding.charge_id: finding.kind for report in reports for finding in report.findings}
     return {"charges_checked": sum(r.charges_checked for r in reports), "drift": sum(findings.values()),
-            "findings": dict(findings)}
+            "findings": dict(findings), "drifted_charges": webhook_history(harness, drifted)}
+
+
+def webhook_history(harness, drifted, limit=10):
+    """For the first ``limit`` drifted charges: their kind, state at the stand-in and every webhook
+    delivery of their events (status and attempt): why the marketplace does not know of a payment."""
+    events, offset = [], 0
+    while drifted:
+        page = faults.standin_get(harness, "/events", {"limit": 100, "offset": offset})
+        events += page["data"]
+        offset += len(page["data"])
+        if not page["data"] or offset >= page["total"]:
+            break
+    charges = standin_charges(harness) if drifted else {}
+    return [{"charge_id": charge_id, "kind": kind, "status": charges.get(charge_id, {}).get("status"),
+             "order_ref": charges.get(charge_id, {}).get("metadata", {}).get("order_ref"),
+             "deliveries": [(event["key"], [(d["attempt"], d["status"]) for d in event["webhook_deliveries"]])
+                            for event in events if (event.get("data") or {}).get("id") == charge_id]}
+            for charge_id, kind in sorted(drifted.items())[:limit]]
+
+
+def webhooks_due(harness):
+    """Events at the stand-in not yet delivered to the marketplace (no 2xx) with attempts left."""
+    due, offset = 0, 0
+    while True:
+        page = faults.standin_get(harness, "/events", {"limit": 100, "offset": offset})
+        due += sum(1 for event in page["data"]
+                   if not any(d["status"] and 200 <= d["status"] < 300 for d in event["webhook_deliveries"])
+                   and len(event["webhook_deliveries"]) < WEBHOOK_ATTEMPTS)
+        offset += len(page["data"])
+        if not page["data"] or offset >= page["total"]:
+            return due
 
 
 def standin_charges(harness):
@@ -350,8 +413,9 @@ def check_payments(harness, paid_events, orders):
             "reconciliation": reconcile_payments(harness)}
 
 
-def check(harness, network, rate):
-    """Compare the marketplace's truth with the funds ledger, the dead letters and the mail."""
+def check(harness, network, rate, driven):
+    """Compare the marketplace's truth with the funds ledger, the dead letters and the mail, and
+    with what the workload's HTTP calls were told (``driven``: see ``checker.acknowledged_lost``)."""
     orders, refunded, paid_events, money_kept = {}, Counter(), [], Counter()
     for kind, data in events_of(harness, "marketplace", ["order.placed", "order.paid", "order.cancelled",
                                                           "order.expired", "order.refunded"]):
@@ -409,6 +473,9 @@ def check(harness, network, rate):
         "funds", "SELECT body FROM outbox WHERE routing_key IN ('levy.pending', 'levy.voided', 'levy.reversed')"))
     missing, duplicated_mail, resent = checker.check_emails(
         harness.mail_dir, levy_events, [network["officer"]["officer_id"]], MESSAGE_ID_DOMAIN)
+    acknowledged_lost, acknowledged_examples, acknowledged = checker.acknowledged_lost(driven, events_of(
+        harness, "marketplace", sorted({key for steps in checker.ACKNOWLEDGED_EVENTS.values()
+                                        for key in steps.values()})))
     return {
         "orders": len(orders),
         "shares_received": sum(1 for kind, _ in trades if kind == "share.received"),
@@ -417,6 +484,8 @@ def check(harness, network, rate):
         "levy_expected_satang": sum(expected.values()),
         "levy_held_satang": sum(actual.values()),
         "lost": lost, "duplicated": duplicated, "unexpected": unexpected, "unbalanced": unbalanced,
+        "acknowledged_steps": acknowledged, "acknowledged_lost": acknowledged_lost,
+        "acknowledged_lost_examples": acknowledged_examples,
         "levy_above_money": above_money,
         "outbox_undrained": undrained,
         "dead_letters": {"poison_expected": harness.poison_published, "poison_found": len(poison_found),
@@ -429,13 +498,13 @@ def check(harness, network, rate):
 
 
 def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, drain_timeout=180,
-        concurrency=4):
+        concurrency=4, pg_failovers=0):
     log(f"chaos run: seed {seed}, {orders} orders, {fault_count} faults, infrastructure faults "
-        f"{'on' if allow_infra else 'off'}")
+        f"{'on' if allow_infra else 'off'}, PostgreSQL failovers {pg_failovers or 'off'}")
     started = time.monotonic()
     work_dir = Path("var/chaos") / f"{seed}-{uuid.uuid4().hex[:6]}"
     shutil.rmtree(work_dir, ignore_errors=True)
-    harness = Harness(seed, allow_infra, supports_lifecycle, work_dir)
+    harness = Harness(seed, allow_infra, supports_lifecycle, work_dir, pg_failovers)
     try:
         harness.start_platform()
         network = set_up_network(harness.platform, stock=5 * orders + 100)  # never sold out
@@ -458,7 +527,9 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         harness.restart_everything(failpoints=None)
         harness.wait_drained(stall_timeout=drain_timeout)
         time.sleep(1)
-        results = check(harness, network, rate)
+        driven = [(plans[index].get("kind", "order"), subject, outcome)
+                  for index, (subject, outcome) in outcomes.items()]
+        results = check(harness, network, rate, driven)
     finally:
         harness.close()
     results.update({
@@ -470,8 +541,11 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         "orders_driven": sum(1 for order_id, _ in outcomes.values() if order_id),
         "duration_s": round(time.monotonic() - started, 1),
     })
+    if pg_failovers:
+        results["pg_failovers"] = harness.failovers
     results["passed"] = (
         results["lost"] == results["duplicated"] == results["unexpected"] == results["unbalanced"] == 0
+        and results["acknowledged_lost"] == 0
         and results["levy_above_money"] == 0
         and not any(results["outbox_undrained"].values())
         and results["dead_letters"]["unexpected"] == 0
@@ -495,13 +569,18 @@ def main(argv=None):
     parser.add_argument("--pay-only", action="store_true",
                         help="orders are only placed and paid (no delivery, cancellation or refund)")
     parser.add_argument("--concurrency", type=int, default=16, help="client threads driving orders")
+    parser.add_argument("--pg-failover", action="store_true",
+                        help="the databases on a PostgreSQL pair of the run's own (ports 5433, 5434), failed over")
+    parser.add_argument("--failovers", type=int, default=3, help="with --pg-failover: how many of the faults")
     args = parser.parse_args(argv)
     results = run(args.seed, args.orders, args.faults, allow_infra=not args.no_infra,
-                  supports_lifecycle=not args.pay_only, concurrency=args.concurrency)
+                  supports_lifecycle=not args.pay_only, concurrency=args.concurrency,
+                  pg_failovers=args.failovers if args.pg_failover else 0)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    path = RESULTS / ("pg-failover.json" if args.pg_failover else "latest.json")
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(results, indent=2, ensure_ascii=False))
-    log(f"{'PASSED' if results['passed'] else 'FAILED'} (seed {args.seed}); chaos/results/latest.json")
+    log(f"{'PASSED' if results['passed'] else 'FAILED'} (seed {args.seed}); chaos/results/{path.name}")
     return 0 if results["passed"] else 1
 
 

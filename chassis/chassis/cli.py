@@ -45,7 +45,9 @@ def service_config(service, environ=None):
 
 
 def admin_dsn(dsn):
-    """The same server, database ``postgres``: where CREATE DATABASE can run."""
+    """The same server (or servers, of a multi-host address, with its parameters), database
+    ``postgres``: where CREATE DATABASE can run. Only the path changes: ``.port`` of a
+    multi-host address would fail."""
     parts = urlsplit(dsn)
     return urlunsplit(parts._replace(path="/postgres"))
 

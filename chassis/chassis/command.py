@@ -2,6 +2,7 @@
 broker is one line on stderr, Thai first, with exit status 2 (as argparse does), never a traceback.
 """
 import argparse
+import re
 import sys
 from urllib.parse import urlsplit
 
@@ -37,9 +38,12 @@ def one_line(text):
 
 
 def address(url):
-    """host:port of a database or broker URL; never the credentials."""
+    """host:port of a database or broker URL, each of them for a multi-host one
+    (``postgresql://u@h1:5433,h2:5434/db``); never the credentials."""
     parts = urlsplit(url)
-    return f"{parts.hostname or '127.0.0.1'}:{parts.port or DEFAULT_PORTS.get(parts.scheme, '')}"
+    hosts = parts.netloc.rpartition("@")[2].split(",")
+    return ",".join(host if re.search(r":\d+$", host) else
+                    f"{host or '127.0.0.1'}:{DEFAULT_PORTS.get(parts.scheme, '')}" for host in hosts)
 
 
 def fail(prog, problem, reason=None, status=EXIT_UNAVAILABLE):

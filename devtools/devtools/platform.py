@@ -34,10 +34,20 @@ STANDIN_KEYS = {"OMISE_SECRET_KEY": "skey_test_standin", "OMISE_PUBLIC_KEY": "pk
                 "OMISE_WEBHOOK_SECRET": "c3RhbmQtaW4gd2ViaG9vayBzZWNyZXQsIG5vdCBhIHNlY3JldA=="}
 
 
+def database_url(database, pg_port=5432, pg_nodes=None):
+    """The address of ``database`` on 127.0.0.1:``pg_port``, or on several ``pg_nodes`` [(host,
+    port)]: libpq tries them in turn and keeps the one that takes writes (the primary)."""
+    if not pg_nodes:
+        return f"postgresql://postgres@127.0.0.1:{pg_port}/{database}"
+    hosts = ",".join(f"{host}:{port}" for host, port in pg_nodes)
+    return f"postgresql://postgres@{hosts}/{database}?target_session_attrs=read-write"
+
+
 def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg_port=5432, extra=None,
-                 omise_port=8010):
+                 omise_port=8010, pg_nodes=None):
     """Environment variables that point every service at its database, port, broker, SMTP and the
-    payment provider (the Omise stand-in on ``omise_port``)."""
+    payment provider (the Omise stand-in on ``omise_port``). ``pg_nodes``: a primary and its
+    standbys, instead of the one server on ``pg_port``."""
     ports = ports or {service.name: service.default_http_port for service in registry.services()}
     env = {"SMTP_PORT": str(smtp_port), "OMISE_API_URL": f"http://127.0.0.1:{omise_port}", **STANDIN_KEYS}
     if amqp_uri:
@@ -46,7 +56,7 @@ def platform_env(ports=None, amqp_uri=None, db_prefix="codi", smtp_port=1025, pg
         prefix = service.upper()
         env[f"{prefix}_HTTP_ADDRESS"] = f"127.0.0.1:{ports[service]}"
         env[f"{prefix}_URL"] = f"http://127.0.0.1:{ports[service]}"
-        env[f"{prefix}_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{pg_port}/{db_prefix}_{service}"
+        env[f"{prefix}_DATABASE_URL"] = database_url(f"{db_prefix}_{service}", pg_port, pg_nodes)
     # people open the pages at localhost: browsers keep the Secure session cookie there
     env["WEB_PUBLIC_URL"] = f"http://localhost:{ports['web']}"
     env.update(extra or {})
@@ -78,11 +88,13 @@ class Platform:
 
     Instance 1 of a service is named after it and serves on its configured address; instance
     k is named ``<service>.<k>`` and serves on a free port. All instances share the database
-    and compete for the same queues.
+    and compete for the same queues. ``omise_args``: more command-line options of the Omise
+    stand-in (``devtools.omise_standin``), e.g. how often it tries a webhook.
     """
 
-    def __init__(self, env, log_dir=None, instances=None):
+    def __init__(self, env, log_dir=None, instances=None, omise_args=()):
         self.env = {**os.environ, **env}
+        self.omise_args = tuple(omise_args)
         self.log_dir = Path(log_dir) if log_dir else None
         self.services = registry.names()
         self.processes = {}
@@ -155,7 +167,7 @@ class Platform:
             output = open(self.log_dir / "omise-standin.log", "ab")
         self.omise = omise_standin.start(
             int(port), self.env["OMISE_SECRET_KEY"], self.url("marketplace", OMISE_WEBHOOK_PATH),
-            self.env["OMISE_WEBHOOK_SECRET"], output=output)
+            self.env["OMISE_WEBHOOK_SECRET"], extra_args=self.omise_args, output=output)
 
     def post_omise_webhook(self, event, timestamp=None, secret=None):
         """``event`` POSTed to the marketplace's webhook, signed as Omise signs (with the

@@ -187,3 +187,23 @@ def test_forgeries_rejected_or_ignored_pass_and_a_paid_victim_or_a_wrong_answer_
     ledger.replayed("refund.create", [200, 401])             # a real event, refused on its replay
     verdict = checker.webhook_verdict(ledger, {**unpaid, victims["c"]: "paid"}.get)
     assert (verdict["forged_accepted"], verdict["unexpected_answers"]) == (1, 2)
+
+
+def test_a_step_a_client_was_told_succeeded_must_have_left_its_event():
+    placed, paid, shared = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    events = [("order.placed", {"order_id": placed}), ("order.placed", {"order_id": paid}),
+              ("order.paid", {"order_id": paid}), ("share.requested", {"share_id": shared}),
+              ("exchange.shipped", {"exchange_id": "e1"})]
+    driven = [("order", placed, {"place": 201, "pay": "unpaid", "cancel": 409}),  # failures promise nothing
+              ("order", paid, {"place": 201, "pay": "paid"}),
+              ("share", shared, {"request": 201, "approve": 200}),                  # approval lost
+              ("exchange", "e1", {"offer": 201, "ship": [200, 200], "receive": [200, 503]}),  # offer lost
+              ("order", None, {"place": 503})]                                       # never placed
+    count, examples, checked = checker.acknowledged_lost(driven, events)
+    assert (count, checked) == (2, 7)
+    assert sorted(examples) == [("exchange", "e1", "offer"), ("share", shared, "approve")]
+
+
+def test_done_is_a_200_or_201_each_of_several_calls_or_a_payment_no_longer_unpaid_not_a_202():
+    assert [checker.succeeded(a) for a in (200, 201, 202, 409, 503, "paid", "unpaid", [200, 200], [200, 409], [])] == [
+        True, True, False, False, False, True, False, True, False, False]
