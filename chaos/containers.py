@@ -1,11 +1,11 @@
-"""``make containers``: the four services as containers of the project's image (podman), funds in
+"""``make containers``: the services as containers of the project's image (podman), funds in
 three containers, a workload of paid orders while containers are killed and restarted, then the
 fault run's checks (chaos.run.check: lost, doubled, unexpected, mail, payments). Results go to
 chaos/results/containers.json.
 
     python -m chaos.containers [--seed N] [--orders N] [--faults N] [--concurrency N] [--results PATH]
 
-The containers use the machine's PostgreSQL (databases prefixed h20image<token>) and RabbitMQ (a
+The containers use the machine's PostgreSQL (databases prefixed containers<token>) and RabbitMQ (a
 vhost of their own); the Omise stand-in and the SMTP sink run on the host. Every container, the
 vhost and the databases are removed afterwards.
 """
@@ -24,7 +24,8 @@ from pathlib import Path
 from chassis import registry
 from chassis.db import drop_database
 from chaos import checker
-from chaos.run import MESSAGE_ID_DOMAIN, RESULTS, Harness, Progress, check, drive, log, set_up_network
+from chaos.run import (MESSAGE_ID_DOMAIN, RESULTS, Harness, Progress, check, drive, driven_steps, log,
+                       set_up_network)
 from chaos.workload import Payments, plan_order
 from devtools import containers, smtp_sink
 from devtools.isolation import free_port, rabbitmqctl
@@ -40,8 +41,9 @@ class ContainerHarness(Harness):
     def __init__(self, seed, image, work_dir):  # not Harness's: it starts processes and proxies
         token = uuid.uuid4().hex[:6]
         self.seed = seed
-        self.vhost = f"h20-image-{token}"
-        self.db_prefix = f"h20image{token}"
+        self.pg_failovers, self.failovers = 0, []  # the machine's one PostgreSQL server
+        self.vhost = f"containers-{token}"
+        self.db_prefix = f"containers{token}"
         self.admin_dsn = "postgresql://postgres@127.0.0.1:5432/postgres"
         self.work_dir = Path(work_dir)
         self.mail_dir = self.work_dir / "mail"
@@ -56,7 +58,7 @@ class ContainerHarness(Harness):
                    "AMQP_HEARTBEAT": "2", "MESSAGE_ID_DOMAIN": MESSAGE_ID_DOMAIN, "SMTP_HOST": "127.0.0.1",
                    "SMTP_MAX_PER_SECOND": "1000"})
         self.sink = smtp_sink.start(self.mail_dir, port=smtp_port)
-        self.platform = containers.ContainerPlatform(env, image, prefix=f"h20-image-{token}",
+        self.platform = containers.ContainerPlatform(env, image, prefix=f"containers-{token}",
                                                      log_dir=self.work_dir / "logs",
                                                      instances={"funds": FUNDS_CONTAINERS})
         self.lock = threading.RLock()
@@ -158,15 +160,15 @@ def run(seed, orders, fault_count, concurrency=8, drain_timeout=120):
         fault_thread.start()
         outcomes, retries = drive(harness, network, plans, seed, progress, concurrency)
         fault_thread.join()
-        driven = time.monotonic()
-        log(f"workload and faults over in {driven - running:.0f} s; every container ready again, draining")
+        workload_over = time.monotonic()
+        log(f"workload and faults over in {workload_over - running:.0f} s; every container ready again, draining")
         harness.platform.wait_ready(timeout=120)
         harness.wait_drained(stall_timeout=drain_timeout)
         time.sleep(1)
         drained = time.monotonic()
-        log(f"drained in {drained - driven:.0f} s; checking")
+        log(f"drained in {drained - workload_over:.0f} s; checking")
         consumers = queue_consumers(harness.vhost)
-        results = check(harness, network, network["agreement"]["rate"])
+        results = check(harness, network, network["agreement"]["rate"], driven_steps(plans, outcomes))
         names = {name: harness.platform.container_name(name) for name in sorted(harness.platform.processes)}
     finally:
         harness.close()
@@ -177,7 +179,7 @@ def run(seed, orders, fault_count, concurrency=8, drain_timeout=120):
         "faults_during_workload": during_workload[0], "container_restarts": dict(harness.restarts),
         "http_retries": retries, "orders_driven": sum(1 for order_id, _ in outcomes.values() if order_id),
         "build_s": round(built - started, 1), "containers_ready_s": round(running - built, 1),
-        "workload_s": round(driven - running, 1), "drain_s": round(drained - driven, 1),
+        "workload_s": round(workload_over - running, 1), "drain_s": round(drained - workload_over, 1),
         "duration_s": round(time.monotonic() - started, 1),
     })
     results["passed"] = passed(results)

@@ -274,6 +274,11 @@ def drive(harness, network, plans, rng_seed, progress, concurrency):
     return outcomes, client.retries
 
 
+def driven_steps(plans, outcomes):
+    """[(kind, subject, outcome)] of what the workload was told, for ``check``."""
+    return [(plans[index].get("kind", "order"), subject, outcome) for index, (subject, outcome) in outcomes.items()]
+
+
 def set_up_network(platform, stock):
     """The scenario's network, whose seller is paid through the provider, and a second seller of
     the same product, agreement and fund, paid by direct transfer (its PromptPay ID, its confirmation)."""
@@ -527,9 +532,7 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         harness.restart_everything(failpoints=None)
         harness.wait_drained(stall_timeout=drain_timeout)
         time.sleep(1)
-        driven = [(plans[index].get("kind", "order"), subject, outcome)
-                  for index, (subject, outcome) in outcomes.items()]
-        results = check(harness, network, rate, driven)
+        results = check(harness, network, rate, driven_steps(plans, outcomes))
     finally:
         harness.close()
     results.update({

@@ -6,7 +6,7 @@ from devtools.platform import platform_env
 def test_a_container_gets_the_platform_settings_and_only_its_own_tokens(monkeypatch):
     monkeypatch.setenv("HOST_ONLY_SETTING", "not for containers")
     platform = ContainerPlatform(platform_env(amqp_uri="pyamqp://guest:guest@127.0.0.1:5672/mine"),
-                                 prefix="h20-image-test", instances={"funds": 3})
+                                 prefix="containers-test", instances={"funds": 3})
     platform.env.update({"WEB_FUNDS_TOKEN": "web's", "MARKETPLACE_FUNDS_TOKEN": "marketplace's"})
     flags = platform.container_env("web", {"WEB_HTTP_ADDRESS": "127.0.0.1:9999"})
     given = dict(flag.split("=", 1) for flag in flags[1::2])
@@ -17,6 +17,6 @@ def test_a_container_gets_the_platform_settings_and_only_its_own_tokens(monkeypa
 
 
 def test_every_funds_instance_is_a_container_of_its_own():
-    platform = ContainerPlatform(platform_env(), prefix="h20-image-test", instances={"funds": 3})
+    platform = ContainerPlatform(platform_env(), prefix="containers-test", instances={"funds": 3})
     assert [platform.container_name(name) for name in platform.instance_names("funds")] == [
-        "h20-image-test-funds", "h20-image-test-funds-2", "h20-image-test-funds-3"]
+        "containers-test-funds", "containers-test-funds-2", "containers-test-funds-3"]
