@@ -37,8 +37,13 @@ def one_line(text):
 
 
 def address(url):
-    """host:port of a database or broker URL; never the credentials."""
-    parts = urlsplit(url)
+    """host:port of a database or broker URL (of each broker, for several separated by ``;``);
+    never the credentials."""
+    return ", ".join(_host_port(part) for part in url.split(";") if part.strip())
+
+
+def _host_port(url):
+    parts = urlsplit(url.strip())
     return f"{parts.hostname or '127.0.0.1'}:{parts.port or DEFAULT_PORTS.get(parts.scheme, '')}"
 
 
