@@ -41,7 +41,7 @@ class ContainerHarness(Harness):
     def __init__(self, seed, image, work_dir):  # not Harness's: it starts processes and proxies
         token = uuid.uuid4().hex[:6]
         self.seed = seed
-        self.pg_failovers, self.failovers = 0, []  # the machine's one PostgreSQL server
+        self.pg_failovers, self.failovers, self.cluster = 0, [], False  # the machine's own engines
         self.vhost = f"containers-{token}"
         self.db_prefix = f"containers{token}"
         self.admin_dsn = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -44,7 +44,7 @@ def pause_consumer(harness, rng):
 
 
 def cut_broker_connections(harness, rng):
-    return f"cut {harness.broker_proxy.cut()} broker sockets"
+    return f"cut {sum(proxy.cut() for proxy in harness.broker_proxies)} broker sockets"
 
 
 def cut_database_connections(harness, rng):

@@ -1,6 +1,7 @@
 """``make chaos``: the platform as real processes, a mixed workload, seeded faults, then the checks.
 
     python -m chaos.run [--seed N] [--orders N] [--faults N] [--no-infra] [--pg-failover [--failovers N]]
+                        [--rabbit-cluster]
 
 The seed is printed first; the same seed replays the same workload and the same sequence of fault
 kinds (the moments they strike depend on timing). Results go to chaos/results/latest.json.
@@ -9,6 +10,12 @@ With --pg-failover the services' databases live on a PostgreSQL pair of the run'
 (``devtools.pg_replica``: a primary and a synchronous standby, created fresh, removed afterwards)
 and ``--failovers`` of the faults kill the primary and promote the standby (``chaos.failover``);
 results go to chaos/results/pg-failover.json.
+
+``--rabbit-cluster`` runs the services against a fresh three-node RabbitMQ cluster of the run's own
+(``devtools.rabbit_cluster``; their AMQP_URI lists the three nodes), adds the cluster's fault kinds
+(``chaos.cluster_faults``, each at least twice) and leaves out the faults of the machine's RabbitMQ
+and PostgreSQL; the cluster is taken down afterwards, also on failure. Results go to
+chaos/results/rabbit-cluster.json.
 """
 import argparse
 import datetime as dt
@@ -31,12 +38,12 @@ from chassis import registry
 from chassis.cli import issue_token
 from chassis.db import Database, drop_database
 from chassis.thai import THAI_TIME
-from chaos import checker, failover, faults
+from chaos import checker, cluster_faults, failover, faults
 from chaos.proxy import Proxy
 from chaos.workload import Client, Payments, plan_order, run_order
 from contracts import topology
-from devtools import pg_replica, scenario, smtp_sink
-from devtools.isolation import free_port, rabbitmqctl
+from devtools import pg_replica, rabbit_cluster, scenario, smtp_sink
+from devtools.isolation import free_port
 from devtools.platform import Platform, platform_env
 from devtools.testing import query
 from funds.bootstrap import bootstrap
@@ -72,33 +79,40 @@ def log(text):
 
 
 class Harness:
-    def __init__(self, seed, allow_infra, supports_lifecycle, work_dir, pg_failovers=0):
+    def __init__(self, seed, allow_infra, supports_lifecycle, work_dir, pg_failovers=0, cluster=False,
+                 db_prefix="chaos"):
         self.seed = seed
-        self.allow_infra = allow_infra
+        self.allow_infra = allow_infra and not cluster  # the machine's engines are not the run's then
+        self.cluster = cluster
         self.pg_failovers = pg_failovers  # > 0: on a PostgreSQL pair of the run's own, failed over so often
         self.failovers = []
         self.supports_lifecycle = supports_lifecycle
         self.heartbeat = HEARTBEAT_SECONDS
         token = uuid.uuid4().hex[:6]
         self.vhost = f"chaos-{seed}-{token}"
-        self.db_prefix = f"chaos{token}"
+        self.db_prefix = f"{db_prefix}{token}"
         if pg_failovers:
             pg_replica.down()  # fresh clusters for every run, whatever an earlier one left
             pg_replica.up()
         self.admin_dsn = self.dsn_of("postgres")
         self.work_dir = Path(work_dir)
         self.mail_dir = self.work_dir / "mail"
-        rabbitmqctl("add_vhost", self.vhost)
-        rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
-        self.direct_amqp_uri = f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}"
-        self.broker_proxy = Proxy("127.0.0.1", 5672)
+        self.rabbitmqctl("add_vhost", self.vhost)
+        self.rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
+        # one proxy in front of each node: cut_broker_connections cuts the services' sockets to all
+        if cluster:
+            self.direct_amqp_uri = rabbit_cluster.amqp_uri(self.vhost)
+            self.broker_proxies = [Proxy("127.0.0.1", node.amqp_port) for node in rabbit_cluster.NODES]
+        else:
+            self.direct_amqp_uri = f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+            self.broker_proxies = [Proxy("127.0.0.1", 5672)]
         # libpq tries the next host of a multi-host address only when a connection is refused, not
         # when a proxy accepts it and then finds the node dead: on the pair, services connect directly
         self.pg_proxy = None if pg_failovers else Proxy("127.0.0.1", 5432)
         smtp_port = free_port()
         env = platform_env(
             {service: free_port() for service in registry.names()},
-            amqp_uri=f"pyamqp://guest:guest@127.0.0.1:{self.broker_proxy.port}/{self.vhost}",
+            amqp_uri=rabbit_cluster.amqp_uri(self.vhost, ports=[proxy.port for proxy in self.broker_proxies]),
             db_prefix=self.db_prefix, smtp_port=smtp_port, omise_port=free_port(),
             **({"pg_nodes": pg_replica.nodes()} if pg_failovers else {"pg_port": self.pg_proxy.port}),
             extra={"OUTBOX_POLL_SECONDS": "0.2", "DELIVERY_POLL_SECONDS": "0.2", "LOG_LEVEL": "WARNING",
@@ -118,6 +132,12 @@ class Harness:
         self.network = None  # once set up
         self.payments = Payments()
         self.webhooks = checker.WebhookLedger()
+
+    def rabbitmqctl(self, *args):
+        """rabbitmqctl against the run's broker: the machine's node, or a running node of the cluster."""
+        if self.cluster:
+            return rabbit_cluster.ctl(rabbit_cluster.any_running_node(), *args)
+        return subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, check=True).stdout
 
     # -- processes -------------------------------------------------------------------
     def start_platform(self):
@@ -169,8 +189,7 @@ class Harness:
                           for s in registry.names())
         queued_mail = self.query("notifications",
                                  "SELECT count(*) AS n FROM deliveries WHERE status = 'queued'")[0]["n"]
-        listing = subprocess.run(["rabbitmqctl", "list_queues", "-q", "-p", self.vhost, "name", "messages"],
-                                 capture_output=True, text=True, check=True).stdout.split("\n")
+        listing = self.rabbitmqctl("list_queues", "-q", "-p", self.vhost, "name", "messages").split("\n")
         in_queues = sum(int(parts[1]) for parts in (line.split() for line in listing)
                         if len(parts) == 2 and parts[1].isdigit() and not parts[0].endswith("dead-letters"))
         return unpublished + queued_mail + in_queues + webhooks_due(self)
@@ -190,8 +209,9 @@ class Harness:
         self.supervising = False
         self.platform.stop_all()
         self.sink.stop()
-        self.broker_proxy.close()
-        rabbitmqctl("delete_vhost", self.vhost)
+        for proxy in self.broker_proxies:
+            proxy.close()
+        self.rabbitmqctl("delete_vhost", self.vhost)
         if self.pg_failovers:
             pg_replica.down()  # the pair and its databases with it
             return
@@ -234,8 +254,11 @@ def inject_faults(harness, rng, count, progress, injected, failed, during_worklo
         kinds.update(faults.INFRA_FAULTS)
     if harness.pg_failovers:
         del kinds["cut_database_connections"]  # no proxy before the pair (see Harness)
-    names = sorted(kinds)
-    rng.shuffle(names)  # every kind at least once, in a seeded order, then seeded random picks
+    if harness.cluster:
+        kinds.update(cluster_faults.CLUSTER_FAULTS)
+    # every kind at least once (a cluster's twice), in a seeded order, then seeded random picks
+    names = sorted(kinds) + (sorted(cluster_faults.CLUSTER_FAULTS) if harness.cluster else [])
+    rng.shuffle(names)
     schedule = names + [rng.choice(sorted(kinds)) for _ in range(max(0, count - len(names)))]
     if harness.pg_failovers:
         kinds.update(failover.FAILOVER_FAULTS)
@@ -503,13 +526,38 @@ def check(harness, network, rate, driven):
 
 
 def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, drain_timeout=180,
-        concurrency=4, pg_failovers=0):
+        concurrency=4, pg_failovers=0, cluster=False, db_prefix="chaos"):
+    """One fault run; ``cluster``: over a three-node RabbitMQ cluster of its own, up for the run only."""
+    if not cluster:
+        return _run(seed, orders, fault_count, allow_infra, supports_lifecycle, drain_timeout, concurrency,
+                    pg_failovers, cluster, db_prefix)
+    log(f"starting a three-node RabbitMQ cluster: {', '.join(node.name for node in rabbit_cluster.NODES)}")
+    rabbit_cluster.up()
+    try:
+        return _run(seed, orders, fault_count, False, supports_lifecycle, drain_timeout, concurrency,
+                    pg_failovers, cluster, db_prefix)
+    finally:
+        rabbit_cluster.down()
+        log("RabbitMQ cluster down and deleted")
+
+
+def replication(harness):
+    """How the run's quorum queues stand at its end: on how many nodes each has a member."""
+    queues = rabbit_cluster.quorum_queues(harness.vhost)
+    return {"nodes": [node.name for node in rabbit_cluster.NODES], "quorum_queues": len(queues),
+            "members": dict(Counter(len(queue["members"]) for queue in queues)),
+            "leaders": dict(Counter(queue["leader"] for queue in queues))}
+
+
+def _run(seed, orders, fault_count, allow_infra, supports_lifecycle, drain_timeout, concurrency, pg_failovers,
+         cluster, db_prefix):
     log(f"chaos run: seed {seed}, {orders} orders, {fault_count} faults, infrastructure faults "
-        f"{'on' if allow_infra else 'off'}, PostgreSQL failovers {pg_failovers or 'off'}")
+        f"{'on' if allow_infra else 'off'}, PostgreSQL failovers {pg_failovers or 'off'}"
+        f"{', over a RabbitMQ cluster' if cluster else ''}")
     started = time.monotonic()
     work_dir = Path("var/chaos") / f"{seed}-{uuid.uuid4().hex[:6]}"
     shutil.rmtree(work_dir, ignore_errors=True)
-    harness = Harness(seed, allow_infra, supports_lifecycle, work_dir, pg_failovers)
+    harness = Harness(seed, allow_infra, supports_lifecycle, work_dir, pg_failovers, cluster, db_prefix)
     try:
         harness.start_platform()
         network = set_up_network(harness.platform, stock=5 * orders + 100)  # never sold out
@@ -533,6 +581,8 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
         harness.wait_drained(stall_timeout=drain_timeout)
         time.sleep(1)
         results = check(harness, network, rate, driven_steps(plans, outcomes))
+        if cluster:
+            results["rabbit_cluster"] = replication(harness)
     finally:
         harness.close()
     results.update({
@@ -547,7 +597,8 @@ def run(seed, orders, fault_count, allow_infra=True, supports_lifecycle=True, dr
     if pg_failovers:
         results["pg_failovers"] = harness.failovers
     results["passed"] = (
-        results["lost"] == results["duplicated"] == results["unexpected"] == results["unbalanced"] == 0
+        (not cluster or set(results["rabbit_cluster"]["members"]) == {len(rabbit_cluster.NODES)})
+        and results["lost"] == results["duplicated"] == results["unexpected"] == results["unbalanced"] == 0
         and results["acknowledged_lost"] == 0
         and results["levy_above_money"] == 0
         and not any(results["outbox_undrained"].values())
@@ -575,12 +626,19 @@ def main(argv=None):
     parser.add_argument("--pg-failover", action="store_true",
                         help="the databases on a PostgreSQL pair of the run's own (ports 5433, 5434), failed over")
     parser.add_argument("--failovers", type=int, default=3, help="with --pg-failover: how many of the faults")
+    parser.add_argument("--rabbit-cluster", action="store_true",
+                        help="over a three-node RabbitMQ cluster of the run's own, with its faults "
+                             "(and none of the machine's RabbitMQ or PostgreSQL)")
+    parser.add_argument("--db-prefix", default="chaos", help="the run's databases are <prefix><token>_<service>")
     args = parser.parse_args(argv)
     results = run(args.seed, args.orders, args.faults, allow_infra=not args.no_infra,
                   supports_lifecycle=not args.pay_only, concurrency=args.concurrency,
-                  pg_failovers=args.failovers if args.pg_failover else 0)
+                  pg_failovers=args.failovers if args.pg_failover else 0, cluster=args.rabbit_cluster,
+                  db_prefix=args.db_prefix)
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / ("pg-failover.json" if args.pg_failover else "latest.json")
+    name = "-".join(part for part, chosen in (("pg-failover", args.pg_failover), ("rabbit-cluster", args.rabbit_cluster))
+                    if chosen) or "latest"
+    path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(results, indent=2, ensure_ascii=False))
     log(f"{'PASSED' if results['passed'] else 'FAILED'} (seed {args.seed}); chaos/results/{path.name}")

@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 DELIVERY_LIMIT = 50
 
 
+def broker_addresses(amqp_uri):
+    """The URLs of an AMQP_URI that names one broker or several (a cluster's nodes) separated by
+    ``;``, as kombu takes them: a connection that fails goes on to the next one, round-robin."""
+    return [url.strip() for url in amqp_uri.split(";") if url.strip()]
+
+
 def event_exchange(event_type):
     # Same declaration as nameko's own event exchanges (durable topic).
     return Exchange(event_type.exchange, type="topic", durable=True, delivery_mode=2)
@@ -103,10 +109,13 @@ class Publisher:
     message on disk, and raises otherwise."""
 
     def __init__(self, amqp_uri, heartbeat=60):
-        self.amqp_uri = amqp_uri
+        addresses = broker_addresses(amqp_uri)
+        self.amqp_uri = ";".join(addresses)  # kombu would take a blank between two ';' for localhost
         self.heartbeat = heartbeat
+        # each (re)connection tries every node once before it gives up: one down costs no retry round
+        self._tries_per_round = len(addresses)
         self._connection = Connection(
-            amqp_uri, heartbeat=heartbeat, transport_options={"confirm_publish": True}
+            self.amqp_uri, heartbeat=heartbeat, transport_options={"confirm_publish": True}
         )
         self._lock = threading.Lock()
         self._producer = None
@@ -121,7 +130,7 @@ class Publisher:
             if self._producer is None:
                 self._producer = Producer(self._connection)
             publish = self._connection.ensure(
-                self._producer, self._producer.publish, max_retries=2,
+                self._producer, self._producer.publish, max_retries=self._tries_per_round + 1,
                 errback=lambda exc, interval: log.warning("publish retry: %s", exc),
             )
             publish(
@@ -160,7 +169,7 @@ class Publisher:
     def _open_batch_connection(self):
         if self._batch_connection is None:
             self._batch_connection = Connection(self.amqp_uri, heartbeat=self.heartbeat)
-            self._batch_connection.ensure_connection(max_retries=1)
+            self._batch_connection.ensure_connection(max_retries=self._tries_per_round)
             self._batch_window = ConfirmWindow(self._batch_connection.default_channel)
         return self._batch_connection
 
@@ -193,7 +202,7 @@ class Publisher:
 
     def declare_topology(self):
         with self._lock:
-            self._connection.ensure_connection(max_retries=3)
+            self._connection.ensure_connection(max_retries=self._tries_per_round + 2)
             declare_topology(self._connection)
 
     @contextmanager
@@ -201,7 +210,7 @@ class Publisher:
         """A channel of this publisher's connection, to get messages from a queue (``basic_get``).
         Closing it (on leaving) returns every message got and not acknowledged to its queue."""
         with self._lock:
-            self._connection.ensure_connection(max_retries=1)
+            self._connection.ensure_connection(max_retries=self._tries_per_round)
             channel = self._connection.channel()
         try:
             yield channel
@@ -210,7 +219,7 @@ class Publisher:
 
     def ping(self):
         with self._lock:
-            self._connection.ensure_connection(max_retries=1)
+            self._connection.ensure_connection(max_retries=self._tries_per_round)
             return self._connection.connected
 
     def __enter__(self):

@@ -38,9 +38,13 @@ def one_line(text):
 
 
 def address(url):
-    """host:port of a database or broker URL, each of them for a multi-host one
-    (``postgresql://u@h1:5433,h2:5434/db``); never the credentials."""
-    parts = urlsplit(url)
+    """host:port of a database or broker URL, each of them for several (brokers separated by ``;``,
+    ``postgresql://u@h1:5433,h2:5434/db``); never the credentials."""
+    return ", ".join(_host_ports(part) for part in url.split(";") if part.strip())
+
+
+def _host_ports(url):
+    parts = urlsplit(url.strip())
     hosts = parts.netloc.rpartition("@")[2].split(",")
     return ",".join(host if re.search(r":\d+$", host) else
                     f"{host or '127.0.0.1'}:{DEFAULT_PORTS.get(parts.scheme, '')}" for host in hosts)

@@ -34,6 +34,7 @@ from nameko.messaging import Consumer, QueueConsumer
 from chassis import failpoints, metrics
 from chassis.acks import AckWindow
 from chassis.broker import Publisher, event_queue
+from chassis.command import address
 from chassis.dependencies import Bootstrapped
 from chassis.errors import TransientError
 from chassis.inbox import DUPLICATE, HANDLED, event_log_ids
@@ -67,6 +68,11 @@ class SafeQueueConsumer(QueueConsumer):
             consumer.qos(prefetch_count=provider.prefetch_count)
             self._consumers[provider] = consumer
         return self._consumers.values()
+
+    def on_connection_error(self, exc, interval):
+        # nameko's own warning hides the password of the first broker address only
+        log.warning("Error connecting to broker at %s (%s). Retrying in %s seconds.",
+                    address(self.amqp_uri), exc, interval)
 
 
 class DeadLetterPublisher(SharedExtension):
